@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+/*
+ * vunetd: options, EAL start-up, the configuration, signals. The control
+ * loop on the main lcore applies MAC learning and aging; workers forward.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "vunet_config.h"
+#include "vunet_control.h"
+#include "vunet_port.h"
+#include "vunet_switch.h"
+#include "vunet_worker.h"
+
+#define DEFAULT_CONFIG "/etc/vunet/vunetd.json"
+#define NO_HUGE_MEMORY_MB 512
+#define MAX_EAL_ARGS 64
+#define CONTROL_PERIOD_US 1000
+
+struct options {
+	const char *config;
+	unsigned int worker_cpus[VUNET_MAX_WORKERS];
+	unsigned int n_workers;
+	int main_cpu;
+	unsigned int memory_mb;
+	bool no_huge;
+	bool check_only;
+	const char *file_prefix;
+};
+
+static volatile sig_atomic_t quit;
+
+static void
+on_signal(int sig __rte_unused)
+{
+	quit = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"Usage: vunetd [OPTIONS] [-- EAL-ARGS...]\n"
+"A vswitch between vhost-user VMs and DPDK NICs.\n\n"
+"  -c, --config FILE      configuration (default " DEFAULT_CONFIG ")\n"
+"  -w, --workers CPUS     CPUs of the forwarding workers, e.g. 2 or 2,3\n"
+"                         (default: the last CPU)\n"
+"      --main-cpu CPU     CPU of the control thread (default: the first\n"
+"                         CPU that is not a worker's)\n"
+"  -m, --memory MB        DPDK memory to reserve (default: on demand;\n"
+"                         %u with --no-huge)\n"
+"      --no-huge          run without hugepages\n"
+"      --file-prefix NAME DPDK runtime directory name, for several\n"
+"                         instances on one host (default vunet)\n"
+"      --check-config     validate the configuration and exit\n"
+"  -h, --help             this text\n"
+"  -v, --version          the version\n\n"
+"Arguments after -- are passed to DPDK's EAL unchanged.\n",
+		NO_HUGE_MEMORY_MB);
+}
+
+static int
+parse_cpu_list(const char *s, struct options *o)
+{
+	char *end;
+
+	o->n_workers = 0;
+	while (*s) {
+		unsigned long a = strtoul(s, &end, 10), b = a;
+
+		if (end == s)
+			return -1;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtoul(s, &end, 10);
+			if (end == s || b < a)
+				return -1;
+		}
+		for (unsigned long c = a; c <= b; c++) {
+			if (o->n_workers == VUNET_MAX_WORKERS ||
+			    c >= RTE_MAX_LCORE)
+				return -1;
+			o->worker_cpus[o->n_workers++] = (unsigned int)c;
+		}
+		if (*end == ',')
+			end++;
+		else if (*end != '\0')
+			return -1;
+		s = end;
+	}
+	return o->n_workers == 0 ? -1 : 0;
+}
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return (errno || end == s || *end || *out > max) ? -1 : 0;
+}
+
+/* Returns the index of the first EAL argument in argv. */
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_MAIN_CPU = 256, OPT_NO_HUGE, OPT_CHECK, OPT_PREFIX };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "main-cpu", required_argument, NULL, OPT_MAIN_CPU },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
+		{ "file-prefix", required_argument, NULL, OPT_PREFIX },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	int c;
+
+	o->config = DEFAULT_CONFIG;
+	o->main_cpu = -1;
+	o->file_prefix = "vunet";
+	while ((c = getopt_long(argc, argv, "c:w:m:hv", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'w':
+			if (parse_cpu_list(optarg, o) < 0) {
+				fprintf(stderr, "vunetd: --workers '%s': want "
+					"CPU numbers like 2 or 2,3 or 2-5 (at "
+					"most %d)\n", optarg,
+					VUNET_MAX_WORKERS);
+				return -1;
+			}
+			break;
+		case OPT_MAIN_CPU:
+			if (parse_uint(optarg, RTE_MAX_LCORE - 1, &v) < 0) {
+				fprintf(stderr, "vunetd: --main-cpu '%s' is "
+					"not a CPU number\n", optarg);
+				return -1;
+			}
+			o->main_cpu = (int)v;
+			break;
+		case 'm':
+			if (parse_uint(optarg, 1u << 20, &v) < 0 || v == 0) {
+				fprintf(stderr, "vunetd: --memory '%s' is not a "
+					"size in MB\n", optarg);
+				return -1;
+			}
+			o->memory_mb = (unsigned int)v;
+			break;
+		case OPT_NO_HUGE:
+			o->no_huge = true;
+			break;
+		case OPT_PREFIX:
+			o->file_prefix = optarg;
+			break;
+		case OPT_CHECK:
+			o->check_only = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'v':
+			printf("vunetd %s\n", VUNET_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+/* Pick CPUs the user left open, from those we may run on. */
+static int
+default_cpus(struct options *o)
+{
+	cpu_set_t set;
+	int first = -1, last = -1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE && c < RTE_MAX_LCORE; c++)
+		if (CPU_ISSET(c, &set)) {
+			if (first < 0)
+				first = c;
+			last = c;
+		}
+	if (first < 0)
+		return -1;
+	if (o->n_workers == 0) {
+		o->worker_cpus[0] = (unsigned int)last;
+		o->n_workers = 1;
+	}
+	if (o->main_cpu < 0) {
+		o->main_cpu = o->worker_cpus[0] == (unsigned int)first ?
+			      last : first;
+		for (int c = first; c <= last; c++) {
+			bool used = false;
+
+			for (unsigned int w = 0; w < o->n_workers; w++)
+				used |= o->worker_cpus[w] == (unsigned int)c;
+			if (!used && CPU_ISSET(c, &set)) {
+				o->main_cpu = c;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* A PCI address, "0000:01:00.0" or "01:00.0", starts the devargs. */
+static bool
+is_pci_devargs(const char *devargs)
+{
+	unsigned int dom, bus, dev, fn;
+	char c;
+
+	return sscanf(devargs, "%x:%x:%x.%u%c", &dom, &bus, &dev, &fn,
+		      &c) >= 4 ||
+	       sscanf(devargs, "%x:%x.%u%c", &bus, &dev, &fn, &c) >= 3;
+}
+
+/*
+ * EAL lcore ids are not CPU numbers: lcore 0 is the control thread on
+ * main_cpu and lcores 1..n the workers, so the control thread may share a
+ * CPU with a worker on small hosts. Only the PCI devices the configuration
+ * names are probed: a host's own NICs are left to the kernel.
+ */
+static int
+build_eal_args(const struct options *o, const struct vunet_config *conf,
+	       char *prog, int n_extra, char **extra, char **eal_argv,
+	       char *lcores, size_t len)
+{
+	static char mem[16];
+	int n = 0, n_pci = 0;
+	size_t off;
+
+	off = (size_t)snprintf(lcores, len, "0@%d", o->main_cpu);
+	for (unsigned int w = 0; w < o->n_workers && off < len; w++)
+		off += (size_t)snprintf(lcores + off, len - off, ",%u@%u",
+					w + 1, o->worker_cpus[w]);
+	for (uint16_t p = 0; p < conf->n_ports; p++)
+		if (conf->ports[p].type == VUNET_PORT_ETH &&
+		    is_pci_devargs(conf->ports[p].devargs))
+			n_pci++;
+	if (n_extra + 2 * n_pci + 13 > MAX_EAL_ARGS)
+		return -1;
+	eal_argv[n++] = prog;
+	eal_argv[n++] = (char *)(uintptr_t)"--lcores";
+	eal_argv[n++] = lcores;
+	eal_argv[n++] = (char *)(uintptr_t)"--main-lcore";
+	eal_argv[n++] = (char *)(uintptr_t)"0";
+	eal_argv[n++] = (char *)(uintptr_t)"--file-prefix";
+	eal_argv[n++] = (char *)(uintptr_t)o->file_prefix;
+	if (o->no_huge)
+		eal_argv[n++] = (char *)(uintptr_t)"--no-huge";
+	if (o->memory_mb != 0 || o->no_huge) {
+		snprintf(mem, sizeof(mem), "%u", o->memory_mb != 0 ?
+			 o->memory_mb : NO_HUGE_MEMORY_MB);
+		eal_argv[n++] = (char *)(uintptr_t)"-m";
+		eal_argv[n++] = mem;
+	}
+	for (uint16_t p = 0; p < conf->n_ports; p++)
+		if (conf->ports[p].type == VUNET_PORT_ETH &&
+		    is_pci_devargs(conf->ports[p].devargs)) {
+			eal_argv[n++] = (char *)(uintptr_t)"-a";
+			eal_argv[n++] = (char *)(uintptr_t)
+					conf->ports[p].devargs;
+		}
+	if (n_pci == 0)
+		eal_argv[n++] = (char *)(uintptr_t)"--no-pci";
+	for (int i = 0; i < n_extra; i++)
+		eal_argv[n++] = extra[i];
+	eal_argv[n] = NULL;
+	return n;
+}
+
+static int
+create_pools(const struct vunet_config *conf, struct vunet_port_env *env)
+{
+	for (unsigned int i = 0; i < rte_socket_count(); i++) {
+		int socket = rte_socket_id_by_idx(i);
+		char name[RTE_MEMPOOL_NAMESIZE];
+
+		if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
+			continue;
+		snprintf(name, sizeof(name), "mbuf_s%d", socket);
+		env->pools[socket] = rte_pktmbuf_pool_create(name,
+			conf->n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+			socket);
+		if (env->pools[socket] == NULL && socket == 0) {
+			fprintf(stderr, "vunetd: cannot allocate %u packet "
+				"buffers: %s (more memory: -m, or fewer: "
+				"\"mbufs\" in the config)\n", conf->n_mbufs,
+				rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	if (env->pools[0] == NULL)
+		for (int s = 1; s < RTE_MAX_NUMA_NODES; s++)
+			if (env->pools[s] != NULL && env->pools[0] == NULL)
+				env->pools[0] = env->pools[s];
+	return env->pools[0] == NULL ? -1 : 0;
+}
+
+static void
+control_loop(struct vunet_daemon *d)
+{
+	uint64_t hz = rte_get_tsc_hz(), next_age = rte_rdtsc() + hz;
+
+	while (!quit) {
+		uint64_t now = rte_rdtsc();
+
+		for (unsigned int w = 0; w < d->n_workers; w++)
+			vunet_switch_learn_drain(d->sw, d->workers[w].learn,
+						 now);
+		if (now >= next_age) {
+			vunet_switch_age(d->sw, now);
+			next_age = now + hz;
+		}
+		usleep(CONTROL_PERIOD_US);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct vunet_config conf;
+	static struct vunet_port ports[VUNET_MAX_PORTS];
+	struct vunet_daemon d = { .conf = &conf, .ports = ports };
+	struct vunet_port_env env = { 0 };
+	struct options o = { 0 };
+	char err[VUNET_ERR_MAX], lcores[512];
+	char *eal_argv[MAX_EAL_ARGS + 1];
+	unsigned int lcore_ids[VUNET_MAX_WORKERS];
+	struct rte_rcu_qsbr *qsbr = NULL;
+	uint16_t n_created = 0;
+	int first_eal, eal_argc, ret = 1;
+
+	first_eal = parse_options(argc, argv, &o);
+	if (first_eal < 0)
+		return 2;
+	/* nothing is touched before the whole configuration is valid */
+	if (vunet_config_load(o.config, &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vunetd: %s\n", err);
+		return 2;
+	}
+	if (o.check_only) {
+		printf("%s: valid: %u bridge(s), %u port(s), %u "
+		       "cross-connect(s)\n", o.config, conf.n_bridges,
+		       conf.n_ports, conf.n_xconnects);
+		return 0;
+	}
+	if (default_cpus(&o) < 0) {
+		fprintf(stderr, "vunetd: cannot read the CPU affinity\n");
+		return 2;
+	}
+	eal_argc = build_eal_args(&o, &conf, argv[0], argc - first_eal,
+				  argv + first_eal, eal_argv, lcores,
+				  sizeof(lcores));
+	if (eal_argc < 0) {
+		fprintf(stderr, "vunetd: too many EAL arguments\n");
+		return 2;
+	}
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "vunetd: DPDK start-up failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.n_workers = o.n_workers;
+	qsbr = rte_zmalloc("qsbr", rte_rcu_qsbr_get_memsize(d.n_workers),
+			   RTE_CACHE_LINE_SIZE);
+	if (qsbr == NULL || rte_rcu_qsbr_init(qsbr, d.n_workers) != 0 ||
+	    create_pools(&conf, &env) < 0) {
+		fprintf(stderr, "vunetd: out of DPDK memory\n");
+		goto out;
+	}
+	env.qsbr = qsbr;
+	env.n_workers = d.n_workers;
+	vunet_port_env_set(&env);
+
+	for (; n_created < conf.n_ports; n_created++) {
+		if (vunet_port_create(&ports[n_created], n_created,
+				      &conf.ports[n_created], err,
+				      sizeof(err)) < 0) {
+			fprintf(stderr, "vunetd: %s: ports[%u] '%s': %s\n",
+				o.config, n_created,
+				conf.ports[n_created].name, err);
+			goto out;
+		}
+	}
+	d.sw = vunet_switch_create(&conf, ports, qsbr, err, sizeof(err));
+	if (d.sw == NULL) {
+		fprintf(stderr, "vunetd: %s\n", err);
+		goto out;
+	}
+	for (unsigned int w = 0; w < d.n_workers; w++)
+		lcore_ids[w] = w + 1;
+	d.workers = vunet_workers_create(d.n_workers, lcore_ids, d.sw, qsbr,
+					 err, sizeof(err));
+	if (d.workers == NULL) {
+		fprintf(stderr, "vunetd: %s\n", err);
+		goto out;
+	}
+	if (vunet_telemetry_register(&d) < 0)
+		RTE_LOG(WARNING, USER1, "telemetry commands unavailable\n");
+	for (unsigned int w = 0; w < d.n_workers; w++)
+		rte_eal_remote_launch(vunet_worker_main, &d.workers[w],
+				      lcore_ids[w]);
+	RTE_LOG(INFO, USER1, "vunetd %s: %u port(s), %u worker(s); lcore@CPU "
+		"%s (lcore 0: control)\n", VUNET_VERSION, conf.n_ports,
+		d.n_workers, lcores);
+	printf("vunetd: ready\n");
+	fflush(stdout);
+
+	control_loop(&d);
+
+	RTE_LOG(INFO, USER1, "stopping\n");
+	for (unsigned int w = 0; w < d.n_workers; w++)
+		__atomic_store_n(&d.workers[w].stop, true, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+	ret = 0;
+out:
+	/* workers are stopped: closing a port waits for nobody */
+	while (n_created > 0)
+		vunet_port_destroy(&ports[--n_created]);
+	if (d.workers != NULL && d.sw != NULL) {
+		printf("vunetd: final counters\n");
+		vunet_report_print(stdout, &d);
+		fflush(stdout);
+	}
+	vunet_workers_free(d.workers, d.n_workers);
+	vunet_switch_free(d.sw);
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (s == 0 || env.pools[s] != env.pools[0])
+			rte_mempool_free(env.pools[s]);
+	rte_free(qsbr);
+	rte_eal_cleanup();
+	return ret;
+}

@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "vunet_config.h"
+
+#define DEFAULT_FDB_SIZE 8192
+#define DEFAULT_AGING_SEC 300
+#define DEFAULT_MBUFS 32768
+#define DEFAULT_DESC 1024
+
+/* Where we are in the document, for messages like "ports[2].vlan". */
+struct ctx {
+	const char *origin;
+	char *err;
+	size_t errlen;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+fail(struct ctx *c, const char *field, const char *fmt, ...)
+{
+	char why[VUNET_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(c->err, c->errlen, "%s: %s: %s", c->origin, field, why);
+	return -1;
+}
+
+/* Typos must not pass silently: every key of an object must be known. */
+static int
+check_keys(struct ctx *c, json_t *obj, const char *where,
+	   const char *const *known)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(obj, key, val) {
+		const char *const *k;
+
+		for (k = known; *k != NULL; k++)
+			if (strcmp(*k, key) == 0)
+				break;
+		if (*k == NULL) {
+			char field[128];
+
+			snprintf(field, sizeof(field), "%s%s%s", where,
+				 where[0] ? "." : "", key);
+			return fail(c, field, "unknown field");
+		}
+	}
+	return 0;
+}
+
+static int
+get_uint(struct ctx *c, json_t *obj, const char *where, const char *key,
+	 uint64_t min, uint64_t max, uint64_t dflt, uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char field[128];
+	json_int_t i;
+
+	snprintf(field, sizeof(field), "%s.%s", where, key);
+	if (v == NULL) {
+		*out = dflt;
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return fail(c, field, "must be an integer from %" PRIu64
+			    " to %" PRIu64, min, max);
+	i = json_integer_value(v);
+	if (i < 0 || (uint64_t)i < min || (uint64_t)i > max)
+		return fail(c, field, "%" JSON_INTEGER_FORMAT
+			    " is out of range %" PRIu64 "..%" PRIu64,
+			    i, min, max);
+	*out = (uint64_t)i;
+	return 0;
+}
+
+/* A string that must fit buf (with its NUL); required unless dflt given. */
+static int
+get_string(struct ctx *c, json_t *obj, const char *where, const char *key,
+	   const char *dflt, char *buf, size_t len)
+{
+	json_t *v = json_object_get(obj, key);
+	char field[128];
+	const char *s;
+
+	snprintf(field, sizeof(field), "%s.%s", where, key);
+	if (v == NULL) {
+		if (dflt == NULL)
+			return fail(c, field, "is required");
+		snprintf(buf, len, "%s", dflt);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return fail(c, field, "must be a string");
+	s = json_string_value(v);
+	if (s[0] == '\0')
+		return fail(c, field, "must not be empty");
+	if (strlen(s) >= len)
+		return fail(c, field, "is %zu bytes long, the limit is %zu",
+			    strlen(s), len - 1);
+	memcpy(buf, s, strlen(s) + 1);
+	return 0;
+}
+
+static int
+check_name(struct ctx *c, const char *where, const char *name)
+{
+	char field[128];
+	const char *p;
+
+	snprintf(field, sizeof(field), "%s.name", where);
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return fail(c, field, "'%s' may only hold letters, "
+				    "digits, '_' and '-'", name);
+	return 0;
+}
+
+int
+vunet_mac_parse(const char *s, struct vunet_mac *mac)
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+		   &b[3], &b[4], &b[5], &tail) != 6 || strlen(s) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac->b[i] = (uint8_t)b[i];
+	return 0;
+}
+
+void
+vunet_mac_format(const struct vunet_mac *mac, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac->b[0],
+		 mac->b[1], mac->b[2], mac->b[3], mac->b[4], mac->b[5]);
+}
+
+int
+vunet_config_port_index(const struct vunet_config *conf, const char *name)
+{
+	for (int i = 0; i < conf->n_ports; i++)
+		if (strcmp(conf->ports[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+vunet_config_bridge_index(const struct vunet_config *conf, const char *name)
+{
+	for (int i = 0; i < conf->n_bridges; i++)
+		if (strcmp(conf->bridges[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int
+parse_bridge(struct ctx *c, json_t *o, const char *where,
+	     struct vunet_config *conf, struct vunet_bridge_conf *br)
+{
+	static const char *const keys[] = { "name", "fdb_size", "aging_sec",
+					    NULL };
+	uint64_t v;
+
+	if (!json_is_object(o))
+		return fail(c, where, "must be an object");
+	if (check_keys(c, o, where, keys) < 0 ||
+	    get_string(c, o, where, "name", NULL, br->name,
+		       sizeof(br->name)) < 0 ||
+	    check_name(c, where, br->name) < 0)
+		return -1;
+	if (vunet_config_bridge_index(conf, br->name) >= 0) {
+		char field[128];
+
+		snprintf(field, sizeof(field), "%s.name", where);
+		return fail(c, field, "bridge '%s' is declared twice",
+			    br->name);
+	}
+	if (get_uint(c, o, where, "fdb_size", 16, 1u << 20, DEFAULT_FDB_SIZE,
+		     &v) < 0)
+		return -1;
+	br->fdb_size = (uint32_t)v;
+	if (get_uint(c, o, where, "aging_sec", 1, 86400, DEFAULT_AGING_SEC,
+		     &v) < 0)
+		return -1;
+	br->aging_sec = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_allowed_macs(struct ctx *c, json_t *o, const char *where,
+		   struct vunet_port_conf *p)
+{
+	json_t *arr = json_object_get(o, "allowed_macs");
+	char field[128];
+	size_t i;
+	json_t *m;
+
+	if (arr == NULL)
+		return 0;
+	snprintf(field, sizeof(field), "%s.allowed_macs", where);
+	if (!json_is_array(arr))
+		return fail(c, field, "must be an array of MAC addresses");
+	if (json_array_size(arr) > VUNET_MAX_ALLOWED_MACS)
+		return fail(c, field, "has %zu addresses, the limit is %d",
+			    json_array_size(arr), VUNET_MAX_ALLOWED_MACS);
+	if (json_array_size(arr) == 0)
+		return fail(c, field, "is empty: omit it to turn port "
+			    "security off");
+	json_array_foreach(arr, i, m) {
+		struct vunet_mac *mac = &p->allowed_macs[i];
+
+		snprintf(field, sizeof(field), "%s.allowed_macs[%zu]", where,
+			 i);
+		if (!json_is_string(m) ||
+		    vunet_mac_parse(json_string_value(m), mac) < 0)
+			return fail(c, field, "must be a MAC address like "
+				    "\"52:54:00:12:34:56\"");
+		if (mac->b[0] & 1)
+			return fail(c, field, "%s is a multicast address",
+				    json_string_value(m));
+	}
+	p->n_allowed_macs = (uint16_t)json_array_size(arr);
+	return 0;
+}
+
+static int
+parse_vhost(struct ctx *c, json_t *o, const char *where,
+	    struct vunet_port_conf *p)
+{
+	char mode[16], field[128];
+	uint64_t v;
+
+	if (get_string(c, o, where, "path", NULL, p->path,
+		       sizeof(p->path)) < 0)
+		return -1;
+	if (p->path[0] != '/') {
+		snprintf(field, sizeof(field), "%s.path", where);
+		return fail(c, field, "'%s' must be an absolute path",
+			    p->path);
+	}
+	if (get_string(c, o, where, "mode", "client", mode,
+		       sizeof(mode)) < 0)
+		return -1;
+	if (strcmp(mode, "client") == 0) {
+		p->client = true;
+	} else if (strcmp(mode, "server") == 0) {
+		p->client = false;
+	} else {
+		snprintf(field, sizeof(field), "%s.mode", where);
+		return fail(c, field, "'%s' is neither \"client\" nor "
+			    "\"server\"", mode);
+	}
+	if (get_uint(c, o, where, "queues", 1, VUNET_MAX_QUEUES, 1, &v) < 0)
+		return -1;
+	p->queues = (uint16_t)v;
+	return 0;
+}
+
+static int
+parse_eth(struct ctx *c, json_t *o, const char *where,
+	  struct vunet_port_conf *p)
+{
+	uint64_t v;
+
+	if (get_string(c, o, where, "devargs", NULL, p->devargs,
+		       sizeof(p->devargs)) < 0)
+		return -1;
+	if (get_uint(c, o, where, "rx_queues", 1, VUNET_MAX_QUEUES, 1,
+		     &v) < 0)
+		return -1;
+	p->rx_queues = (uint16_t)v;
+	if (get_uint(c, o, where, "tx_queues", 1, VUNET_MAX_QUEUES, 1,
+		     &v) < 0)
+		return -1;
+	p->tx_queues = (uint16_t)v;
+	if (get_uint(c, o, where, "mtu", 68, 9000, 0, &v) < 0)
+		return -1;
+	p->mtu = (uint16_t)v;
+	if (get_uint(c, o, where, "rx_desc", 64, 4096, DEFAULT_DESC, &v) < 0)
+		return -1;
+	p->rx_desc = (uint16_t)v;
+	if (get_uint(c, o, where, "tx_desc", 64, 4096, DEFAULT_DESC, &v) < 0)
+		return -1;
+	p->tx_desc = (uint16_t)v;
+	return 0;
+}
+
+static int
+parse_port(struct ctx *c, json_t *o, const char *where,
+	   struct vunet_config *conf, struct vunet_port_conf *p)
+{
+	static const char *const vhost_keys[] = { "name", "type", "path",
+		"mode", "queues", "bridge", "vlan", "allowed_macs", NULL };
+	static const char *const eth_keys[] = { "name", "type", "devargs",
+		"rx_queues", "tx_queues", "mtu", "rx_desc", "tx_desc",
+		"bridge", "vlan", "allowed_macs", NULL };
+	char type[16], field[128], bridge[VUNET_NAME_MAX];
+	uint64_t v;
+
+	if (!json_is_object(o))
+		return fail(c, where, "must be an object");
+	if (get_string(c, o, where, "name", NULL, p->name,
+		       sizeof(p->name)) < 0 ||
+	    check_name(c, where, p->name) < 0)
+		return -1;
+	if (vunet_config_port_index(conf, p->name) >= 0) {
+		snprintf(field, sizeof(field), "%s.name", where);
+		return fail(c, field, "port '%s' is declared twice", p->name);
+	}
+	if (get_string(c, o, where, "type", NULL, type, sizeof(type)) < 0)
+		return -1;
+	if (strcmp(type, "vhost") == 0) {
+		p->type = VUNET_PORT_VHOST;
+		if (check_keys(c, o, where, vhost_keys) < 0 ||
+		    parse_vhost(c, o, where, p) < 0)
+			return -1;
+		for (int i = 0; i < conf->n_ports; i++)
+			if (conf->ports[i].type == VUNET_PORT_VHOST &&
+			    strcmp(conf->ports[i].path, p->path) == 0) {
+				snprintf(field, sizeof(field), "%s.path",
+					 where);
+				return fail(c, field, "'%s' is already the "
+					    "socket of port '%s'", p->path,
+					    conf->ports[i].name);
+			}
+	} else if (strcmp(type, "eth") == 0) {
+		p->type = VUNET_PORT_ETH;
+		if (check_keys(c, o, where, eth_keys) < 0 ||
+		    parse_eth(c, o, where, p) < 0)
+			return -1;
+	} else {
+		snprintf(field, sizeof(field), "%s.type", where);
+		return fail(c, field, "'%s' is neither \"vhost\" nor \"eth\"",
+			    type);
+	}
+
+	p->bridge = -1;
+	if (json_object_get(o, "bridge") != NULL) {
+		if (get_string(c, o, where, "bridge", NULL, bridge,
+			       sizeof(bridge)) < 0)
+			return -1;
+		p->bridge = vunet_config_bridge_index(conf, bridge);
+		if (p->bridge < 0) {
+			snprintf(field, sizeof(field), "%s.bridge", where);
+			return fail(c, field, "no bridge is named '%s'",
+				    bridge);
+		}
+	} else if (json_object_get(o, "vlan") != NULL) {
+		snprintf(field, sizeof(field), "%s.vlan", where);
+		return fail(c, field, "a VLAN needs a bridge");
+	}
+	if (get_uint(c, o, where, "vlan", 1, 4094, 1, &v) < 0)
+		return -1;
+	p->vlan = (uint16_t)v;
+	return parse_allowed_macs(c, o, where, p);
+}
+
+static int
+parse_xconnect(struct ctx *c, json_t *o, const char *where,
+	       struct vunet_config *conf, struct vunet_xconnect_conf *x)
+{
+	static const char *const keys[] = { "a", "b", NULL };
+	char name[2][VUNET_NAME_MAX], field[128];
+	int idx[2];
+
+	if (!json_is_object(o))
+		return fail(c, where, "must be an object");
+	if (check_keys(c, o, where, keys) < 0 ||
+	    get_string(c, o, where, "a", NULL, name[0], VUNET_NAME_MAX) < 0 ||
+	    get_string(c, o, where, "b", NULL, name[1], VUNET_NAME_MAX) < 0)
+		return -1;
+	for (int s = 0; s < 2; s++) {
+		snprintf(field, sizeof(field), "%s.%c", where, 'a' + s);
+		idx[s] = vunet_config_port_index(conf, name[s]);
+		if (idx[s] < 0)
+			return fail(c, field, "no port is named '%s'",
+				    name[s]);
+		if (conf->ports[idx[s]].bridge >= 0)
+			return fail(c, field, "port '%s' is in bridge '%s'; "
+				    "a port forwards one way only", name[s],
+				    conf->bridges[conf->ports[idx[s]].bridge]
+					    .name);
+		for (int i = 0; i < conf->n_xconnects; i++)
+			if (conf->xconnects[i].a == idx[s] ||
+			    conf->xconnects[i].b == idx[s])
+				return fail(c, field, "port '%s' is already "
+					    "cross-connected", name[s]);
+	}
+	if (idx[0] == idx[1])
+		return fail(c, where, "a port cannot be cross-connected to "
+			    "itself");
+	x->a = idx[0];
+	x->b = idx[1];
+	return 0;
+}
+
+/* Runs fn over every element of the array doc[key], bounded by max. */
+#define PARSE_ARRAY(c, doc, key, max, count, fn, conf, arr)                  \
+	do {                                                                 \
+		json_t *a_ = json_object_get(doc, key), *e_;                  \
+		char w_[64];                                                 \
+		size_t i_;                                                   \
+		if (a_ == NULL)                                              \
+			break;                                               \
+		if (!json_is_array(a_))                                      \
+			return fail(c, key, "must be an array");             \
+		if (json_array_size(a_) > (max))                             \
+			return fail(c, key, "has %zu entries, the limit is " \
+				    "%d", json_array_size(a_), (int)(max));  \
+		json_array_foreach(a_, i_, e_) {                             \
+			snprintf(w_, sizeof(w_), "%s[%zu]", key, i_);        \
+			if (fn(c, e_, w_, conf, &(arr)[i_]) < 0)             \
+				return -1;                                   \
+			(count)++;                                           \
+		}                                                            \
+	} while (0)
+
+static int
+parse_doc(struct ctx *c, json_t *doc, struct vunet_config *conf)
+{
+	static const char *const keys[] = { "bridges", "ports", "xconnects",
+					    "mbufs", NULL };
+	uint64_t v;
+
+	if (!json_is_object(doc))
+		return fail(c, "(top)", "must be a JSON object");
+	if (check_keys(c, doc, "", keys) < 0)
+		return -1;
+	if (get_uint(c, doc, "(top)", "mbufs", 1024, 1u << 22, DEFAULT_MBUFS,
+		     &v) < 0)
+		return -1;
+	conf->n_mbufs = (uint32_t)v;
+	PARSE_ARRAY(c, doc, "bridges", VUNET_MAX_BRIDGES, conf->n_bridges,
+		    parse_bridge, conf, conf->bridges);
+	PARSE_ARRAY(c, doc, "ports", VUNET_MAX_PORTS, conf->n_ports,
+		    parse_port, conf, conf->ports);
+	PARSE_ARRAY(c, doc, "xconnects", VUNET_MAX_PORTS / 2,
+		    conf->n_xconnects, parse_xconnect, conf,
+		    conf->xconnects);
+	return 0;
+}
+
+int
+vunet_config_parse(const char *text, const char *origin,
+		   struct vunet_config *conf, char *err, size_t errlen)
+{
+	struct ctx c = { .origin = origin, .err = err, .errlen = errlen };
+	json_error_t jerr;
+	json_t *doc;
+	int ret;
+
+	memset(conf, 0, sizeof(*conf));
+	doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		snprintf(err, errlen, "%s: line %d column %d: %s", origin,
+			 jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	ret = parse_doc(&c, doc, conf);
+	json_decref(doc);
+	return ret;
+}
+
+int
+vunet_config_load(const char *path, struct vunet_config *conf, char *err,
+		  size_t errlen)
+{
+	char *text;
+	long len = 0;
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) < 0 || len > (16 << 20)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 len > (16 << 20) ? "larger than 16 MiB" :
+			 strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	text = malloc((size_t)len + 1);
+	if (text == NULL || fread(text, 1, (size_t)len, f) != (size_t)len) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 text == NULL ? "out of memory" : "short read");
+		free(text);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	text[len] = '\0';
+	ret = vunet_config_parse(text, path, conf, err, errlen);
+	free(text);
+	return ret;
+}

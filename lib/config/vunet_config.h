@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#ifndef VUNET_CONFIG_H
+#define VUNET_CONFIG_H
+
+/*
+ * The daemon's declarative configuration: bridges, ports and cross-connects
+ * as read from a JSON file. Pure C + jansson, no DPDK, so it can be checked
+ * (vunetd --check-config, unit tests) without EAL.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VUNET_NAME_MAX 32        /* bridge and port names, with the NUL */
+#define VUNET_SOCK_PATH_MAX 108  /* sizeof(sun_path), with the NUL */
+#define VUNET_DEVARGS_MAX 256
+#define VUNET_MAX_PORTS 256
+#define VUNET_MAX_BRIDGES 64
+#define VUNET_MAX_QUEUES 16      /* vhost queue pairs, eth rx/tx queues */
+#define VUNET_MAX_ALLOWED_MACS 16
+#define VUNET_ERR_MAX 512
+
+enum vunet_port_type {
+	VUNET_PORT_VHOST,
+	VUNET_PORT_ETH,
+};
+
+struct vunet_mac {
+	uint8_t b[6];
+};
+
+struct vunet_port_conf {
+	char name[VUNET_NAME_MAX];
+	enum vunet_port_type type;
+	/* vhost */
+	char path[VUNET_SOCK_PATH_MAX];
+	bool client;            /* vunetd connects; QEMU owns the socket */
+	uint16_t queues;        /* vhost: queue pairs polled at most */
+	/* eth */
+	char devargs[VUNET_DEVARGS_MAX];
+	uint16_t rx_queues;
+	uint16_t tx_queues;
+	uint16_t mtu;           /* 0: leave the device's default */
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	/* forwarding */
+	int bridge;             /* index into bridges[], -1 if none */
+	uint16_t vlan;          /* access VLAN, 1..4094 */
+	uint16_t n_allowed_macs;  /* 0: port security off */
+	struct vunet_mac allowed_macs[VUNET_MAX_ALLOWED_MACS];
+};
+
+struct vunet_bridge_conf {
+	char name[VUNET_NAME_MAX];
+	uint32_t fdb_size;       /* MAC table entries */
+	uint32_t aging_sec;      /* idle time before a MAC is forgotten */
+};
+
+struct vunet_xconnect_conf {
+	int a;                   /* port indexes */
+	int b;
+};
+
+struct vunet_config {
+	uint16_t n_ports;
+	uint16_t n_bridges;
+	uint16_t n_xconnects;
+	uint32_t n_mbufs;        /* packet buffers per NUMA socket */
+	struct vunet_port_conf ports[VUNET_MAX_PORTS];
+	struct vunet_bridge_conf bridges[VUNET_MAX_BRIDGES];
+	struct vunet_xconnect_conf xconnects[VUNET_MAX_PORTS / 2];
+};
+
+/*
+ * Parse and validate a whole configuration. On error returns -1 and writes
+ * one line "ORIGIN: FIELD: PROBLEM" into err; *conf is then unspecified.
+ */
+int vunet_config_parse(const char *text, const char *origin,
+		       struct vunet_config *conf, char *err, size_t errlen);
+
+/* Same, reading the file at path (origin in messages is the path). */
+int vunet_config_load(const char *path, struct vunet_config *conf,
+		      char *err, size_t errlen);
+
+/* Index of the port or bridge with that name, -1 if none. */
+int vunet_config_port_index(const struct vunet_config *conf, const char *name);
+int vunet_config_bridge_index(const struct vunet_config *conf, const char *name);
+
+/* "52:54:00:00:00:01" <-> struct vunet_mac; parse returns 0 or -1. */
+int vunet_mac_parse(const char *s, struct vunet_mac *mac);
+void vunet_mac_format(const struct vunet_mac *mac, char *buf, size_t len);
+
+#endif /* VUNET_CONFIG_H */

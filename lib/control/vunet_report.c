@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "vunet_control.h"
+
+void
+vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t p,
+			 struct vunet_port_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int w = 0; w < d->n_workers; w++)
+		vunet_stats_port_add(&d->workers[w].stats, p, t);
+}
+
+void
+vunet_report_print(FILE *f, const struct vunet_daemon *d)
+{
+	fprintf(f, "%-16s %14s %16s %14s %16s  %s\n", "port", "rx-packets",
+		"rx-bytes", "tx-packets", "tx-bytes", "drops");
+	for (uint16_t p = 0; p < d->sw->n_ports; p++) {
+		struct vunet_port_totals t;
+		char drops[512] = "";
+		size_t off = 0;
+
+		vunet_daemon_port_totals(d, p, &t);
+		for (int r = 0; r < VUNET_DROP_MAX; r++)
+			if (t.drop[r] != 0 && off < sizeof(drops))
+				off += (size_t)snprintf(drops + off,
+					sizeof(drops) - off, "%s%s=%" PRIu64,
+					off ? " " : "", vunet_drop_names[r],
+					t.drop[r]);
+		fprintf(f, "%-16s %14" PRIu64 " %16" PRIu64 " %14" PRIu64
+			" %16" PRIu64 "  %s\n", d->conf->ports[p].name,
+			t.rx_pkts, t.rx_bytes, t.tx_pkts, t.tx_bytes,
+			off ? drops : "-");
+		for (uint16_t q = 0; q < VUNET_MAX_QUEUES; q++)
+			if (t.rxq[q].pkts != 0 || t.txq[q].pkts != 0)
+				fprintf(f, "  queue %-8u %14" PRIu64 " %16"
+					PRIu64 " %14" PRIu64 " %16" PRIu64
+					"\n", q, t.rxq[q].pkts,
+					t.rxq[q].bytes, t.txq[q].pkts,
+					t.txq[q].bytes);
+	}
+	for (unsigned int w = 0; w < d->n_workers; w++) {
+		const struct vunet_worker_stats *s = &d->workers[w].stats;
+		uint64_t all = s->busy_tsc + s->idle_tsc;
+
+		fprintf(f, "worker %u (lcore %u): busy %.1f%%, %" PRIu64
+			" packets, %" PRIu64 " cycles/packet, %" PRIu64
+			" learning events lost\n", w, d->workers[w].lcore,
+			all ? 100.0 * (double)s->busy_tsc / (double)all : 0.0,
+			s->pkts, s->pkts ? s->busy_tsc / s->pkts : 0,
+			s->learn_lost);
+	}
+}

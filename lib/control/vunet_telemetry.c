@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+/*
+ * Telemetry commands. They run on the telemetry client thread and read the
+ * workers' counters without synchronisation: each is a naturally aligned
+ * 64-bit value written by one worker, so a read is at most one burst old.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_telemetry.h>
+
+#include "vunet_control.h"
+
+static const struct vunet_daemon *tel_daemon;
+
+static int
+port_by_name(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (uint16_t p = 0; p < tel_daemon->sw->n_ports; p++)
+		if (strcmp(tel_daemon->conf->ports[p].name, name) == 0)
+			return p;
+	return -1;
+}
+
+static int
+tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
+	  struct rte_tel_data *d)
+{
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	for (uint16_t p = 0; p < tel_daemon->sw->n_ports; p++)
+		rte_tel_data_add_array_string(d,
+			tel_daemon->conf->ports[p].name);
+	return 0;
+}
+
+static int
+tel_port(const char *cmd __rte_unused, const char *params,
+	 struct rte_tel_data *d)
+{
+	const struct vunet_daemon *dm = tel_daemon;
+	struct vunet_port_totals t;
+	struct rte_tel_data *drops, *rxq, *txq;
+	const struct vunet_port *port;
+	int p = port_by_name(params);
+
+	if (p < 0)
+		return -EINVAL;
+	port = &dm->ports[p];
+	vunet_daemon_port_totals(dm, (uint16_t)p, &t);
+	drops = rte_tel_data_alloc();
+	rxq = rte_tel_data_alloc();
+	txq = rte_tel_data_alloc();
+	if (drops == NULL || rxq == NULL || txq == NULL) {
+		rte_tel_data_free(drops);
+		rte_tel_data_free(rxq);
+		rte_tel_data_free(txq);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", port->conf->name);
+	rte_tel_data_add_dict_string(d, "type",
+		port->type == VUNET_PORT_VHOST ? "vhost" : "eth");
+	rte_tel_data_add_dict_string(d, "state",
+		vunet_port_is_up(port) ? "up" : "down");
+	rte_tel_data_add_dict_u64(d, "rx_packets", t.rx_pkts);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", t.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_packets", t.tx_pkts);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", t.tx_bytes);
+	if (port->type == VUNET_PORT_VHOST) {
+		rte_tel_data_add_dict_u64(d, "features", port->features);
+		rte_tel_data_add_dict_u64(d, "guest_ups", port->n_ups);
+	}
+	rte_tel_data_start_dict(drops);
+	for (int r = 0; r < VUNET_DROP_MAX; r++)
+		rte_tel_data_add_dict_u64(drops, vunet_drop_names[r],
+					  t.drop[r]);
+	rte_tel_data_add_dict_container(d, "drops", drops, 0);
+	rte_tel_data_start_array(rxq, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(txq, RTE_TEL_U64_VAL);
+	for (uint16_t q = 0; q < port->nb_rxq; q++)
+		rte_tel_data_add_array_u64(rxq, t.rxq[q].pkts);
+	for (uint16_t q = 0; q < RTE_MAX(port->nb_rxq, port->nb_txq); q++)
+		rte_tel_data_add_array_u64(txq, t.txq[q].pkts);
+	rte_tel_data_add_dict_container(d, "rxq_packets", rxq, 0);
+	rte_tel_data_add_dict_container(d, "txq_packets", txq, 0);
+	return 0;
+}
+
+static int
+tel_workers(const char *cmd __rte_unused, const char *params __rte_unused,
+	    struct rte_tel_data *d)
+{
+	const struct vunet_daemon *dm = tel_daemon;
+
+	rte_tel_data_start_dict(d);
+	for (unsigned int w = 0; w < dm->n_workers; w++) {
+		const struct vunet_worker_stats *s = &dm->workers[w].stats;
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char name[32];
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "lcore", dm->workers[w].lcore);
+		rte_tel_data_add_dict_u64(c, "rx_queues", dm->workers[w].n_rxq);
+		rte_tel_data_add_dict_u64(c, "busy_cycles", s->busy_tsc);
+		rte_tel_data_add_dict_u64(c, "idle_cycles", s->idle_tsc);
+		rte_tel_data_add_dict_u64(c, "packets", s->pkts);
+		rte_tel_data_add_dict_u64(c, "cycles_per_packet",
+			s->pkts ? s->busy_tsc / s->pkts : 0);
+		rte_tel_data_add_dict_u64(c, "learn_lost", s->learn_lost);
+		snprintf(name, sizeof(name), "worker%u", w);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+static int
+tel_bridges(const char *cmd __rte_unused, const char *params __rte_unused,
+	    struct rte_tel_data *d)
+{
+	const struct vunet_switch *sw = tel_daemon->sw;
+
+	rte_tel_data_start_dict(d);
+	for (uint16_t b = 0; b < sw->n_bridges; b++) {
+		const struct vunet_bridge *br = &sw->bridges[b];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "macs", vunet_fdb_count(br->fdb));
+		rte_tel_data_add_dict_u64(c, "learned", br->learned);
+		rte_tel_data_add_dict_u64(c, "moved", br->moved);
+		rte_tel_data_add_dict_u64(c, "aged", br->aged);
+		rte_tel_data_add_dict_u64(c, "table_full", br->table_full);
+		rte_tel_data_add_dict_container(d, br->conf->name, c, 0);
+	}
+	return 0;
+}
+
+int
+vunet_telemetry_register(const struct vunet_daemon *d)
+{
+	tel_daemon = d;
+	if (rte_telemetry_register_cmd("/vunet/ports", tel_ports,
+			"Names of the ports.") < 0 ||
+	    rte_telemetry_register_cmd("/vunet/port", tel_port,
+			"A port's counters. Parameter: port name.") < 0 ||
+	    rte_telemetry_register_cmd("/vunet/workers", tel_workers,
+			"Per-worker cycles and packets.") < 0 ||
+	    rte_telemetry_register_cmd("/vunet/bridges", tel_bridges,
+			"Per-bridge MAC table counters.") < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#ifndef VUNET_PORT_H
+#define VUNET_PORT_H
+
+/*
+ * Ports: vhost-user sockets (rte_vhost) and DPDK ethdevs behind one receive
+ * and one transmit call. The control side (create, destroy, vhost events)
+ * lives in vunet_port_vhost.c and vunet_port_eth.c; the inline functions
+ * below are the per-burst data path.
+ *
+ * Ownership: vunet_port_tx() always consumes every mbuf it is given (sent
+ * or freed) and returns how many were sent, whatever the port kind.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_spinlock.h>
+#include <rte_vhost.h>
+
+#include "vunet_config.h"
+#include "vunet_stats.h"
+
+#define VUNET_BURST 32
+
+struct vunet_port {
+	/* Read by workers on every burst. */
+	int vid;                 /* vhost: running device, -1 when down */
+	uint32_t rxq_ready;      /* vhost: bit q = guest TX ring of pair q on */
+	int16_t tx_vring[VUNET_MAX_WORKERS]; /* vhost: even vring, -1 none */
+	uint16_t eth_id;         /* eth: ethdev port id */
+	bool eth_up;             /* eth: started */
+	bool txq_shared;         /* eth: fewer tx queues than workers */
+	uint16_t nb_txq;
+	struct rte_mempool *pool; /* where received packets are allocated */
+	rte_spinlock_t txq_lock[VUNET_MAX_QUEUES];
+
+	/* Control side only. */
+	enum vunet_port_type type;
+	uint16_t index;          /* in the port table, and in counters */
+	uint16_t nb_rxq;         /* queues (vhost: pairs) polled */
+	int conn_vid;            /* vhost: connection, -1 when none */
+	uint32_t txq_enabled;    /* vhost: bit q = guest RX ring of pair q on */
+	bool registered;         /* vhost: socket registered with rte_vhost */
+	bool probed;             /* eth: device probed by us */
+	const struct vunet_port_conf *conf;
+	uint64_t features;       /* vhost: negotiated virtio features */
+	unsigned int n_ups;      /* vhost: how often a guest came up */
+};
+
+/* What the vhost callbacks need from the rest of the daemon. */
+struct vunet_port_env {
+	struct rte_rcu_qsbr *qsbr;   /* workers report quiescence here */
+	unsigned int n_workers;
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
+};
+
+void vunet_port_env_set(const struct vunet_port_env *env);
+
+/*
+ * Create the port described by conf into *port. eth: probe and start the
+ * device. vhost: register and start the socket (server mode unlinks a stale
+ * socket file first; client mode reconnects by itself). On error returns a
+ * negative errno and writes the reason into err; nothing is left behind.
+ */
+int vunet_port_create(struct vunet_port *port, uint16_t index,
+		      const struct vunet_port_conf *conf, char *err,
+		      size_t errlen);
+
+/* Stop and release the port; a connected guest is disconnected. */
+void vunet_port_destroy(struct vunet_port *port);
+
+/* vhost: the vring a worker sends on, from the rings the guest enabled. */
+void vunet_port_vhost_remap_tx(struct vunet_port *port);
+
+static inline bool
+vunet_port_rx_ready(const struct vunet_port *p, uint16_t q, int *vid)
+{
+	if (p->type == VUNET_PORT_ETH)
+		return __atomic_load_n(&p->eth_up, __ATOMIC_RELAXED);
+	*vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
+	return *vid >= 0 &&
+	       (__atomic_load_n(&p->rxq_ready, __ATOMIC_RELAXED) >> q) & 1;
+}
+
+static inline bool
+vunet_port_is_up(const struct vunet_port *p)
+{
+	if (p->type == VUNET_PORT_ETH)
+		return __atomic_load_n(&p->eth_up, __ATOMIC_RELAXED);
+	return __atomic_load_n(&p->vid, __ATOMIC_RELAXED) >= 0;
+}
+
+/* Receive up to n (<= VUNET_BURST) packets; call only when rx_ready. */
+static inline uint16_t
+vunet_port_rx(struct vunet_port *p, int vid, uint16_t q,
+	      struct rte_mbuf **pkts, uint16_t n)
+{
+	if (p->type == VUNET_PORT_ETH)
+		return rte_eth_rx_burst(p->eth_id, q, pkts, n);
+	return rte_vhost_dequeue_burst(vid, 2 * q + 1, p->pool, pkts, n);
+}
+
+static inline uint32_t
+vunet_pkts_bytes(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint32_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	return bytes;
+}
+
+/*
+ * Send n packets from worker w, counting sent packets on the queue used and
+ * the rest as drops with their reason.
+ */
+static inline uint16_t
+vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
+	      uint16_t n, struct vunet_port_stats *st)
+{
+	uint16_t sent = 0, q;
+	uint32_t bytes;
+
+	if (p->type == VUNET_PORT_VHOST) {
+		int vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
+		int vring = __atomic_load_n(&p->tx_vring[w],
+					    __ATOMIC_RELAXED);
+
+		if (vid < 0 || vring < 0) {
+			st->drop[VUNET_DROP_TX_NO_QUEUE] += n;
+			rte_pktmbuf_free_bulk(pkts, n);
+			return 0;
+		}
+		q = (uint16_t)(vring / 2);
+		sent = rte_vhost_enqueue_burst(vid, (uint16_t)vring, pkts, n);
+		st->txq[q].pkts += sent;
+		st->txq[q].bytes += vunet_pkts_bytes(pkts, sent);
+		st->drop[VUNET_DROP_TX_FULL] += n - sent;
+		/* enqueue copied into the guest: every mbuf is still ours */
+		rte_pktmbuf_free_bulk(pkts, n);
+		return sent;
+	}
+
+	if (!__atomic_load_n(&p->eth_up, __ATOMIC_RELAXED)) {
+		st->drop[VUNET_DROP_TX_NO_QUEUE] += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return 0;
+	}
+	q = (uint16_t)(w % p->nb_txq);
+	/* sent mbufs may be freed by the driver at once: count bytes first */
+	bytes = vunet_pkts_bytes(pkts, n);
+	if (p->txq_shared) {
+		rte_spinlock_lock(&p->txq_lock[q]);
+		sent = rte_eth_tx_burst(p->eth_id, q, pkts, n);
+		rte_spinlock_unlock(&p->txq_lock[q]);
+	} else {
+		sent = rte_eth_tx_burst(p->eth_id, q, pkts, n);
+	}
+	st->txq[q].pkts += sent;
+	if (sent < n) {
+		bytes -= vunet_pkts_bytes(pkts + sent, n - sent);
+		st->drop[VUNET_DROP_TX_FULL] += n - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+	st->txq[q].bytes += bytes;
+	return sent;
+}
+
+#endif /* VUNET_PORT_H */

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+/* Ports on any DPDK ethdev: a PCI device or a vdev given by devargs. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "vunet_port.h"
+#include "vunet_port_internal.h"
+
+/* The device name is what devargs holds before its first ','. */
+static void
+devargs_name(const char *devargs, char *name, size_t len)
+{
+	size_t n = strcspn(devargs, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(name, devargs, n);
+	name[n] = '\0';
+}
+
+static int
+eth_configure(struct vunet_port *p, char *err, size_t errlen)
+{
+	const struct vunet_port_conf *c = p->conf;
+	const struct vunet_port_env *env = vunet_port_env();
+	struct rte_eth_conf econf = { 0 };
+	struct rte_eth_dev_info info;
+	struct rte_mempool *pool;
+	uint16_t id = p->eth_id;
+	int socket, ret;
+
+	ret = rte_eth_dev_info_get(id, &info);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot read device info: %s",
+			 rte_strerror(-ret));
+		return ret;
+	}
+	if (c->rx_queues > info.max_rx_queues ||
+	    c->tx_queues > info.max_tx_queues) {
+		snprintf(err, errlen, "%s has at most %u rx and %u tx queues, "
+			 "%u and %u were asked", info.driver_name,
+			 info.max_rx_queues, info.max_tx_queues,
+			 c->rx_queues, c->tx_queues);
+		return -EINVAL;
+	}
+	socket = rte_eth_dev_socket_id(id);
+	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES ||
+	    env->pools[socket] == NULL)
+		socket = 0;
+	pool = env->pools[socket];
+	if (c->mtu > rte_pktmbuf_data_room_size(pool) -
+		     RTE_PKTMBUF_HEADROOM - RTE_ETHER_HDR_LEN -
+		     RTE_ETHER_CRC_LEN) {
+		if (!(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)) {
+			snprintf(err, errlen, "MTU %u needs scattered receive, "
+				 "which %s lacks", c->mtu, info.driver_name);
+			return -ENOTSUP;
+		}
+		econf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		econf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (c->rx_queues > 1) {
+		econf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		econf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	}
+	ret = rte_eth_dev_configure(id, c->rx_queues, c->tx_queues, &econf);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot configure %u rx/%u tx queues: "
+			 "%s", c->rx_queues, c->tx_queues, rte_strerror(-ret));
+		return ret;
+	}
+	if (c->mtu != 0) {
+		ret = rte_eth_dev_set_mtu(id, c->mtu);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot set MTU %u: %s", c->mtu,
+				 rte_strerror(-ret));
+			return ret;
+		}
+	}
+	uint16_t rxd = c->rx_desc, txd = c->tx_desc;
+
+	rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxd, &txd);
+	for (uint16_t q = 0; q < c->rx_queues; q++) {
+		ret = rte_eth_rx_queue_setup(id, q, rxd, (unsigned int)socket,
+					     NULL, pool);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot set up rx queue %u: %s",
+				 q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	for (uint16_t q = 0; q < c->tx_queues; q++) {
+		ret = rte_eth_tx_queue_setup(id, q, txd, (unsigned int)socket,
+					     NULL);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot set up tx queue %u: %s",
+				 q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	ret = rte_eth_dev_start(id);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot start: %s", rte_strerror(-ret));
+		return ret;
+	}
+	/* a switch port takes every frame, not only those for its own MAC */
+	ret = rte_eth_promiscuous_enable(id);
+	if (ret < 0 && ret != -ENOTSUP)
+		PORT_LOG(WARNING, "%s: promiscuous mode refused: %s", c->name,
+			 rte_strerror(-ret));
+	rte_eth_allmulticast_enable(id);
+	p->pool = pool;
+	return 0;
+}
+
+int
+vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen)
+{
+	const struct vunet_port_conf *c = p->conf;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	uint16_t id;
+	int ret;
+
+	devargs_name(c->devargs, name, sizeof(name));
+	ret = rte_dev_probe(c->devargs);
+	if (ret == 0) {
+		p->probed = true;
+	} else if (ret != -EEXIST) {
+		snprintf(err, errlen, "cannot probe device '%s': %s",
+			 c->devargs, rte_strerror(-ret));
+		return ret;
+	}
+	if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
+		snprintf(err, errlen, "device '%s' is not an ethdev", name);
+		if (p->probed)
+			PORT_LOG(WARNING, "%s: device %s stays probed",
+				 c->name, name);
+		p->probed = false;
+		return -ENODEV;
+	}
+	p->eth_id = id;
+	p->nb_rxq = c->rx_queues;
+	p->nb_txq = c->tx_queues;
+	p->txq_shared = c->tx_queues < vunet_port_env()->n_workers;
+	ret = eth_configure(p, err, errlen);
+	if (ret < 0) {
+		struct rte_eth_dev_info info;
+		struct rte_device *dev = NULL;
+
+		if (rte_eth_dev_info_get(id, &info) == 0)
+			dev = info.device;
+		rte_eth_dev_close(id);
+		if (p->probed && dev != NULL)
+			rte_dev_remove(dev);
+		p->probed = false;
+		return ret;
+	}
+	__atomic_store_n(&p->eth_up, true, __ATOMIC_RELEASE);
+	PORT_LOG(INFO, "%s: ethdev %u (%s), %u rx / %u tx queues%s", c->name,
+		 id, name, c->rx_queues, c->tx_queues,
+		 p->txq_shared ? ", tx queues shared by workers" : "");
+	return 0;
+}
+
+void
+vunet_port_eth_destroy(struct vunet_port *p)
+{
+	const struct vunet_port_env *env = vunet_port_env();
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = NULL;
+
+	__atomic_store_n(&p->eth_up, false, __ATOMIC_RELEASE);
+	if (env->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(env->qsbr, RTE_QSBR_THRID_INVALID);
+	if (rte_eth_dev_info_get(p->eth_id, &info) == 0)
+		dev = info.device;
+	rte_eth_dev_stop(p->eth_id);
+	rte_eth_dev_close(p->eth_id);
+	if (p->probed && dev != NULL)
+		rte_dev_remove(dev);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#ifndef VUNET_PORT_INTERNAL_H
+#define VUNET_PORT_INTERNAL_H
+
+/* Between the port kinds and their dispatcher; not part of the API. */
+
+#include "vunet_port.h"
+
+#define PORT_LOG(level, fmt, ...) \
+	RTE_LOG(level, USER1, "port: " fmt "\n", ##__VA_ARGS__)
+
+const struct vunet_port_env *vunet_port_env(void);
+
+int vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen);
+void vunet_port_vhost_destroy(struct vunet_port *p);
+int vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen);
+void vunet_port_eth_destroy(struct vunet_port *p);
+
+#endif /* VUNET_PORT_INTERNAL_H */

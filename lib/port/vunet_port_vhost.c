@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+/*
+ * vhost-user ports on rte_vhost. The callbacks run on rte_vhost's
+ * "vhost-events" (and "vhost_reconn") control threads. vring_state_changed
+ * runs with every virtqueue lock held, so it only flips bits; the waits for
+ * workers (RCU) happen in destroy_device, which holds no queue lock.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+#include <rte_vhost.h>
+
+#include "vunet_port.h"
+#include "vunet_port_internal.h"
+
+#define VHOST_LOG(level, fmt, ...) \
+	RTE_LOG(level, USER1, "vhost: " fmt "\n", ##__VA_ARGS__)
+
+/* vhost-user requests we answer ourselves (docs/interop/vhost-user.rst). */
+#define VHOST_USER_GET_QUEUE_NUM 17
+
+/*
+ * Head of struct vhu_msg_context (lib/vhost/vhost_user.h, not installed):
+ * the packed VhostUserMsg header and the start of its payload. rte_vhost
+ * keeps this layout stable for external message handlers.
+ */
+struct vhost_user_msg_head {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+	union {
+		uint64_t u64;
+	} payload;
+} __attribute__((packed));
+
+/*
+ * Offloads whose metadata the switch does not carry between ports: a guest
+ * that negotiated them would hand us partial checksums and 64 KiB frames a
+ * NIC or another guest cannot take. Interface profiles (lib/profile) will
+ * pin the whole offer per port; until then this is the fixed default.
+ */
+#define VHOST_OFFLOAD_FEATURES \
+	((1ULL << 0) | (1ULL << 1) | (1ULL << 6) | (1ULL << 7) | \
+	 (1ULL << 8) | (1ULL << 9) | (1ULL << 10) | (1ULL << 11) | \
+	 (1ULL << 12) | (1ULL << 13) | (1ULL << 14))
+#define VIRTIO_NET_F_MQ 22
+
+static pthread_mutex_t vhost_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vunet_port *vhost_ports[VUNET_MAX_PORTS];
+static struct vunet_port *vid_port[RTE_MAX_VHOST_DEVICE];
+
+static struct vunet_port *
+port_of_vid(int vid)
+{
+	struct vunet_port *p = NULL;
+
+	if (vid >= 0 && vid < RTE_MAX_VHOST_DEVICE) {
+		pthread_mutex_lock(&vhost_lock);
+		p = vid_port[vid];
+		pthread_mutex_unlock(&vhost_lock);
+	}
+	return p;
+}
+
+static enum rte_vhost_msg_result
+vhost_pre_msg(int vid, void *msg)
+{
+	struct vhost_user_msg_head *m = msg;
+	struct vunet_port *p = port_of_vid(vid);
+
+	if (p == NULL)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	/*
+	 * rte_vhost 22.11 always answers 128 pairs; a guest that believes it
+	 * would enable queues nobody polls.
+	 */
+	if (m->request == VHOST_USER_GET_QUEUE_NUM) {
+		m->payload.u64 = p->nb_rxq;
+		m->size = sizeof(m->payload.u64);
+		return RTE_VHOST_MSG_RESULT_REPLY;
+	}
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops vhost_extern_ops = {
+	.pre_msg_handle = vhost_pre_msg,
+};
+
+static int
+vhost_new_connection(int vid)
+{
+	char path[VUNET_SOCK_PATH_MAX];
+	struct vunet_port *p = NULL;
+	int ret = -1;
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0 ||
+	    vid >= RTE_MAX_VHOST_DEVICE)
+		return -1;
+	pthread_mutex_lock(&vhost_lock);
+	for (int i = 0; i < VUNET_MAX_PORTS; i++)
+		if (vhost_ports[i] != NULL &&
+		    strcmp(vhost_ports[i]->conf->path, path) == 0)
+			p = vhost_ports[i];
+	if (p == NULL) {
+		VHOST_LOG(ERR, "%s: connection for no known port", path);
+	} else if (p->conn_vid >= 0) {
+		VHOST_LOG(ERR, "port %s: refusing a second front-end on %s "
+			  "(vid %d is connected)", p->conf->name, path,
+			  p->conn_vid);
+	} else {
+		p->conn_vid = vid;
+		vid_port[vid] = p;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&vhost_lock);
+	if (ret == 0) {
+		if (rte_vhost_extern_callback_register(vid, &vhost_extern_ops,
+						       NULL) < 0)
+			VHOST_LOG(WARNING, "port %s: cannot hook messages; "
+				  "GET_QUEUE_NUM will say 128", p->conf->name);
+		VHOST_LOG(INFO, "port %s: front-end connected (vid %d)",
+			  p->conf->name, vid);
+	}
+	return ret;
+}
+
+static void
+vhost_destroy_connection(int vid)
+{
+	struct vunet_port *p;
+
+	pthread_mutex_lock(&vhost_lock);
+	p = vid_port[vid];
+	vid_port[vid] = NULL;
+	if (p != NULL) {
+		p->conn_vid = -1;
+		__atomic_store_n(&p->rxq_ready, 0, __ATOMIC_RELAXED);
+		p->txq_enabled = 0;
+		vunet_port_vhost_remap_tx(p);
+	}
+	pthread_mutex_unlock(&vhost_lock);
+	if (p != NULL)
+		VHOST_LOG(INFO, "port %s: front-end disconnected (vid %d)",
+			  p->conf->name, vid);
+}
+
+static int
+vhost_new_device(int vid)
+{
+	struct vunet_port *p = port_of_vid(vid);
+	const struct vunet_port_env *env = vunet_port_env();
+	int node;
+
+	if (p == NULL)
+		return -1;
+	/* busy-polled: the guest need not kick us */
+	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
+		rte_vhost_enable_guest_notification(vid, q, 0);
+	rte_vhost_get_negotiated_features(vid, &p->features);
+	node = rte_vhost_get_numa_node(vid);
+	if (node < 0 || node >= RTE_MAX_NUMA_NODES ||
+	    env->pools[node] == NULL)
+		node = 0;
+	p->pool = env->pools[node];
+	p->n_ups++;
+	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
+	VHOST_LOG(INFO, "port %s: guest up (vid %d, features 0x%" PRIx64
+		  ", %u vrings, NUMA %d)", p->conf->name, vid, p->features,
+		  rte_vhost_get_vring_num(vid), node);
+	return 0;
+}
+
+static void
+vhost_destroy_device(int vid)
+{
+	struct vunet_port *p = port_of_vid(vid);
+	const struct vunet_port_env *env = vunet_port_env();
+
+	if (p == NULL)
+		return;
+	__atomic_store_n(&p->vid, -1, __ATOMIC_RELEASE);
+	/* rte_vhost may unmap the rings when we return: wait for workers */
+	if (env->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(env->qsbr, RTE_QSBR_THRID_INVALID);
+	VHOST_LOG(INFO, "port %s: guest down (vid %d)", p->conf->name, vid);
+}
+
+static int
+vhost_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	struct vunet_port *p = port_of_vid(vid);
+	uint32_t bit = 1u << (vring / 2);
+
+	if (p == NULL)
+		return 0;
+	if (vring / 2 >= p->nb_rxq) {
+		VHOST_LOG(WARNING, "port %s: vring %u is beyond the %u queue "
+			  "pairs offered; not polled", p->conf->name, vring,
+			  p->nb_rxq);
+		return 0;
+	}
+	if (vring & 1) {
+		if (enable)
+			__atomic_fetch_or(&p->rxq_ready, bit,
+					  __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&p->rxq_ready, ~bit,
+					   __ATOMIC_RELAXED);
+	} else {
+		if (enable)
+			p->txq_enabled |= bit;
+		else
+			p->txq_enabled &= ~bit;
+		vunet_port_vhost_remap_tx(p);
+	}
+	return 0;
+}
+
+static const struct rte_vhost_device_ops vhost_ops = {
+	.new_device = vhost_new_device,
+	.destroy_device = vhost_destroy_device,
+	.vring_state_changed = vhost_vring_state_changed,
+	.new_connection = vhost_new_connection,
+	.destroy_connection = vhost_destroy_connection,
+};
+
+void
+vunet_port_vhost_remap_tx(struct vunet_port *p)
+{
+	int16_t on[VUNET_MAX_QUEUES];
+	unsigned int n_on = 0, n_workers = vunet_port_env()->n_workers;
+
+	for (uint16_t q = 0; q < p->nb_rxq; q++)
+		if (p->txq_enabled & (1u << q))
+			on[n_on++] = (int16_t)(2 * q);
+	/* spread the workers over the guest's enabled receive rings */
+	for (unsigned int w = 0; w < VUNET_MAX_WORKERS; w++)
+		__atomic_store_n(&p->tx_vring[w],
+				 (n_on == 0 || w >= n_workers) ? -1 :
+				 on[w % n_on], __ATOMIC_RELAXED);
+}
+
+/*
+ * A server socket file left by a vunetd that died is removed; one that
+ * another process still serves, or a file that is not a socket, is not.
+ */
+static int
+vhost_clear_stale_socket(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, busy;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : (snprintf(err, errlen,
+			"%s: %s", path, strerror(errno)), -errno);
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	busy = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	if (busy) {
+		snprintf(err, errlen, "%s is in use by another process",
+			 path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0) {
+		snprintf(err, errlen, "cannot remove stale %s: %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	VHOST_LOG(INFO, "removed stale socket %s", path);
+	return 0;
+}
+
+int
+vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
+{
+	const struct vunet_port_conf *c = p->conf;
+	uint64_t features, off = VHOST_OFFLOAD_FEATURES;
+	uint64_t flags = c->client ? RTE_VHOST_USER_CLIENT : 0;
+	int ret, slot = -1;
+
+	p->vid = -1;
+	p->conn_vid = -1;
+	p->nb_rxq = c->queues;
+	p->txq_enabled = 0;
+	vunet_port_vhost_remap_tx(p);
+	if (!c->client) {
+		ret = vhost_clear_stale_socket(c->path, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	pthread_mutex_lock(&vhost_lock);
+	for (int i = 0; i < VUNET_MAX_PORTS && slot < 0; i++)
+		if (vhost_ports[i] == NULL)
+			slot = i;
+	if (slot >= 0)
+		vhost_ports[slot] = p;
+	pthread_mutex_unlock(&vhost_lock);
+	if (slot < 0) {
+		snprintf(err, errlen, "too many vhost ports");
+		return -ENOSPC;
+	}
+
+	if (rte_vhost_driver_register(c->path, flags) < 0) {
+		snprintf(err, errlen, "rte_vhost cannot register %s", c->path);
+		ret = -EINVAL;
+		goto unlist;
+	}
+	p->registered = true;
+	if (c->queues == 1)
+		off |= 1ULL << VIRTIO_NET_F_MQ;
+	/*
+	 * Never rte_vhost_driver_set_features(): in 22.11 it also turns off
+	 * the built-in net back-end and every burst returns 0.
+	 */
+	if (rte_vhost_driver_get_features(c->path, &features) < 0 ||
+	    rte_vhost_driver_disable_features(c->path, features & off) < 0 ||
+	    rte_vhost_driver_callback_register(c->path, &vhost_ops) < 0) {
+		snprintf(err, errlen, "rte_vhost cannot set up %s", c->path);
+		ret = -EINVAL;
+		goto unregister;
+	}
+	if (rte_vhost_driver_start(c->path) < 0) {
+		snprintf(err, errlen, "rte_vhost cannot %s %s", c->client ?
+			 "connect to" : "listen on", c->path);
+		ret = -EIO;
+		goto unregister;
+	}
+	VHOST_LOG(INFO, "port %s: %s %s, %u queue pair(s)", c->name,
+		  c->client ? "client of" : "listening on", c->path,
+		  c->queues);
+	return 0;
+
+unregister:
+	rte_vhost_driver_unregister(c->path);
+	p->registered = false;
+unlist:
+	pthread_mutex_lock(&vhost_lock);
+	vhost_ports[slot] = NULL;
+	pthread_mutex_unlock(&vhost_lock);
+	return ret;
+}
+
+void
+vunet_port_vhost_destroy(struct vunet_port *p)
+{
+	/* disconnects the guest: destroy_device, destroy_connection run */
+	if (p->registered && rte_vhost_driver_unregister(p->conf->path) < 0)
+		VHOST_LOG(ERR, "port %s: cannot unregister %s", p->conf->name,
+			  p->conf->path);
+	p->registered = false;
+	pthread_mutex_lock(&vhost_lock);
+	for (int i = 0; i < VUNET_MAX_PORTS; i++)
+		if (vhost_ports[i] == p)
+			vhost_ports[i] = NULL;
+	pthread_mutex_unlock(&vhost_lock);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#ifndef VUNET_STATS_H
+#define VUNET_STATS_H
+
+/*
+ * Counters. Each worker owns one vunet_worker_stats and is its only writer,
+ * so the data path increments plain integers; readers sum over workers and
+ * accept a value that is at most one burst old.
+ */
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "vunet_config.h"
+
+#define VUNET_MAX_WORKERS 16
+
+enum vunet_drop {
+	VUNET_DROP_SPOOF,      /* source MAC not allowed on the port */
+	VUNET_DROP_VLAN,       /* 802.1Q-tagged frame on an access port */
+	VUNET_DROP_BAD_SRC,    /* multicast or zero source MAC */
+	VUNET_DROP_RUNT,       /* shorter than an Ethernet header */
+	VUNET_DROP_NO_DEST,    /* not attached, or its destination is down */
+	VUNET_DROP_SAME_PORT,  /* destination learned on the ingress port */
+	VUNET_DROP_TX_FULL,    /* egress queue or guest ring full */
+	VUNET_DROP_TX_NO_QUEUE, /* egress port has no usable queue */
+	VUNET_DROP_MAX
+};
+
+static const char *const vunet_drop_names[VUNET_DROP_MAX] = {
+	[VUNET_DROP_SPOOF] = "spoofed_src",
+	[VUNET_DROP_VLAN] = "tagged_on_access",
+	[VUNET_DROP_BAD_SRC] = "bad_src",
+	[VUNET_DROP_RUNT] = "runt",
+	[VUNET_DROP_NO_DEST] = "no_dest",
+	[VUNET_DROP_SAME_PORT] = "same_port",
+	[VUNET_DROP_TX_FULL] = "tx_full",
+	[VUNET_DROP_TX_NO_QUEUE] = "tx_no_queue",
+};
+
+struct vunet_queue_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+};
+
+struct vunet_port_stats {
+	struct vunet_queue_stats rxq[VUNET_MAX_QUEUES];
+	struct vunet_queue_stats txq[VUNET_MAX_QUEUES];
+	uint64_t drop[VUNET_DROP_MAX];
+} __rte_cache_aligned;
+
+struct vunet_worker_stats {
+	uint64_t busy_tsc;     /* iterations that moved packets */
+	uint64_t idle_tsc;     /* iterations that found nothing */
+	uint64_t iterations;
+	uint64_t pkts;         /* received, for cycles per packet */
+	uint64_t learn_lost;   /* learning events the full ring refused */
+	struct vunet_port_stats port[VUNET_MAX_PORTS];
+} __rte_cache_aligned;
+
+/* Sums of one port over all workers. */
+struct vunet_port_totals {
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+	uint64_t drop[VUNET_DROP_MAX];
+	struct vunet_queue_stats rxq[VUNET_MAX_QUEUES];
+	struct vunet_queue_stats txq[VUNET_MAX_QUEUES];
+};
+
+/* Add one worker's counters of port to t. */
+static inline void
+vunet_stats_port_add(const struct vunet_worker_stats *ws, uint16_t port,
+		     struct vunet_port_totals *t)
+{
+	const struct vunet_port_stats *s = &ws->port[port];
+
+	for (int q = 0; q < VUNET_MAX_QUEUES; q++) {
+		t->rxq[q].pkts += s->rxq[q].pkts;
+		t->rxq[q].bytes += s->rxq[q].bytes;
+		t->txq[q].pkts += s->txq[q].pkts;
+		t->txq[q].bytes += s->txq[q].bytes;
+		t->rx_pkts += s->rxq[q].pkts;
+		t->rx_bytes += s->rxq[q].bytes;
+		t->tx_pkts += s->txq[q].pkts;
+		t->tx_bytes += s->txq[q].bytes;
+	}
+	for (int d = 0; d < VUNET_DROP_MAX; d++)
+		t->drop[d] += s->drop[d];
+}
+
+#endif /* VUNET_STATS_H */

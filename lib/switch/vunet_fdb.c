@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "vunet_fdb.h"
+
+struct vunet_fdb *
+vunet_fdb_create(const char *name, uint32_t size, uint64_t aging_tsc,
+		 int socket, struct rte_rcu_qsbr *qsbr)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = size,
+		.key_len = sizeof(uint64_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		/* one writer, lock-free readers; ext buckets: exactly size */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct vunet_fdb *fdb;
+
+	fdb = rte_zmalloc_socket("fdb", sizeof(*fdb), 0, socket);
+	if (fdb == NULL)
+		return NULL;
+	fdb->size = size;
+	fdb->aging_tsc = aging_tsc;
+	fdb->refresh_tsc = aging_tsc / 16;
+	fdb->e = rte_zmalloc_socket("fdb_entries",
+				    sizeof(fdb->e[0]) * size, 0, socket);
+	fdb->h = rte_hash_create(&hp);
+	if (fdb->e == NULL || fdb->h == NULL)
+		goto fail;
+	if (qsbr != NULL) {
+		struct rte_hash_rcu_config rc = {
+			.v = qsbr,
+			.mode = RTE_HASH_QSBR_MODE_DQ,
+		};
+
+		if (rte_hash_rcu_qsbr_add(fdb->h, &rc) != 0)
+			goto fail;
+		fdb->rcu = true;
+	}
+	return fdb;
+fail:
+	vunet_fdb_free(fdb);
+	return NULL;
+}
+
+void
+vunet_fdb_free(struct vunet_fdb *fdb)
+{
+	if (fdb == NULL)
+		return;
+	rte_hash_free(fdb->h);
+	rte_free(fdb->e);
+	rte_free(fdb);
+}
+
+int
+vunet_fdb_get(const struct vunet_fdb *fdb, uint64_t key)
+{
+	int32_t pos = rte_hash_lookup(fdb->h, &key);
+
+	if (pos < 0 || __atomic_load_n(&fdb->e[pos].key,
+				       __ATOMIC_ACQUIRE) != key)
+		return -1;
+	return __atomic_load_n(&fdb->e[pos].port, __ATOMIC_RELAXED);
+}
+
+int
+vunet_fdb_learn(struct vunet_fdb *fdb, uint64_t key, uint16_t port,
+		uint64_t now)
+{
+	struct vunet_fdb_entry *e;
+	int32_t pos = rte_hash_lookup(fdb->h, &key);
+
+	if (pos >= 0) {
+		e = &fdb->e[pos];
+		__atomic_store_n(&e->seen, now, __ATOMIC_RELAXED);
+		if (e->port == port)
+			return VUNET_FDB_KNOWN;
+		__atomic_store_n(&e->port, port, __ATOMIC_RELAXED);
+		return VUNET_FDB_MOVED;
+	}
+	pos = rte_hash_add_key(fdb->h, &key);
+	if (pos < 0)
+		return -ENOSPC;
+	if ((uint32_t)pos >= fdb->size) {
+		/* cannot happen with one writer; never index past e[] */
+		rte_hash_del_key(fdb->h, &key);
+		return -ENOSPC;
+	}
+	e = &fdb->e[pos];
+	e->port = port;
+	e->seen = now;
+	__atomic_store_n(&e->key, key, __ATOMIC_RELEASE);
+	fdb->n++;
+	return VUNET_FDB_NEW;
+}
+
+static void
+fdb_delete(struct vunet_fdb *fdb, struct vunet_fdb_entry *e)
+{
+	uint64_t key = e->key;
+
+	int32_t pos;
+
+	__atomic_store_n(&e->key, VUNET_FDB_KEY_NONE, __ATOMIC_RELEASE);
+	pos = rte_hash_del_key(fdb->h, &key);
+	/*
+	 * A lock-free table never frees on delete: with RCU the defer queue
+	 * frees the position after a grace period; without, nobody else
+	 * reads, so now.
+	 */
+	if (pos >= 0 && !fdb->rcu)
+		rte_hash_free_key_with_position(fdb->h, pos);
+	fdb->n--;
+}
+
+unsigned int
+vunet_fdb_age(struct vunet_fdb *fdb, uint64_t now)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < fdb->size; i++) {
+		struct vunet_fdb_entry *e = &fdb->e[i];
+
+		if (e->key == VUNET_FDB_KEY_NONE)
+			continue;
+		if (now - __atomic_load_n(&e->seen, __ATOMIC_RELAXED) >
+		    fdb->aging_tsc) {
+			fdb_delete(fdb, e);
+			n++;
+		}
+	}
+	return n;
+}
+
+unsigned int
+vunet_fdb_flush(struct vunet_fdb *fdb, int port)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < fdb->size; i++) {
+		struct vunet_fdb_entry *e = &fdb->e[i];
+
+		if (e->key != VUNET_FDB_KEY_NONE &&
+		    (port < 0 || e->port == port)) {
+			fdb_delete(fdb, e);
+			n++;
+		}
+	}
+	return n;
+}
+
+uint32_t
+vunet_fdb_count(const struct vunet_fdb *fdb)
+{
+	/* not rte_hash_count(): it counts deleted entries until reclaimed */
+	return __atomic_load_n(&fdb->n, __ATOMIC_RELAXED);
+}

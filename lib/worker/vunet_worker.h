@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#ifndef VUNET_WORKER_H
+#define VUNET_WORKER_H
+
+/*
+ * Busy-polling worker lcores. Each worker owns a list of (port, queue) to
+ * receive from, sends through the switch's per-port batches, counts into
+ * its own stats, and reports an RCU quiescent state once per loop so the
+ * control side can retire what workers might still be reading.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "vunet_stats.h"
+#include "vunet_switch.h"
+
+#define VUNET_MAX_RXQ_PER_WORKER (VUNET_MAX_PORTS * VUNET_MAX_QUEUES)
+#define VUNET_LEARN_RING_SIZE 1024
+
+struct vunet_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
+struct vunet_worker {
+	unsigned int index;
+	unsigned int lcore;
+	bool stop;
+	struct vunet_switch *sw;
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_ring *learn;   /* to the control thread */
+	uint16_t n_rxq;
+	struct vunet_rxq rxq[VUNET_MAX_RXQ_PER_WORKER];
+	struct vunet_out out;
+	struct vunet_worker_stats stats;
+};
+
+/*
+ * Allocate n workers for lcores[], with their learning rings, and deal the
+ * receive queues of every port round-robin among them.
+ */
+struct vunet_worker *vunet_workers_create(unsigned int n,
+					  const unsigned int *lcores,
+					  struct vunet_switch *sw,
+					  struct rte_rcu_qsbr *qsbr,
+					  char *err, size_t errlen);
+void vunet_workers_free(struct vunet_worker *w, unsigned int n);
+
+/* lcore entry point; arg is a struct vunet_worker. */
+int vunet_worker_main(void *arg);
+
+#endif /* VUNET_WORKER_H */
