@@ -1,0 +1,290 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vunet authors
+"""Real parts standing in for the world: vunetd itself, dpdk-testpmd guests
+on net_virtio_user ports, and "physical" NICs as veth pairs whose far end
+sits in a network namespace the test creates. Everything started here is
+stopped and removed by the fixtures in conftest.py, pass or fail."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VUNETD = os.environ.get("VUNETD", os.path.join(ROOT, "build", "app", "vunetd", "vunetd"))
+TESTPMD = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
+
+# Two cores: the switch's worker has CPU 0; guests and control share CPU 1.
+SWITCH_CPU = "0"
+TRAFFIC_CPU = "1"
+
+_seq = [0]
+
+
+def unique(prefix):
+    _seq[0] += 1
+    return "%s%d_%d" % (prefix, os.getpid() % 100000, _seq[0])
+
+
+def wait_for(cond, timeout, what, interval=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = cond()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
+
+
+class Output:
+    """Collects a child's output on a thread, so pipes never fill. Reads
+    chunks, not lines: testpmd's prompt ends without a newline."""
+
+    def __init__(self, stream, path):
+        self.buf = ""
+        self.lock = threading.Lock()
+        self.log = open(path, "w")
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream):
+        fd = stream.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            text = chunk.decode(errors="replace")
+            with self.lock:
+                self.buf += text
+            self.log.write(text)
+            self.log.flush()
+
+    def text(self, start=0):
+        with self.lock:
+            return self.buf[start:]
+
+    def count(self):
+        with self.lock:
+            return len(self.buf)
+
+
+class Vunetd:
+    """vunetd with a generated configuration, read through DPDK telemetry."""
+
+    def __init__(self, workdir, config, extra_args=(), name="vunetd"):
+        self.workdir = workdir
+        self.prefix = unique("vt")
+        self.config_path = os.path.join(workdir, name + ".json")
+        with open(self.config_path, "w") as f:
+            if isinstance(config, str):
+                f.write(config)
+            else:
+                json.dump(config, f, indent=1)
+        self.args = [VUNETD, "-c", self.config_path, "--no-huge", "-w", SWITCH_CPU,
+                     "--main-cpu", TRAFFIC_CPU, "--file-prefix", self.prefix] + list(extra_args)
+        self.proc = None
+        self.out = None
+        self.log_path = os.path.join(workdir, name + ".log")
+        self.tel = None
+
+    def start(self, wait_ready=True):
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        self.out = Output(self.proc.stdout, self.log_path)
+        if wait_ready:
+            wait_for(lambda: "vunetd: ready" in self.out.text() or self.proc.poll() is not None,
+                     30, "vunetd to start")
+            if self.proc.poll() is not None:
+                raise AssertionError("vunetd exited %d:\n%s" % (self.proc.returncode, self.out.text()))
+        return self
+
+    def run_to_exit(self, timeout=30):
+        """For configurations that must be refused: returns (code, output)."""
+        self.start(wait_ready=False)
+        code = self.proc.wait(timeout)
+        self.out.thread.join(5)
+        return code, self.out.text()
+
+    def telemetry(self, cmd):
+        if self.tel is None:
+            path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % self.prefix
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect(path)
+            s.recv(1024)
+            self.tel = s
+        self.tel.send(cmd.encode())
+        reply = json.loads(self.tel.recv(65536).decode())
+        return reply[cmd.split(",")[0]]
+
+    def port(self, name):
+        return self.telemetry("/vunet/port," + name)
+
+    def wait_port_state(self, name, state, timeout=30):
+        wait_for(lambda: self.port(name)["state"] == state, timeout,
+                 "port %s to be %s" % (name, state))
+
+    def stop(self, timeout=20):
+        """SIGTERM; returns the output. The daemon must exit 0."""
+        if self.tel is not None:
+            self.tel.close()
+            self.tel = None
+        if self.proc is None or self.proc.poll() is not None:
+            return self.out.text() if self.out else ""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("vunetd ignored SIGTERM for %d s" % timeout)
+        self.out.thread.join(5)
+        assert code == 0, "vunetd exited %d:\n%s" % (code, self.out.text()[-3000:])
+        return self.out.text()
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+PORT_STATS = re.compile(r"RX-packets:\s+(\d+)\s+RX-missed:\s+(\d+)\s+RX-bytes:\s+(\d+).*?"
+                        r"TX-packets:\s+(\d+)\s+TX-errors:\s+(\d+)\s+TX-bytes:\s+(\d+)", re.S)
+
+
+class Guest:
+    """A dpdk-testpmd guest on one net_virtio_user port, driven on stdin.
+
+    It receives in rxonly mode and sends bursts of 32 frames of 64 bytes
+    from its own MAC to its eth-peer with 'start tx_first N'."""
+
+    BURST = 32
+
+    def __init__(self, workdir, sock, mac, peer="ff:ff:ff:ff:ff:ff", queues=1, server=False,
+                 name=None):
+        self.name = name or unique("g")
+        self.sock, self.mac, self.peer, self.queues = sock, mac, peer, queues
+        self.server = server
+        self.log_path = os.path.join(workdir, self.name + ".log")
+        self.proc = None
+        self.out = None
+        self.started = False
+
+    def start(self, wait_link=True):
+        vdev = "net_virtio_user0,path=%s,mac=%s,queue_size=256,queues=%d" % (
+            self.sock, self.mac, self.queues)
+        if self.server:
+            vdev += ",server=1"
+        args = ["stdbuf", "-oL", "-eL", TESTPMD, "--lcores", "0@%s,1@%s" % (TRAFFIC_CPU, TRAFFIC_CPU),
+                "--no-pci", "--in-memory", "--single-file-segments", "-m", "256",
+                "--file-prefix", self.name, "--log-level=user1,info", "--vdev", vdev, "--",
+                "-i", "--nb-cores=1", "--rxq=%d" % self.queues, "--txq=%d" % self.queues,
+                "--eth-peer=0,%s" % self.peer, "--burst=%d" % self.BURST, "--txpkts=64"]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.out = Output(self.proc.stdout, self.log_path)
+        wait_for(lambda: "testpmd>" in self.out.text() or self.proc.poll() is not None, 60,
+                 "guest %s to start" % self.name)
+        if self.proc.poll() is not None:
+            raise AssertionError("guest %s exited:\n%s" % (self.name, self.out.text()[-3000:]))
+        self.cmd("set fwd rxonly")
+        self.cmd("start")
+        self.started = True
+        return self
+
+    def cmd(self, line, expect=None, timeout=15):
+        mark = self.out.count()
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+        pattern = expect or "testpmd>"
+        return wait_for(lambda: self.out.text(mark) if pattern in self.out.text(mark) else None,
+                        timeout, "guest %s to answer '%s'" % (self.name, line))
+
+    def send(self, bursts, peer=None):
+        """Send bursts x 32 frames (per queue) and wait until they left."""
+        before = self.stats()["tx"]
+        if self.started:
+            self.cmd("stop")
+        if peer is not None:
+            self.cmd("set eth-peer 0 %s" % peer)
+        self.cmd("start tx_first %d" % bursts)
+        self.started = True
+        want = before + bursts * self.BURST * self.queues
+        wait_for(lambda: self.stats()["tx"] >= want, 20,
+                 "guest %s to send %d frames" % (self.name, want - before))
+        return self.stats()["tx"] - before
+
+    def stats(self):
+        text = self.cmd("show port stats 0", expect="Throughput (since last show)")
+        m = PORT_STATS.search(text)
+        assert m, "no port stats in:\n" + text
+        return {"rx": int(m.group(1)), "rx_missed": int(m.group(2)), "rx_bytes": int(m.group(3)),
+                "tx": int(m.group(4)), "tx_errors": int(m.group(5)), "tx_bytes": int(m.group(6))}
+
+    def rx(self):
+        return self.stats()["rx"]
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            self.proc.stdin.write(b"quit\n")
+            self.proc.stdin.flush()
+            self.proc.wait(20)
+        except (BrokenPipeError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def sh(cmd, check=True):
+    return subprocess.run(cmd, shell=True, check=check, capture_output=True, text=True)
+
+
+class Wire:
+    """A veth pair: 'host' stays here for vunetd's af_packet/af_xdp port,
+    'far' lives in a namespace of its own, where frames are sent and counted.
+    IPv6 is off on both ends so the kernel sends nothing of its own."""
+
+    def __init__(self):
+        tag = unique("")[-8:]
+        self.ns = "vuns" + tag
+        self.host = "vuh" + tag
+        self.far = "vuf" + tag
+        sh("ip netns add %s" % self.ns)
+        sh("ip link add %s type veth peer name %s" % (self.host, self.far))
+        sh("ip link set %s netns %s" % (self.far, self.ns))
+        sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % self.host)
+        sh("ip netns exec %s sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % (self.ns, self.far))
+        sh("ip link set %s up" % self.host)
+        sh("ip netns exec %s ip link set %s up" % (self.ns, self.far))
+        sh("ip netns exec %s ip link set lo up" % self.ns)
+
+    def far_rx(self):
+        r = sh("ip netns exec %s cat /sys/class/net/%s/statistics/rx_packets" % (self.ns, self.far))
+        return int(r.stdout)
+
+    def far_send(self, count, src, dst, ethertype=0x88b5, size=60):
+        """Send count frames from the namespace end."""
+        code = (
+            "import socket,sys\n"
+            "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n"
+            "s.bind((%r,0))\n"
+            "f=bytes.fromhex(%r)+bytes.fromhex(%r)+(%d).to_bytes(2,'big')\n"
+            "f=f+bytes(%d-len(f))\n"
+            "for i in range(%d): s.send(f)\n" % (
+                self.far, dst.replace(":", ""), src.replace(":", ""), ethertype, size, count))
+        sh("ip netns exec %s python3 -c \"%s\"" % (self.ns, code))
+
+    def remove(self):
+        sh("ip link del %s" % self.host, check=False)
+        sh("ip netns del %s" % self.ns, check=False)

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vunet authors
+"""vunetd refuses a bad configuration with one clear line and touches
+nothing: no socket, no DPDK runtime directory."""
+
+import os
+
+import pytest
+
+
+CASES = [
+    ('{"ports": [ {"name": "a", "type": "vhost" ] }',
+     ": line 1 column 43: '}' expected near ']'"),
+    ('{"bridges": [{"name": "br0"}], "ports": [{"name": "a", "type": "vhost",'
+     ' "path": "@SOCK", "bridge": "br0", "vlan": 5000}]}',
+     ": ports[0].vlan: 5000 is out of range 1..4094"),
+    ('{"ports": [{"name": "a", "type": "vhost", "path": "@SOCK", "bridge": "br7"}]}',
+     ": ports[0].bridge: no bridge is named 'br7'"),
+    ('{"ports": [{"name": "a", "type": "vhost", "path": "@SOCK", "queue": 2}]}',
+     ": ports[0].queue: unknown field"),
+]
+
+
+@pytest.mark.parametrize("text,message", CASES)
+def test_broken_config_fails_with_the_error(world, text, message):
+    sock = world.sock("a")
+    d = world.vunetd(text.replace("@SOCK", sock))
+    code, out = d.run_to_exit()
+    assert code == 2
+    assert out.strip() == "vunetd: " + d.config_path + message
+    assert not os.path.exists(sock)
+    assert not os.path.exists("/var/run/dpdk/" + d.prefix)
+
+
+def test_missing_config_file(world):
+    d = world.vunetd("{}")
+    os.unlink(d.config_path)
+    code, out = d.run_to_exit()
+    assert code == 2
+    assert out.strip() == "vunetd: %s: cannot open: No such file or directory" % d.config_path
+
+
+def test_port_that_cannot_be_created_stops_start_up_and_cleans_up(world):
+    sock = world.sock("vm1")
+    d = world.vunetd({"ports": [{"name": "vm1", "type": "vhost", "path": sock, "mode": "server"},
+                                {"name": "nic", "type": "eth",
+                                 "devargs": "net_af_packet9,iface=vunet-none0"}]})
+    code, out = d.run_to_exit()
+    assert code == 1
+    assert "ports[1] 'nic': cannot probe device 'net_af_packet9,iface=vunet-none0'" in out
+    # the port created before it was closed again
+    assert not os.path.exists(sock)
+
+
+def test_check_config_validates_without_starting(world):
+    d = world.vunetd({"bridges": [{"name": "br0"}],
+                      "ports": [{"name": "a", "type": "vhost", "path": world.sock("a"),
+                                 "bridge": "br0"}]},
+                     extra_args=["--check-config"])
+    code, out = d.run_to_exit()
+    assert code == 0
+    assert out.strip() == "%s: valid: 1 bridge(s), 1 port(s), 0 cross-connect(s)" % d.config_path
