@@ -5,6 +5,8 @@ VLAN separation, port security. Every count is exact."""
 
 import time
 
+import pytest
+
 from harness import Guest, wait_for
 
 B = Guest.BURST
@@ -57,13 +59,14 @@ def test_unicast_after_learning_reaches_exactly_one_port(world):
         assert sum(d.port(p)["drops"].values()) == 0
 
 
-def test_broadcast_stays_in_its_vlan_across_vhost_and_eth(world):
+@pytest.mark.parametrize("pmd", ["net_af_packet", "net_af_xdp"])
+def test_broadcast_stays_in_its_vlan_across_vhost_and_eth(world, pmd):
     wire = world.wire()
     d = world.vunetd({"bridges": [{"name": "br0"}],
                       "ports": [vhost(world, "vm1", vlan=10), vhost(world, "vm2", vlan=10),
                                 vhost(world, "vm3", vlan=20),
                                 {"name": "nic", "type": "eth", "bridge": "br0", "vlan": 10,
-                                 "devargs": "net_af_packet0,iface=%s" % wire.host}]}).start()
+                                 "devargs": "%s0,iface=%s" % (pmd, wire.host)}]}).start()
     g1 = world.guest(world.sock("vm1"), MAC[1]).start()
     g2 = world.guest(world.sock("vm2"), MAC[2]).start()
     g3 = world.guest(world.sock("vm3"), MAC[3]).start()
