@@ -4,12 +4,33 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "vunet_fdb.h"
+
+/* Keys are one 64-bit word: hash and compare it as such, not as bytes. */
+static uint32_t
+fdb_hash(const void *key, uint32_t len __rte_unused, uint32_t init)
+{
+	uint64_t k;
+
+	memcpy(&k, key, sizeof(k));
+	return rte_hash_crc_8byte(k, init);
+}
+
+static int
+fdb_key_cmp(const void *a, const void *b, size_t len __rte_unused)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x != y;
+}
 
 struct vunet_fdb *
 vunet_fdb_create(const char *name, uint32_t size, uint64_t aging_tsc,
@@ -19,7 +40,7 @@ vunet_fdb_create(const char *name, uint32_t size, uint64_t aging_tsc,
 		.name = name,
 		.entries = size,
 		.key_len = sizeof(uint64_t),
-		.hash_func = rte_hash_crc,
+		.hash_func = fdb_hash,
 		.socket_id = socket,
 		/* one writer, lock-free readers; ext buckets: exactly size */
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
@@ -38,6 +59,7 @@ vunet_fdb_create(const char *name, uint32_t size, uint64_t aging_tsc,
 	fdb->h = rte_hash_create(&hp);
 	if (fdb->e == NULL || fdb->h == NULL)
 		goto fail;
+	rte_hash_set_cmp_func(fdb->h, fdb_key_cmp);
 	if (qsbr != NULL) {
 		struct rte_hash_rcu_config rc = {
 			.v = qsbr,

@@ -142,7 +142,9 @@ bridge_input(const struct vunet_switch *sw, uint16_t in,
 	uint64_t key[2 * VUNET_BURST];  /* destinations, then sources */
 	struct vunet_learn ev[VUNET_BURST];
 	struct rte_mbuf *ok[VUNET_BURST];
+	uint8_t u[2 * VUNET_BURST];     /* index of each key's lookup */
 	uint16_t n_ok = 0, n_ev = 0;
+	uint32_t n_u = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -181,14 +183,26 @@ bridge_input(const struct vunet_switch *sw, uint16_t in,
 	if (n_ok == 0)
 		return;
 
-	for (uint16_t i = 0; i < n_ok; i++) {
-		keyp[i] = &key[i];
-		keyp[n_ok + i] = &key[VUNET_BURST + i];
-	}
-	vunet_fdb_lookup_bulk(f->fdb, keyp, 2u * n_ok, hit);
+	/*
+	 * A burst usually holds runs of one flow: look each run's key up
+	 * once. u[i] / u[VUNET_BURST + i] index the unique keys.
+	 */
+	for (uint16_t i = 0; i < n_ok; i++)
+		for (uint16_t side = 0; side < 2; side++) {
+			uint16_t k = (uint16_t)(side * VUNET_BURST + i);
+
+			if (i == 0 || key[k] != key[k - 1]) {
+				keyp[n_u] = &key[k];
+				u[k] = (uint8_t)n_u++;
+			} else {
+				u[k] = u[k - 1];
+			}
+		}
+	vunet_fdb_lookup_bulk(f->fdb, keyp, n_u, hit);
 
 	for (uint16_t i = 0; i < n_ok; i++) {
-		struct vunet_fdb_entry *s = hit[n_ok + i], *d = hit[i];
+		struct vunet_fdb_entry *s = hit[u[VUNET_BURST + i]];
+		struct vunet_fdb_entry *d = hit[u[i]];
 		uint64_t skey = key[VUNET_BURST + i];
 
 		if (likely(s != NULL && s->port == in)) {
