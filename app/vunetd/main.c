@@ -7,7 +7,6 @@
  * loop on the main lcore applies MAC learning and aging; workers forward.
  */
 
-#define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <getopt.h>

@@ -122,3 +122,23 @@ def test_allowed_source_passes_port_security(world):
     assert g1.send(2) == 2 * B
     wait_for(lambda: g2.rx() == 2 * B, 10, "allowed frames")
     assert d.port("vm1")["drops"]["spoofed_src"] == 0
+
+
+def test_aged_mac_is_flooded_again(world):
+    d = world.vunetd({"bridges": [{"name": "br0", "aging_sec": 1}],
+                      "ports": [vhost(world, "vm1"), vhost(world, "vm2"), vhost(world, "vm3")]}).start()
+    g1 = world.guest(world.sock("vm1"), MAC[1], peer=MAC[2]).start()
+    g2 = world.guest(world.sock("vm2"), MAC[2], peer=MAC[1]).start()
+    g3 = world.guest(world.sock("vm3"), MAC[3], peer=MAC[1]).start()
+    for p in ("vm1", "vm2", "vm3"):
+        d.wait_port_state(p, "up")
+    assert g2.send(1) == B            # vm2 learned; flooded to vm1, vm3
+    wait_for(lambda: g3.rx() == B, 10, "the first flood")
+    settle()
+    assert g1.send(1) == B            # to vm2 only
+    wait_for(lambda: g2.rx() == B, 10, "unicast")
+    assert g3.rx() == B
+    # vm2 stays silent: after aging its MAC is unknown and flooded again
+    wait_for(lambda: d.telemetry("/vunet/bridges")["br0"]["aged"] >= 1, 10, "aging")
+    assert g1.send(1) == B
+    wait_for(lambda: g3.rx() == 2 * B and g2.rx() == 2 * B, 10, "the second flood")

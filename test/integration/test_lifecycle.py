@@ -119,3 +119,32 @@ def test_stale_server_socket_is_replaced_but_a_live_one_is_not(world):
     assert code == 1
     assert "ports[0] 'vm1': %s is in use by another process" % path in out
     assert os.path.exists(path)
+
+
+def test_two_workers_share_queues_and_a_nic_tx_queue(world):
+    """Two workers (on one CPU here): queues are dealt to both, the NIC's
+    single tx queue is shared under its lock, vhost tx rings are spread."""
+    wire = world.wire()
+    d = world.vunetd({"bridges": [{"name": "br0"}],
+                      "ports": [vhost(world, "vm1", queues=2), vhost(world, "vm2", queues=2),
+                                {"name": "nic", "type": "eth", "bridge": "br0",
+                                 "devargs": "net_af_packet0,iface=%s" % wire.host}]},
+                     extra_args=["-w", "0,0"]).start()
+    assert "tx queues shared by workers" in d.out.text()
+    workers = d.telemetry("/vunet/workers")
+    assert sorted(w["rx_queues"] for w in workers.values()) == [2, 3]
+    g1 = world.guest(world.sock("vm1"), MAC1, peer="ff:ff:ff:ff:ff:ff", queues=2).start()
+    g2 = world.guest(world.sock("vm2"), MAC2, peer="ff:ff:ff:ff:ff:ff", queues=2).start()
+    d.wait_port_state("vm1", "up")
+    d.wait_port_state("vm2", "up")
+    far0 = wire.far_rx()
+    assert g1.send(4) == 8 * B
+    wait_for(lambda: g2.rx() == 8 * B and wire.far_rx() - far0 == 8 * B, 15,
+             "the broadcast from two queues on two workers")
+    wire.far_send(100, "52:54:00:00:02:09", "ff:ff:ff:ff:ff:ff")
+    wait_for(lambda: g1.rx() == 100 and g2.rx() == 8 * B + 100, 15, "the NIC's frames")
+    assert d.port("vm1")["rxq_packets"] == [4 * B, 4 * B]
+    # vm1 queue 0 and the NIC are worker 0's, which sends on vm2's ring
+    # pair 0; vm1 queue 1 is worker 1's, which sends on pair 1
+    assert d.port("vm2")["txq_packets"] == [4 * B + 100, 4 * B]
+    assert sum(w["packets"] for w in d.telemetry("/vunet/workers").values()) == 8 * B + 100
