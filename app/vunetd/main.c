@@ -451,6 +451,7 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	ret = 0;
 out:
+	vunet_telemetry_unregister();
 	/* workers are stopped: closing a port waits for nobody */
 	while (n_created > 0)
 		vunet_port_destroy(&ports[--n_created]);

@@ -31,6 +31,9 @@ void vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t p,
 /* Register /vunet/... telemetry commands reading d (kept by reference). */
 int vunet_telemetry_register(const struct vunet_daemon *d);
 
+/* Before the daemon's state is freed. */
+void vunet_telemetry_unregister(void);
+
 /* Per-port, per-queue and per-worker counters as a readable table. */
 void vunet_report_print(FILE *f, const struct vunet_daemon *d);
 

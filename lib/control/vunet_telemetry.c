@@ -16,6 +16,7 @@
 
 #include "vunet_control.h"
 
+/* NULL once the daemon is being torn down: commands then answer null. */
 static const struct vunet_daemon *tel_daemon;
 
 static int
@@ -33,6 +34,8 @@ static int
 tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
 	  struct rte_tel_data *d)
 {
+	if (__atomic_load_n(&tel_daemon, __ATOMIC_ACQUIRE) == NULL)
+		return -EAGAIN;
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	for (uint16_t p = 0; p < tel_daemon->sw->n_ports; p++)
 		rte_tel_data_add_array_string(d,
@@ -44,6 +47,8 @@ static int
 tel_port(const char *cmd __rte_unused, const char *params,
 	 struct rte_tel_data *d)
 {
+	if (__atomic_load_n(&tel_daemon, __ATOMIC_ACQUIRE) == NULL)
+		return -EAGAIN;
 	const struct vunet_daemon *dm = tel_daemon;
 	struct vunet_port_totals t;
 	struct rte_tel_data *drops, *rxq, *txq;
@@ -97,6 +102,8 @@ static int
 tel_workers(const char *cmd __rte_unused, const char *params __rte_unused,
 	    struct rte_tel_data *d)
 {
+	if (__atomic_load_n(&tel_daemon, __ATOMIC_ACQUIRE) == NULL)
+		return -EAGAIN;
 	const struct vunet_daemon *dm = tel_daemon;
 
 	rte_tel_data_start_dict(d);
@@ -126,6 +133,8 @@ static int
 tel_bridges(const char *cmd __rte_unused, const char *params __rte_unused,
 	    struct rte_tel_data *d)
 {
+	if (__atomic_load_n(&tel_daemon, __ATOMIC_ACQUIRE) == NULL)
+		return -EAGAIN;
 	const struct vunet_switch *sw = tel_daemon->sw;
 
 	rte_tel_data_start_dict(d);
@@ -146,10 +155,17 @@ tel_bridges(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
+void
+vunet_telemetry_unregister(void)
+{
+	/* DPDK 22.11 cannot remove commands: make them answer nothing */
+	__atomic_store_n(&tel_daemon, NULL, __ATOMIC_RELEASE);
+}
+
 int
 vunet_telemetry_register(const struct vunet_daemon *d)
 {
-	tel_daemon = d;
+	__atomic_store_n(&tel_daemon, d, __ATOMIC_RELEASE);
 	if (rte_telemetry_register_cmd("/vunet/ports", tel_ports,
 			"Names of the ports.") < 0 ||
 	    rte_telemetry_register_cmd("/vunet/port", tel_port,

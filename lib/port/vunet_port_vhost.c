@@ -341,8 +341,18 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		goto unregister;
 	}
 	if (rte_vhost_driver_start(c->path) < 0) {
-		snprintf(err, errlen, "rte_vhost cannot %s %s", c->client ?
-			 "connect to" : "listen on", c->path);
+		char dir[VUNET_SOCK_PATH_MAX];
+		struct stat st;
+
+		snprintf(dir, sizeof(dir), "%s", c->path);
+		*strrchr(dir, '/') = '\0';
+		if (!c->client && dir[0] != '\0' && stat(dir, &st) < 0)
+			snprintf(err, errlen, "cannot listen on %s: directory "
+				 "%s: %s", c->path, dir, strerror(errno));
+		else
+			snprintf(err, errlen, "rte_vhost cannot %s %s",
+				 c->client ? "connect to" : "listen on",
+				 c->path);
 		ret = -EIO;
 		goto unregister;
 	}

@@ -60,3 +60,13 @@ def test_check_config_validates_without_starting(world):
     code, out = d.run_to_exit()
     assert code == 0
     assert out.strip() == "%s: valid: 1 bridge(s), 1 port(s), 0 cross-connect(s)" % d.config_path
+
+
+def test_server_socket_in_a_missing_directory(world):
+    sock = os.path.join(world.dir, "no-such-dir", "vm1.sock")
+    d = world.vunetd({"ports": [{"name": "vm1", "type": "vhost", "path": sock,
+                                 "mode": "server"}]})
+    code, out = d.run_to_exit()
+    assert code == 1
+    assert ("ports[0] 'vm1': cannot listen on %s: directory %s: No such file or directory"
+            % (sock, os.path.dirname(sock))) in out
