@@ -129,6 +129,10 @@ class Vunetd:
         wait_for(lambda: self.port(name)["state"] == state, timeout,
                  "port %s to be %s" % (name, state))
 
+    def wait_up(self, *names, timeout=30):
+        for name in names:
+            self.wait_port_state(name, "up", timeout)
+
     def stop(self, timeout=20):
         """SIGTERM; returns the output. The daemon must exit 0."""
         if self.tel is not None:

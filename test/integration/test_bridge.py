@@ -32,8 +32,7 @@ def test_unicast_after_learning_reaches_exactly_one_port(world):
     g1 = world.guest(world.sock("vm1"), MAC[1], peer=MAC[2]).start()
     g2 = world.guest(world.sock("vm2"), MAC[2], peer=MAC[1]).start()
     g3 = world.guest(world.sock("vm3"), MAC[3], peer=MAC[1]).start()
-    for p in ("vm1", "vm2", "vm3"):
-        d.wait_port_state(p, "up")
+    d.wait_up("vm1", "vm2", "vm3")
 
     # vm2 -> vm1, unknown: flooded to vm1 and vm3; vm2 is learned
     assert g2.send(1) == B
@@ -70,8 +69,7 @@ def test_broadcast_stays_in_its_vlan_across_vhost_and_eth(world, pmd):
     g1 = world.guest(world.sock("vm1"), MAC[1]).start()
     g2 = world.guest(world.sock("vm2"), MAC[2]).start()
     g3 = world.guest(world.sock("vm3"), MAC[3]).start()
-    for p in ("vm1", "vm2", "vm3"):
-        d.wait_port_state(p, "up")
+    d.wait_up("vm1", "vm2", "vm3")
     far0 = wire.far_rx()
 
     assert g1.send(2, peer=BCAST) == 2 * B
@@ -96,8 +94,7 @@ def test_spoofed_frames_are_dropped_and_counted(world):
     # the guest on vm1 uses a MAC its port does not allow
     bad = world.guest(world.sock("vm1"), MAC[9], peer=BCAST).start()
     g2 = world.guest(world.sock("vm2"), MAC[2], peer=BCAST).start()
-    d.wait_port_state("vm1", "up")
-    d.wait_port_state("vm2", "up")
+    d.wait_up("vm1", "vm2")
 
     assert bad.send(3) == 3 * B
     wait_for(lambda: d.port("vm1")["drops"]["spoofed_src"] == 3 * B, 10, "spoof drops")
@@ -117,8 +114,7 @@ def test_allowed_source_passes_port_security(world):
                                 vhost(world, "vm2")]}).start()
     g1 = world.guest(world.sock("vm1"), MAC[1], peer=BCAST).start()
     g2 = world.guest(world.sock("vm2"), MAC[2], peer=BCAST).start()
-    d.wait_port_state("vm1", "up")
-    d.wait_port_state("vm2", "up")
+    d.wait_up("vm1", "vm2")
     assert g1.send(2) == 2 * B
     wait_for(lambda: g2.rx() == 2 * B, 10, "allowed frames")
     assert d.port("vm1")["drops"]["spoofed_src"] == 0
@@ -130,8 +126,7 @@ def test_aged_mac_is_flooded_again(world):
     g1 = world.guest(world.sock("vm1"), MAC[1], peer=MAC[2]).start()
     g2 = world.guest(world.sock("vm2"), MAC[2], peer=MAC[1]).start()
     g3 = world.guest(world.sock("vm3"), MAC[3], peer=MAC[1]).start()
-    for p in ("vm1", "vm2", "vm3"):
-        d.wait_port_state(p, "up")
+    d.wait_up("vm1", "vm2", "vm3")
     assert g2.send(1) == B            # vm2 learned; flooded to vm1, vm3
     wait_for(lambda: g3.rx() == B, 10, "the first flood")
     settle()

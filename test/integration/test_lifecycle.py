@@ -29,8 +29,7 @@ def test_guest_that_quits_and_comes_back_gets_traffic_again(world, mode):
     g1 = world.guest(world.sock("vm1"), MAC1, peer=MAC2, server=server).start()
     g2 = world.guest(world.sock("vm2"), MAC2, peer=MAC1, server=server).start()
     g3 = world.guest(world.sock("vm3"), MAC3, peer=MAC1, server=server).start()
-    for p in ("vm1", "vm2", "vm3"):
-        d.wait_port_state(p, "up")
+    d.wait_up("vm1", "vm2", "vm3")
     assert g2.send(1) == B
     wait_for(lambda: g1.rx() == B, 10, "vm2's frames")
     time.sleep(0.2)
@@ -61,12 +60,10 @@ def test_vunetd_restart_reconnects_client_ports(world):
     d = world.vunetd(cfg).start()
     g1 = world.guest(world.sock("vm1"), MAC1, peer=MAC2, server=True).start()
     g2 = world.guest(world.sock("vm2"), MAC2, peer=MAC1, server=True).start()
-    d.wait_port_state("vm1", "up")
-    d.wait_port_state("vm2", "up")
+    d.wait_up("vm1", "vm2")
     d.stop()
     d2 = world.vunetd(cfg, name="vunetd2").start()
-    d2.wait_port_state("vm1", "up")
-    d2.wait_port_state("vm2", "up")
+    d2.wait_up("vm1", "vm2")
     assert g1.send(2) == 2 * B
     wait_for(lambda: g2.rx() == 2 * B, 15, "traffic after the restart")
 
@@ -76,8 +73,7 @@ def test_multiqueue_polls_every_enabled_queue(world):
                       "ports": [vhost(world, "vm1", queues=2), vhost(world, "vm2", queues=2)]}).start()
     g1 = world.guest(world.sock("vm1"), MAC1, peer=MAC2, queues=2).start()
     g2 = world.guest(world.sock("vm2"), MAC2, peer=MAC1, queues=2).start()
-    d.wait_port_state("vm1", "up")
-    d.wait_port_state("vm2", "up")
+    d.wait_up("vm1", "vm2")
     # testpmd sends the bursts on each of its two queues
     assert g1.send(3) == 2 * 3 * B
     wait_for(lambda: g2.rx() == 6 * B, 10, "frames from both queues")
@@ -135,8 +131,7 @@ def test_two_workers_share_queues_and_a_nic_tx_queue(world):
     assert sorted(w["rx_queues"] for w in workers.values()) == [2, 3]
     g1 = world.guest(world.sock("vm1"), MAC1, peer="ff:ff:ff:ff:ff:ff", queues=2).start()
     g2 = world.guest(world.sock("vm2"), MAC2, peer="ff:ff:ff:ff:ff:ff", queues=2).start()
-    d.wait_port_state("vm1", "up")
-    d.wait_port_state("vm2", "up")
+    d.wait_up("vm1", "vm2")
     far0 = wire.far_rx()
     assert g1.send(4) == 8 * B
     wait_for(lambda: g2.rx() == 8 * B and wire.far_rx() - far0 == 8 * B, 15,

@@ -25,8 +25,7 @@ def test_vhost_cross_connect_delivers_every_packet_both_ways(world, mode):
     server = mode == "client"  # vunetd as client: the guests own the sockets
     g1 = world.guest(world.sock("vm1"), MAC1, peer=MAC2, server=server).start()
     g2 = world.guest(world.sock("vm2"), MAC2, peer=MAC1, server=server).start()
-    d.wait_port_state("vm1", "up")
-    d.wait_port_state("vm2", "up")
+    d.wait_up("vm1", "vm2")
 
     # a cross-connect does not look at addresses: same MAC both ways is fine
     assert g1.send(7) == 7 * B
