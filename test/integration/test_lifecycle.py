@@ -143,3 +143,20 @@ def test_two_workers_share_queues_and_a_nic_tx_queue(world):
     # pair 0; vm1 queue 1 is worker 1's, which sends on pair 1
     assert d.port("vm2")["txq_packets"] == [4 * B + 100, 4 * B]
     assert sum(w["packets"] for w in d.telemetry("/vunet/workers").values()) == 8 * B + 100
+
+
+def test_a_second_front_end_on_a_server_socket_is_refused(world):
+    d = world.vunetd({"bridges": [{"name": "br0"}],
+                      "ports": [vhost(world, "vm1"), vhost(world, "vm2")]}).start()
+    g1 = world.guest(world.sock("vm1"), MAC1, peer=MAC2).start()
+    g2 = world.guest(world.sock("vm2"), MAC2, peer=MAC1).start()
+    d.wait_up("vm1", "vm2")
+    intruder = world.guest(world.sock("vm1"), MAC3, peer=MAC2)
+    with pytest.raises(AssertionError):
+        intruder.start()
+    assert "port vm1: refusing a second front-end" in d.out.text()
+    # the first guest still forwards, both ways
+    assert g1.send(1) == B
+    assert g2.send(1) == B
+    wait_for(lambda: g2.rx() == B and g1.rx() == B, 10, "traffic after the refusal")
+    assert d.port("vm1")["guest_ups"] == 1
