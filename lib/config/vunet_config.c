@@ -244,8 +244,7 @@ static int
 parse_vhost(struct ctx *c, json_t *o, const char *where,
 	    struct vunet_port_conf *p)
 {
-	char mode[16], field[128];
-	uint64_t v;
+	char mode[16], field[128], name[VUNET_PROFILE_NAME_MAX];
 
 	if (get_string(c, o, where, "path", NULL, p->path,
 		       sizeof(p->path)) < 0)
@@ -267,9 +266,27 @@ parse_vhost(struct ctx *c, json_t *o, const char *where,
 		return fail(c, field, "'%s' is neither \"client\" nor "
 			    "\"server\"", mode);
 	}
-	if (get_uint(c, o, where, "queues", 1, VUNET_MAX_QUEUES, 1, &v) < 0)
+	if (json_object_get(o, "profile") == NULL) {
+		p->profile = vunet_profile_latest();
+		p->profile_defaulted = true;
+		return 0;
+	}
+	if (get_string(c, o, where, "profile", NULL, name, sizeof(name)) < 0)
 		return -1;
-	p->queues = (uint16_t)v;
+	p->profile = vunet_profile_find(name);
+	if (p->profile == NULL) {
+		char have[512] = "";
+		size_t off = 0;
+
+		for (unsigned int i = 0; i < vunet_profile_count() &&
+		     off < sizeof(have); i++)
+			off += (size_t)snprintf(have + off, sizeof(have) - off,
+				"%s%s", i ? ", " : "",
+				vunet_profile_at(i)->name);
+		snprintf(field, sizeof(field), "%s.profile", where);
+		return fail(c, field, "this vunetd has no profile '%s' (it "
+			    "has %s)", name, have);
+	}
 	return 0;
 }
 
@@ -307,7 +324,7 @@ parse_port(struct ctx *c, json_t *o, const char *where,
 	   struct vunet_config *conf, struct vunet_port_conf *p)
 {
 	static const char *const vhost_keys[] = { "name", "type", "path",
-		"mode", "queues", "bridge", "vlan", "allowed_macs", NULL };
+		"mode", "profile", "bridge", "vlan", "allowed_macs", NULL };
 	static const char *const eth_keys[] = { "name", "type", "devargs",
 		"rx_queues", "tx_queues", "mtu", "rx_desc", "tx_desc",
 		"bridge", "vlan", "allowed_macs", NULL };
@@ -467,6 +484,9 @@ vunet_config_parse(const char *text, const char *origin,
 	int ret;
 
 	memset(conf, 0, sizeof(*conf));
+	if (vunet_profile_count() == 0 &&
+	    vunet_profiles_init(err, errlen) < 0)
+		return -1;
 	doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		snprintf(err, errlen, "%s: line %d column %d: %s", origin,

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vunet_profile.h"
+
 #define VUNET_NAME_MAX 32        /* bridge and port names, with the NUL */
 #define VUNET_SOCK_PATH_MAX 108  /* sizeof(sun_path), with the NUL */
 #define VUNET_DEVARGS_MAX 256
@@ -39,7 +41,8 @@ struct vunet_port_conf {
 	/* vhost */
 	char path[VUNET_SOCK_PATH_MAX];
 	bool client;            /* vunetd connects; QEMU owns the socket */
-	uint16_t queues;        /* vhost: queue pairs polled at most */
+	const struct vunet_profile *profile; /* the device the guest sees */
+	bool profile_defaulted; /* none was given: the latest */
 	/* eth */
 	char devargs[VUNET_DEVARGS_MAX];
 	uint16_t rx_queues;

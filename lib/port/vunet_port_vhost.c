@@ -19,7 +19,10 @@
 #include <unistd.h>
 
 #include <rte_log.h>
+#include <rte_version.h>
 #include <rte_vhost.h>
+
+#include "vunet_profile.h"
 
 #include "vunet_port.h"
 #include "vunet_port_internal.h"
@@ -27,8 +30,18 @@
 #define VHOST_LOG(level, fmt, ...) \
 	RTE_LOG(level, USER1, "vhost: " fmt "\n", ##__VA_ARGS__)
 
-/* vhost-user requests we answer ourselves (docs/interop/vhost-user.rst). */
+/* vhost-user requests the profile's caps apply to (vhost-user.rst). */
+#define VHOST_USER_SET_VRING_NUM 8
+#define VHOST_USER_SET_VRING_ADDR 9
+#define VHOST_USER_SET_VRING_BASE 10
+#define VHOST_USER_GET_VRING_BASE 11
+#define VHOST_USER_SET_VRING_KICK 12
+#define VHOST_USER_SET_VRING_CALL 13
+#define VHOST_USER_SET_VRING_ERR 14
 #define VHOST_USER_GET_QUEUE_NUM 17
+#define VHOST_USER_SET_VRING_ENABLE 18
+#define VHOST_USER_NET_SET_MTU 20
+#define VHOST_USER_VRING_IDX_MASK 0xff
 
 /*
  * Head of struct vhu_msg_context (lib/vhost/vhost_user.h, not installed):
@@ -41,20 +54,12 @@ struct vhost_user_msg_head {
 	uint32_t size;
 	union {
 		uint64_t u64;
+		struct {
+			uint32_t index;
+			uint32_t num;
+		} state;
 	} payload;
 } __attribute__((packed));
-
-/*
- * Offloads whose metadata the switch does not carry between ports: a guest
- * that negotiated them would hand us partial checksums and 64 KiB frames a
- * NIC or another guest cannot take. Interface profiles (lib/profile) will
- * pin the whole offer per port; until then this is the fixed default.
- */
-#define VHOST_OFFLOAD_FEATURES \
-	((1ULL << 0) | (1ULL << 1) | (1ULL << 6) | (1ULL << 7) | \
-	 (1ULL << 8) | (1ULL << 9) | (1ULL << 10) | (1ULL << 11) | \
-	 (1ULL << 12) | (1ULL << 13) | (1ULL << 14))
-#define VIRTIO_NET_F_MQ 22
 
 static pthread_mutex_t vhost_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vunet_port *vhost_ports[VUNET_MAX_PORTS];
@@ -73,22 +78,70 @@ port_of_vid(int vid)
 	return p;
 }
 
+
+/* Which vring a message is about, or -1 if none. */
+static int
+msg_vring(const struct vhost_user_msg_head *m)
+{
+	switch (m->request) {
+	case VHOST_USER_SET_VRING_NUM:
+	case VHOST_USER_SET_VRING_ADDR:
+	case VHOST_USER_SET_VRING_BASE:
+	case VHOST_USER_GET_VRING_BASE:
+	case VHOST_USER_SET_VRING_ENABLE:
+		return (int)m->payload.state.index;
+	case VHOST_USER_SET_VRING_KICK:
+	case VHOST_USER_SET_VRING_CALL:
+	case VHOST_USER_SET_VRING_ERR:
+		return (int)(m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
+	default:
+		return -1;
+	}
+}
+
+/*
+ * The profile's caps, enforced on the front-end's requests. An ERR closes
+ * the connection unless the front-end asked for a reply (REPLY_ACK):
+ * either way the port stays as the profile says and the reason is logged.
+ */
 static enum rte_vhost_msg_result
 vhost_pre_msg(int vid, void *msg)
 {
 	struct vhost_user_msg_head *m = msg;
 	struct vunet_port *p = port_of_vid(vid);
+	const struct vunet_profile *prof;
+	int vring;
 
 	if (p == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	/*
-	 * rte_vhost 22.11 always answers 128 pairs; a guest that believes it
-	 * would enable queues nobody polls.
-	 */
+	prof = p->conf->profile;
+	/* rte_vhost 22.11 itself always answers 128 */
 	if (m->request == VHOST_USER_GET_QUEUE_NUM) {
-		m->payload.u64 = p->nb_rxq;
+		m->payload.u64 = prof->max_queue_pairs;
 		m->size = sizeof(m->payload.u64);
 		return RTE_VHOST_MSG_RESULT_REPLY;
+	}
+	vring = msg_vring(m);
+	if (vring >= 2 * prof->max_queue_pairs) {
+		VHOST_LOG(ERR, "port %s: refused: the guest uses queue pair "
+			  "%d, profile %s allows %u", p->conf->name,
+			  vring / 2 + 1, prof->name, prof->max_queue_pairs);
+		return RTE_VHOST_MSG_RESULT_ERR;
+	}
+	if (m->request == VHOST_USER_SET_VRING_NUM &&
+	    m->payload.state.num > prof->max_ring_size) {
+		VHOST_LOG(ERR, "port %s: refused: ring size %u on vring %d, "
+			  "profile %s allows %u", p->conf->name,
+			  m->payload.state.num, vring, prof->name,
+			  prof->max_ring_size);
+		return RTE_VHOST_MSG_RESULT_ERR;
+	}
+	if (m->request == VHOST_USER_NET_SET_MTU &&
+	    m->payload.u64 > prof->max_mtu) {
+		VHOST_LOG(ERR, "port %s: refused: MTU %" PRIu64 ", profile %s "
+			  "allows %u", p->conf->name, m->payload.u64,
+			  prof->name, prof->max_mtu);
+		return RTE_VHOST_MSG_RESULT_ERR;
 	}
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
@@ -127,8 +180,9 @@ vhost_new_connection(int vid)
 	if (ret == 0) {
 		if (rte_vhost_extern_callback_register(vid, &vhost_extern_ops,
 						       NULL) < 0)
-			VHOST_LOG(WARNING, "port %s: cannot hook messages; "
-				  "GET_QUEUE_NUM will say 128", p->conf->name);
+			VHOST_LOG(ERR, "port %s: cannot hook messages: the "
+				  "profile's caps are not enforced",
+				  p->conf->name);
 		VHOST_LOG(INFO, "port %s: front-end connected (vid %d)",
 			  p->conf->name, vid);
 	}
@@ -291,17 +345,62 @@ vhost_clear_stale_socket(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Offer exactly the profile. Features are only ever taken away from
+ * rte_vhost's defaults: in 22.11 rte_vhost_driver_set_features() also
+ * turns off the built-in net back-end and every burst returns 0.
+ */
+static int
+vhost_apply_profile(const struct vunet_port_conf *c, char *err,
+		    size_t errlen)
+{
+	const struct vunet_profile *prof = c->profile;
+	uint64_t features, proto;
+	char missing[512];
+
+	if (rte_vhost_driver_get_features(c->path, &features) < 0 ||
+	    rte_vhost_driver_get_protocol_features(c->path, &proto) < 0) {
+		snprintf(err, errlen, "rte_vhost cannot read %s's features",
+			 c->path);
+		return -EINVAL;
+	}
+	if (prof->features & ~features) {
+		vunet_features_format(prof->features & ~features, false,
+				      missing, sizeof(missing));
+		snprintf(err, errlen, "profile %s needs %s, which this vunetd "
+			 "(%s) cannot offer", prof->name, missing,
+			 rte_version());
+		return -ENOTSUP;
+	}
+	if (prof->protocol_features & ~proto) {
+		vunet_features_format(prof->protocol_features & ~proto, true,
+				      missing, sizeof(missing));
+		snprintf(err, errlen, "profile %s needs %s, which this vunetd "
+			 "(%s) cannot offer", prof->name, missing,
+			 rte_version());
+		return -ENOTSUP;
+	}
+	if (rte_vhost_driver_disable_features(c->path,
+					      features & ~prof->features) < 0 ||
+	    rte_vhost_driver_set_protocol_features(c->path,
+						   prof->protocol_features) < 0) {
+		snprintf(err, errlen, "rte_vhost refused profile %s",
+			 prof->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 {
 	const struct vunet_port_conf *c = p->conf;
-	uint64_t features, off = VHOST_OFFLOAD_FEATURES;
 	uint64_t flags = c->client ? RTE_VHOST_USER_CLIENT : 0;
 	int ret, slot = -1;
 
 	p->vid = -1;
 	p->conn_vid = -1;
-	p->nb_rxq = c->queues;
+	p->nb_rxq = c->profile->max_queue_pairs;
 	p->txq_enabled = 0;
 	vunet_port_vhost_remap_tx(p);
 	if (!c->client) {
@@ -327,15 +426,10 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		goto unlist;
 	}
 	p->registered = true;
-	if (c->queues == 1)
-		off |= 1ULL << VIRTIO_NET_F_MQ;
-	/*
-	 * Never rte_vhost_driver_set_features(): in 22.11 it also turns off
-	 * the built-in net back-end and every burst returns 0.
-	 */
-	if (rte_vhost_driver_get_features(c->path, &features) < 0 ||
-	    rte_vhost_driver_disable_features(c->path, features & off) < 0 ||
-	    rte_vhost_driver_callback_register(c->path, &vhost_ops) < 0) {
+	ret = vhost_apply_profile(c, err, errlen);
+	if (ret < 0)
+		goto unregister;
+	if (rte_vhost_driver_callback_register(c->path, &vhost_ops) < 0) {
 		snprintf(err, errlen, "rte_vhost cannot set up %s", c->path);
 		ret = -EINVAL;
 		goto unregister;
@@ -356,9 +450,10 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		ret = -EIO;
 		goto unregister;
 	}
-	VHOST_LOG(INFO, "port %s: %s %s, %u queue pair(s)", c->name,
+	VHOST_LOG(INFO, "port %s: %s %s, profile %s%s", c->name,
 		  c->client ? "client of" : "listening on", c->path,
-		  c->queues);
+		  c->profile->name, c->profile_defaulted ?
+		  " (none was given: the latest)" : "");
 	return 0;
 
 unregister:

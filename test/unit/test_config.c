@@ -19,7 +19,8 @@ static const char good[] =
 	"  \"ports\": ["
 	"    { \"name\": \"vm1\", \"type\": \"vhost\","
 	"      \"path\": \"/run/vunet/vm1.sock\", \"mode\": \"server\","
-	"      \"queues\": 4, \"bridge\": \"br0\", \"vlan\": 10,"
+	"      \"profile\": \"org.vunet.net.v1\", \"bridge\": \"br0\","
+	"      \"vlan\": 10,"
 	"      \"allowed_macs\": [ \"52:54:00:00:00:01\","
 	"                          \"52:54:00:AA:bb:02\" ] },"
 	"    { \"name\": \"vm2\", \"type\": \"vhost\","
@@ -45,7 +46,8 @@ good_config_fields(void)
 	CHECK_EQ(conf.n_ports, 5);
 	CHECK_EQ(conf.ports[0].type, VUNET_PORT_VHOST);
 	CHECK(!conf.ports[0].client);
-	CHECK_EQ(conf.ports[0].queues, 4);
+	CHECK(conf.ports[0].profile == vunet_profile_find("org.vunet.net.v1"));
+	CHECK(!conf.ports[0].profile_defaulted);
 	CHECK_EQ(conf.ports[0].bridge, 0);
 	CHECK_EQ(conf.ports[0].vlan, 10);
 	CHECK_EQ(conf.ports[0].n_allowed_macs, 2);
@@ -65,9 +67,10 @@ good_config_defaults(void)
 {
 	CHECK_EQ(vunet_config_parse(good, "good.json", &conf, err,
 				    sizeof(err)), 0);
-	/* vm2: client mode, one queue pair, VLAN 1, no port security */
+	/* vm2: client mode, the latest profile, VLAN 1, no port security */
 	CHECK(conf.ports[1].client);
-	CHECK_EQ(conf.ports[1].queues, 1);
+	CHECK(conf.ports[1].profile == vunet_profile_latest());
+	CHECK(conf.ports[1].profile_defaulted);
 	CHECK_EQ(conf.ports[1].vlan, 1);
 	CHECK_EQ(conf.ports[1].n_allowed_macs, 0);
 	CHECK_EQ(conf.bridges[1].fdb_size, 8192);
@@ -131,8 +134,10 @@ static const struct bad_case bad_cases[] = {
 	  "t.json: ports[0].bridge: no bridge is named 'br9'" },
 	{ PORT(", \"mode\": \"listen\""), "t.json: ports[0].mode: 'listen' "
 	  "is neither \"client\" nor \"server\"" },
-	{ PORT(", \"queues\": 0"), "t.json: ports[0].queues: 0 is out of "
-	  "range 1..16" },
+	{ PORT(", \"profile\": \"org.vunet.net.v9\""), "t.json: "
+	  "ports[0].profile: this vunetd has no profile 'org.vunet.net.v9' (it "
+	  "has org.vunet.net.v1, org.vunet.net.v2)" },
+	{ PORT(", \"queues\": 2"), "t.json: ports[0].queues: unknown field" },
 	{ PORT(", \"devargs\": \"x\""), "t.json: ports[0].devargs: unknown "
 	  "field" },
 	{ PORT(", \"allowed_macs\": [ \"52:54:00:00:00\" ]"),

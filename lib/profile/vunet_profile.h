@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#ifndef VUNET_PROFILE_H
+#define VUNET_PROFILE_H
+
+/*
+ * Versioned interface profiles: the exact virtio-net device a VM port
+ * shows, so a VM can migrate between hosts running different vunetd
+ * versions. A released profile never changes; the set a vunetd supports
+ * only grows. Pure C + jansson, no DPDK: vunetctl uses it too.
+ *
+ * The profiles a vunetd supports are compiled into it (config/profiles/ at
+ * build time): what a binary offers cannot drift with files on the host.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define VUNET_PROFILE_NAME_MAX 64
+#define VUNET_PROFILE_PREFIX "org.vunet.net.v"
+#define VUNET_PROFILE_MAX_PROPS 32
+#define VUNET_PROFILE_ERR_MAX 512
+
+struct vunet_qemu_prop {
+	char name[32];
+	char value[16];          /* "on", "off" or a number */
+};
+
+struct vunet_profile {
+	char name[VUNET_PROFILE_NAME_MAX];
+	unsigned int version;    /* N of org.vunet.net.vN */
+	char description[256];
+	uint64_t features;       /* virtio feature bits offered */
+	uint64_t protocol_features;
+	uint16_t max_queue_pairs;
+	uint16_t max_ring_size;
+	uint16_t max_mtu;
+	uint16_t n_props;        /* -device virtio-net-pci properties */
+	struct vunet_qemu_prop props[VUNET_PROFILE_MAX_PROPS];
+	const char *text;        /* the released file, byte for byte */
+};
+
+/* A name table entry: spec name and bit. */
+struct vunet_feature_name {
+	const char *name;
+	unsigned int bit;
+};
+
+/* Every virtio-net feature and vhost-user protocol feature we know. */
+extern const struct vunet_feature_name vunet_virtio_features[];
+extern const struct vunet_feature_name vunet_protocol_features[];
+
+/* Name of a bit, or NULL. */
+const char *vunet_virtio_feature_name(unsigned int bit);
+const char *vunet_protocol_feature_name(unsigned int bit);
+
+/*
+ * Parse and validate one profile document (a JSON object). origin names
+ * it in messages ("file: field: why"). Returns 0, or -1 with err set.
+ */
+int vunet_profile_from_json(json_t *doc, const char *origin,
+			    struct vunet_profile *p, char *err, size_t errlen);
+int vunet_profile_parse(const char *text, const char *origin,
+			struct vunet_profile *p, char *err, size_t errlen);
+
+/* The profiles built into this binary, oldest first. */
+unsigned int vunet_profile_count(void);
+const struct vunet_profile *vunet_profile_at(unsigned int i);
+const struct vunet_profile *vunet_profile_find(const char *name);
+const struct vunet_profile *vunet_profile_latest(void);
+/* Parse the built-in profiles; call once before the others. */
+int vunet_profiles_init(char *err, size_t errlen);
+
+/* The profile as its JSON document (new reference). */
+json_t *vunet_profile_to_json(const struct vunet_profile *p);
+
+/* "A, B, C": names of the bits set in mask, for messages. */
+void vunet_features_format(uint64_t mask, bool protocol, char *buf,
+			   size_t len);
+
+/*
+ * The capabilities document of this vunetd (QEMU's vhost-user back-end
+ * conventions, type "net", plus the profiles). New reference.
+ */
+json_t *vunet_capabilities(const char *version);
+
+/*
+ * Can a VM on profile name move from the host whose capabilities are src
+ * to the one whose capabilities are dst? Returns 1 yes, 0 no, -1 when a
+ * document is malformed; why says why in every case.
+ */
+int vunet_profile_check_move(json_t *src, json_t *dst, const char *name,
+			     char *why, size_t len);
+
+/*
+ * The libvirt <interface type='vhostuser'> element and the QEMU -device
+ * properties that pin the front-end to p. queues <= max_queue_pairs,
+ * mtu <= max_mtu (0: no <mtu>). Return 0 or -1 with why in buf.
+ */
+int vunet_profile_libvirt_xml(const struct vunet_profile *p,
+			      const char *socket_path, const char *mac,
+			      unsigned int queues, unsigned int mtu,
+			      char *buf, size_t len);
+int vunet_profile_qemu_args(const struct vunet_profile *p,
+			    const char *socket_path, const char *mac,
+			    unsigned int queues, unsigned int mtu,
+			    char *buf, size_t len);
+
+#endif /* VUNET_PROFILE_H */
