@@ -37,6 +37,8 @@
 
 struct options {
 	const char *config;
+	const char *socket_path;   /* vhost-user back-end program conventions */
+	const char *profile;
 	unsigned int worker_cpus[VUNET_MAX_WORKERS];
 	unsigned int n_workers;
 	int main_cpu;
@@ -71,6 +73,12 @@ usage(FILE *f)
 "      --file-prefix NAME DPDK runtime directory name, for several\n"
 "                         instances on one host (default vunet)\n"
 "      --check-config     validate the configuration and exit\n"
+"      --print-capabilities  print this vunetd's interface profiles as\n"
+"                         JSON (vhost-user back-end conventions) and exit\n"
+"      --socket-path PATH without a configuration: one vhost-user port\n"
+"                         listening on PATH, in bridge br0\n"
+"      --profile NAME     the interface profile of that port (default:\n"
+"                         the latest)\n"
 "  -h, --help             this text\n"
 "  -v, --version          the version\n\n"
 "Arguments after -- are passed to DPDK's EAL unchanged.\n",
@@ -123,7 +131,8 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_MAIN_CPU = 256, OPT_NO_HUGE, OPT_CHECK, OPT_PREFIX };
+	enum { OPT_MAIN_CPU = 256, OPT_NO_HUGE, OPT_CHECK, OPT_PREFIX,
+	       OPT_CAPS, OPT_SOCKET_PATH, OPT_PROFILE, OPT_FD };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -132,6 +141,10 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
 		{ "file-prefix", required_argument, NULL, OPT_PREFIX },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "print-capabilities", no_argument, NULL, OPT_CAPS },
+		{ "socket-path", required_argument, NULL, OPT_SOCKET_PATH },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "fd", required_argument, NULL, OPT_FD },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -139,7 +152,7 @@ parse_options(int argc, char **argv, struct options *o)
 	unsigned long v;
 	int c;
 
-	o->config = DEFAULT_CONFIG;
+	o->config = NULL;
 	o->main_cpu = -1;
 	o->file_prefix = "vunet";
 	while ((c = getopt_long(argc, argv, "c:w:m:hv", longopts,
@@ -182,6 +195,23 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_CHECK:
 			o->check_only = true;
 			break;
+		case OPT_CAPS:
+			break; /* handled before anything else */
+		case OPT_SOCKET_PATH:
+			o->socket_path = optarg;
+			break;
+		case OPT_PROFILE:
+			o->profile = optarg;
+			break;
+		case OPT_FD:
+			/*
+			 * rte_vhost 22.11 only takes socket paths: it cannot
+			 * adopt a connected socket.
+			 */
+			fprintf(stderr, "vunetd: --fd is not supported: DPDK "
+				"22.11's rte_vhost cannot adopt a connected "
+				"socket; use --socket-path\n");
+			return -1;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -193,7 +223,75 @@ parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (o->socket_path != NULL && o->config != NULL) {
+		fprintf(stderr, "vunetd: --socket-path and --config exclude "
+			"each other\n");
+		return -1;
+	}
+	if (o->profile != NULL && o->socket_path == NULL) {
+		fprintf(stderr, "vunetd: --profile goes with --socket-path; in "
+			"a configuration, a port names its \"profile\"\n");
+		return -1;
+	}
+	if (o->config == NULL)
+		o->config = DEFAULT_CONFIG;
 	return optind;
+}
+
+/* QEMU's convention: print the capabilities, ignore everything else. */
+static bool
+wants_capabilities(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--print-capabilities") == 0)
+			return true;
+	return false;
+}
+
+static int
+print_capabilities(void)
+{
+	char err[VUNET_PROFILE_ERR_MAX];
+	json_t *caps;
+
+	if (vunet_profiles_init(err, sizeof(err)) < 0) {
+		fprintf(stderr, "vunetd: %s\n", err);
+		return 1;
+	}
+	caps = vunet_capabilities(VUNET_VERSION);
+	if (json_dumpf(caps, stdout, JSON_INDENT(2)) < 0) {
+		json_decref(caps);
+		return 1;
+	}
+	json_decref(caps);
+	printf("\n");
+	return 0;
+}
+
+/* --socket-path: the configuration is one server-mode port in br0. */
+static int
+socket_path_config(const struct options *o, struct vunet_config *conf,
+		   char *err, size_t errlen)
+{
+	json_t *port = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", "vm0",
+				 "type", "vhost", "path", o->socket_path,
+				 "mode", "server", "bridge", "br0");
+	json_t *doc = json_pack("{s:[{s:s}], s:[o]}", "bridges", "name",
+				"br0", "ports", port);
+	char *text;
+	int ret;
+
+	if (o->profile != NULL)
+		json_object_set_new(port, "profile", json_string(o->profile));
+	text = json_dumps(doc, 0);
+	json_decref(doc);
+	if (text == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ret = vunet_config_parse(text, "--socket-path", conf, err, errlen);
+	free(text);
+	return ret;
 }
 
 /* Pick CPUs the user left open, from those we may run on. */
@@ -363,11 +461,19 @@ main(int argc, char **argv)
 	uint16_t n_created = 0;
 	int first_eal, eal_argc, ret = 1;
 
+	if (wants_capabilities(argc, argv))
+		return print_capabilities();
 	first_eal = parse_options(argc, argv, &o);
 	if (first_eal < 0)
 		return 2;
 	/* nothing is touched before the whole configuration is valid */
-	if (vunet_config_load(o.config, &conf, err, sizeof(err)) < 0) {
+	if (o.socket_path != NULL) {
+		if (socket_path_config(&o, &conf, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vunetd: %s\n", err);
+			return 2;
+		}
+	} else if (vunet_config_load(o.config, &conf, err,
+				     sizeof(err)) < 0) {
 		fprintf(stderr, "vunetd: %s\n", err);
 		return 2;
 	}

@@ -79,7 +79,11 @@ tel_port(const char *cmd __rte_unused, const char *params,
 	rte_tel_data_add_dict_u64(d, "tx_packets", t.tx_pkts);
 	rte_tel_data_add_dict_u64(d, "tx_bytes", t.tx_bytes);
 	if (port->type == VUNET_PORT_VHOST) {
+		rte_tel_data_add_dict_string(d, "profile",
+					     port->conf->profile->name);
 		rte_tel_data_add_dict_u64(d, "features", port->features);
+		rte_tel_data_add_dict_u64(d, "protocol_features",
+					  port->protocol_features);
 		rte_tel_data_add_dict_u64(d, "guest_ups", port->n_ups);
 	}
 	rte_tel_data_start_dict(drops);

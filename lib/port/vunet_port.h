@@ -52,6 +52,7 @@ struct vunet_port {
 	bool probed;             /* eth: device probed by us */
 	const struct vunet_port_conf *conf;
 	uint64_t features;       /* vhost: negotiated virtio features */
+	uint64_t protocol_features; /* vhost: negotiated protocol features */
 	unsigned int n_ups;      /* vhost: how often a guest came up */
 };
 

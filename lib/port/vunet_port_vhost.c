@@ -222,6 +222,7 @@ vhost_new_device(int vid)
 	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
 		rte_vhost_enable_guest_notification(vid, q, 0);
 	rte_vhost_get_negotiated_features(vid, &p->features);
+	rte_vhost_get_negotiated_protocol_features(vid, &p->protocol_features);
 	node = rte_vhost_get_numa_node(vid);
 	if (node < 0 || node >= RTE_MAX_NUMA_NODES ||
 	    env->pools[node] == NULL)
@@ -229,8 +230,10 @@ vhost_new_device(int vid)
 	p->pool = env->pools[node];
 	p->n_ups++;
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
-	VHOST_LOG(INFO, "port %s: guest up (vid %d, features 0x%" PRIx64
-		  ", %u vrings, NUMA %d)", p->conf->name, vid, p->features,
+	VHOST_LOG(INFO, "port %s: guest up (vid %d, profile %s, features 0x%"
+		  PRIx64 ", protocol features 0x%" PRIx64 ", %u vrings, NUMA "
+		  "%d)", p->conf->name, vid, p->conf->profile->name,
+		  p->features, p->protocol_features,
 		  rte_vhost_get_vring_num(vid), node);
 	return 0;
 }

@@ -31,6 +31,11 @@ check_args(const struct vunet_profile *p, unsigned int queues,
 			 p->name, p->max_queue_pairs);
 		return -1;
 	}
+	if (mtu != 0 && !(p->features & (1ULL << 3))) {
+		snprintf(buf, len, "%s does not negotiate an MTU (it lacks "
+			 "VIRTIO_NET_F_MTU): omit the MTU", p->name);
+		return -1;
+	}
 	if (mtu != 0 && (mtu < 68 || mtu > p->max_mtu)) {
 		snprintf(buf, len, "MTU %u: %s allows 68 to %u", mtu, p->name,
 			 p->max_mtu);

@@ -170,20 +170,23 @@ class Guest:
     BURST = 32
 
     def __init__(self, workdir, sock, mac, peer="ff:ff:ff:ff:ff:ff", queues=1, server=False,
-                 name=None):
+                 name=None, devargs="", queue_size=256):
         self.name = name or unique("g")
         self.sock, self.mac, self.peer, self.queues = sock, mac, peer, queues
         self.server = server
+        self.devargs = devargs   # extra virtio_user devargs
+        self.queue_size = queue_size
         self.log_path = os.path.join(workdir, self.name + ".log")
         self.proc = None
         self.out = None
         self.started = False
 
     def start(self, wait_link=True):
-        vdev = "net_virtio_user0,path=%s,mac=%s,queue_size=256,queues=%d" % (
-            self.sock, self.mac, self.queues)
+        vdev = "net_virtio_user0,path=%s,mac=%s,queue_size=%d,queues=%d" % (
+            self.sock, self.mac, self.queue_size, self.queues)
         if self.server:
             vdev += ",server=1"
+        vdev += self.devargs
         args = ["stdbuf", "-oL", "-eL", TESTPMD, "--lcores", "0@%s,1@%s" % (TRAFFIC_CPU, TRAFFIC_CPU),
                 "--no-pci", "--in-memory", "--single-file-segments", "-m", "256",
                 "--file-prefix", self.name, "--log-level=user1,info", "--vdev", vdev, "--",
@@ -292,3 +295,36 @@ class Wire:
     def remove(self):
         sh("ip link del %s" % self.host, check=False)
         sh("ip netns del %s" % self.ns, check=False)
+
+
+class VhostUserProbe:
+    """A bare vhost-user front-end: asks a back-end what it offers, as QEMU
+    does first (GET_FEATURES, GET_PROTOCOL_FEATURES, GET_QUEUE_NUM)."""
+
+    GET_FEATURES, GET_PROTOCOL_FEATURES, GET_QUEUE_NUM = 1, 15, 17
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(10)
+        self.s.connect(path)
+
+    def get(self, request):
+        import struct
+        self.s.sendall(struct.pack("<III", request, 1, 0))
+        head = b""
+        while len(head) < 12:
+            head += self.s.recv(12 - len(head))
+        req, flags, size = struct.unpack("<III", head)
+        body = b""
+        while len(body) < size:
+            body += self.s.recv(size - len(body))
+        assert req == request and flags & 0x4 and size == 8, (req, flags, size)
+        return struct.unpack("<Q", body)[0]
+
+    def offer(self):
+        return {"features": self.get(self.GET_FEATURES),
+                "protocol_features": self.get(self.GET_PROTOCOL_FEATURES),
+                "queue_num": self.get(self.GET_QUEUE_NUM)}
+
+    def close(self):
+        self.s.close()

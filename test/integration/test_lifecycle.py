@@ -12,6 +12,7 @@ from harness import Guest, wait_for
 
 B = Guest.BURST
 MAC1, MAC2, MAC3 = "52:54:00:00:02:01", "52:54:00:00:02:02", "52:54:00:00:02:03"
+V1 = "org.vunet.net.v1"
 
 
 def vhost(world, name, mode="server", **kw):
@@ -70,7 +71,8 @@ def test_vunetd_restart_reconnects_client_ports(world):
 
 def test_multiqueue_polls_every_enabled_queue(world):
     d = world.vunetd({"bridges": [{"name": "br0"}],
-                      "ports": [vhost(world, "vm1", queues=2), vhost(world, "vm2", queues=2)]}).start()
+                      "ports": [vhost(world, "vm1", profile=V1), vhost(world, "vm2", profile=V1)]}
+                     ).start()
     g1 = world.guest(world.sock("vm1"), MAC1, peer=MAC2, queues=2).start()
     g2 = world.guest(world.sock("vm2"), MAC2, peer=MAC1, queues=2).start()
     d.wait_up("vm1", "vm2")
@@ -78,7 +80,8 @@ def test_multiqueue_polls_every_enabled_queue(world):
     assert g1.send(3) == 2 * 3 * B
     wait_for(lambda: g2.rx() == 6 * B, 10, "frames from both queues")
     p1 = d.port("vm1")
-    assert p1["rxq_packets"] == [3 * B, 3 * B]
+    # the profile allows 4 pairs, all polled; the guest enabled 2
+    assert p1["rxq_packets"] == [3 * B, 3 * B, 0, 0]
     assert p1["rx_packets"] == 6 * B
 
 
@@ -122,13 +125,14 @@ def test_two_workers_share_queues_and_a_nic_tx_queue(world):
     single tx queue is shared under its lock, vhost tx rings are spread."""
     wire = world.wire()
     d = world.vunetd({"bridges": [{"name": "br0"}],
-                      "ports": [vhost(world, "vm1", queues=2), vhost(world, "vm2", queues=2),
+                      "ports": [vhost(world, "vm1", profile=V1), vhost(world, "vm2", profile=V1),
                                 {"name": "nic", "type": "eth", "bridge": "br0",
                                  "devargs": "net_af_packet0,iface=%s" % wire.host}]},
                      extra_args=["-w", "0,0"]).start()
     assert "tx queues shared by workers" in d.out.text()
     workers = d.telemetry("/vunet/workers")
-    assert sorted(w["rx_queues"] for w in workers.values()) == [2, 3]
+    # 4 + 4 vhost queue pairs (v1) and 1 NIC queue, dealt round-robin
+    assert sorted(w["rx_queues"] for w in workers.values()) == [4, 5]
     g1 = world.guest(world.sock("vm1"), MAC1, peer="ff:ff:ff:ff:ff:ff", queues=2).start()
     g2 = world.guest(world.sock("vm2"), MAC2, peer="ff:ff:ff:ff:ff:ff", queues=2).start()
     d.wait_up("vm1", "vm2")
@@ -138,10 +142,10 @@ def test_two_workers_share_queues_and_a_nic_tx_queue(world):
              "the broadcast from two queues on two workers")
     wire.far_send(100, "52:54:00:00:02:09", "ff:ff:ff:ff:ff:ff")
     wait_for(lambda: g1.rx() == 100 and g2.rx() == 8 * B + 100, 15, "the NIC's frames")
-    assert d.port("vm1")["rxq_packets"] == [4 * B, 4 * B]
+    assert d.port("vm1")["rxq_packets"] == [4 * B, 4 * B, 0, 0]
     # vm1 queue 0 and the NIC are worker 0's, which sends on vm2's ring
     # pair 0; vm1 queue 1 is worker 1's, which sends on pair 1
-    assert d.port("vm2")["txq_packets"] == [4 * B + 100, 4 * B]
+    assert d.port("vm2")["txq_packets"] == [4 * B + 100, 4 * B, 0, 0]
     assert sum(w["packets"] for w in d.telemetry("/vunet/workers").values()) == 8 * B + 100
 
 
