@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -30,6 +32,8 @@
 #include "vunet_switch.h"
 #include "vunet_worker.h"
 
+#include "fd_relay.h"
+
 #define DEFAULT_CONFIG "/etc/vunet/vunetd.json"
 #define NO_HUGE_MEMORY_MB 512
 #define MAX_EAL_ARGS 64
@@ -39,6 +43,8 @@ struct options {
 	const char *config;
 	const char *socket_path;   /* vhost-user back-end program conventions */
 	const char *profile;
+	int fd;                    /* --fd: a connected front-end, or -1 */
+	char fd_sock[80];
 	unsigned int worker_cpus[VUNET_MAX_WORKERS];
 	unsigned int n_workers;
 	int main_cpu;
@@ -49,6 +55,15 @@ struct options {
 };
 
 static volatile sig_atomic_t quit;
+static char fd_dir[64];   /* --fd: the private socket's directory */
+
+static void
+remove_fd_dir(void)
+{
+	/* the socket in it was unlinked when its port closed */
+	if (fd_dir[0] != '\0')
+		rmdir(fd_dir);
+}
 
 static void
 on_signal(int sig __rte_unused)
@@ -77,6 +92,7 @@ usage(FILE *f)
 "                         JSON (vhost-user back-end conventions) and exit\n"
 "      --socket-path PATH without a configuration: one vhost-user port\n"
 "                         listening on PATH, in bridge br0\n"
+"      --fd N             the same, on an already connected socket\n"
 "      --profile NAME     the interface profile of that port (default:\n"
 "                         the latest)\n"
 "  -h, --help             this text\n"
@@ -117,6 +133,20 @@ parse_cpu_list(const char *s, struct options *o)
 	return o->n_workers == 0 ? -1 : 0;
 }
 
+static bool
+is_stream_socket(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof(sa);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	       type == SOCK_STREAM &&
+	       getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 &&
+	       sa.ss_family == AF_UNIX;
+}
+
 static int
 parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
@@ -153,6 +183,7 @@ parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	o->config = NULL;
+	o->fd = -1;
 	o->main_cpu = -1;
 	o->file_prefix = "vunet";
 	while ((c = getopt_long(argc, argv, "c:w:m:hv", longopts,
@@ -204,14 +235,15 @@ parse_options(int argc, char **argv, struct options *o)
 			o->profile = optarg;
 			break;
 		case OPT_FD:
-			/*
-			 * rte_vhost 22.11 only takes socket paths: it cannot
-			 * adopt a connected socket.
-			 */
-			fprintf(stderr, "vunetd: --fd is not supported: DPDK "
-				"22.11's rte_vhost cannot adopt a connected "
-				"socket; use --socket-path\n");
-			return -1;
+			if (parse_uint(optarg, INT32_MAX, &v) < 0 ||
+			    !is_stream_socket((int)v)) {
+				fprintf(stderr, "vunetd: --fd %s is not a "
+					"connected unix stream socket\n",
+					optarg);
+				return -1;
+			}
+			o->fd = (int)v;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -223,17 +255,33 @@ parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (o->socket_path != NULL && o->config != NULL) {
-		fprintf(stderr, "vunetd: --socket-path and --config exclude "
-			"each other\n");
+	if ((o->socket_path != NULL) + (o->config != NULL) +
+	    (o->fd >= 0) > 1) {
+		fprintf(stderr, "vunetd: --config, --socket-path and --fd "
+			"exclude each other\n");
 		return -1;
 	}
-	if (o->profile != NULL && o->socket_path == NULL) {
-		fprintf(stderr, "vunetd: --profile goes with --socket-path; in "
-			"a configuration, a port names its \"profile\"\n");
+	if (o->profile != NULL && o->socket_path == NULL && o->fd < 0) {
+		fprintf(stderr, "vunetd: --profile goes with --socket-path or "
+			"--fd; in a configuration, a port names its "
+			"\"profile\"\n");
 		return -1;
 	}
-	if (o->config == NULL)
+	if (o->fd >= 0) {
+		/* rte_vhost listens here; the relay joins it to the fd */
+		snprintf(fd_dir, sizeof(fd_dir), "/tmp/vunetd-fd-XXXXXX");
+		if (mkdtemp(fd_dir) == NULL) {
+			fprintf(stderr, "vunetd: mkdtemp: %s\n",
+				strerror(errno));
+			fd_dir[0] = '\0';
+			return -1;
+		}
+		atexit(remove_fd_dir);
+		snprintf(o->fd_sock, sizeof(o->fd_sock), "%s/vm0.sock",
+			 fd_dir);
+		o->socket_path = o->fd_sock;
+	}
+	if (o->config == NULL && o->socket_path == NULL)
 		o->config = DEFAULT_CONFIG;
 	return optind;
 }
@@ -289,7 +337,8 @@ socket_path_config(const struct options *o, struct vunet_config *conf,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	ret = vunet_config_parse(text, "--socket-path", conf, err, errlen);
+	ret = vunet_config_parse(text, o->fd >= 0 ? "--fd" : "--socket-path",
+				 conf, err, errlen);
 	free(text);
 	return ret;
 }
@@ -427,6 +476,13 @@ create_pools(const struct vunet_config *conf, struct vunet_port_env *env)
 	return env->pools[0] == NULL ? -1 : 0;
 }
 
+/* --fd: the one front-end is gone, and so is our reason to run. */
+static void
+on_relay_done(void)
+{
+	quit = 1;
+}
+
 static void
 control_loop(struct vunet_daemon *d)
 {
@@ -546,6 +602,11 @@ main(int argc, char **argv)
 	RTE_LOG(INFO, USER1, "vunetd %s: %u port(s), %u worker(s); lcore@CPU "
 		"%s (lcore 0: control)\n", VUNET_VERSION, conf.n_ports,
 		d.n_workers, lcores);
+	if (o.fd >= 0 && fd_relay_start(o.fd, o.fd_sock, on_relay_done, err,
+					sizeof(err)) < 0) {
+		fprintf(stderr, "vunetd: --fd: %s\n", err);
+		quit = 1;
+	}
 	printf("vunetd: ready\n");
 	fflush(stdout);
 

@@ -303,14 +303,27 @@ class VhostUserProbe:
 
     GET_FEATURES, GET_PROTOCOL_FEATURES, GET_QUEUE_NUM = 1, 15, 17
 
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    def __init__(self, path=None, sock=None):
+        self.s = sock or socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.settimeout(10)
-        self.s.connect(path)
+        if path is not None:
+            self.s.connect(path)
+
+    def send(self, request, flags=1, payload=b"", fds=()):
+        import struct
+        msg = struct.pack("<III", request, flags, len(payload)) + payload
+        if fds:
+            socket.send_fds(self.s, [msg], list(fds))
+        else:
+            self.s.sendall(msg)
 
     def get(self, request):
         import struct
-        self.s.sendall(struct.pack("<III", request, 1, 0))
+        self.send(request)
+        return self.reply(request)
+
+    def reply(self, request):
+        import struct
         head = b""
         while len(head) < 12:
             head += self.s.recv(12 - len(head))

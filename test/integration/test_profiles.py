@@ -6,6 +6,7 @@ for, the caps are enforced with a logged reason, and the offer is the
 same after a restart."""
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -235,3 +236,42 @@ def test_vunetctl_checks_a_move_between_two_hosts(tmp_path):
                                           "org.vunet.net.v2; it serves: org.vunet.net.v1\n")
     r = vunetctl("profile", "check", str(here), str(tmp_path / "missing.json"), "org.vunet.net.v1")
     assert r.returncode == 2
+
+
+def test_fd_mode_relays_messages_and_descriptors(world):
+    import socket as pysocket
+    import struct
+    ours, theirs = pysocket.socketpair(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
+    d = world.vunetd("{}", extra_args=["--fd", str(theirs.fileno()),
+                                       "--profile", "org.vunet.net.v1"])
+    d.args.remove("-c")
+    d.args.remove(d.config_path)
+    d.proc = subprocess.Popen(d.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, pass_fds=[theirs.fileno()])
+    theirs.close()
+    from harness import Output
+    d.out = Output(d.proc.stdout, d.log_path)
+    wait_for(lambda: "vunetd: ready" in d.out.text(), 30, "vunetd")
+    probe = VhostUserProbe(sock=ours)
+    assert probe.offer()["features"] == profile_masks("org.vunet.net.v1")[0]
+    # a descriptor crosses the relay: SET_VRING_CALL needs its eventfd
+    probe.send(16, payload=struct.pack("<Q", 1 << 3))   # SET_PROTOCOL_FEATURES: REPLY_ACK
+    efd = os.eventfd(0)
+    probe.send(13, flags=1 | 0x8, payload=struct.pack("<Q", 0), fds=[efd])
+    assert probe.reply(13) == 0     # 0: accepted, the fd arrived
+    probe.send(13, flags=1 | 0x8, payload=struct.pack("<Q", 0))
+    assert probe.reply(13) == 1     # 1: refused, no fd
+    os.close(efd)
+    # the front-end leaves: vunetd stops by itself and cleans up
+    probe.close()
+    assert d.proc.wait(20) == 0
+    d.out.thread.join(5)
+    m = re.search(r"(/tmp/vunetd-fd-\w+)/vm0.sock", d.out.text())
+    assert m and not os.path.exists(m.group(1))
+
+
+def test_fd_must_be_a_connected_socket(world):
+    r = subprocess.run([VUNETD, "--fd", "0"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2
+    assert r.stderr == "vunetd: --fd 0 is not a connected unix stream socket\n"
