@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#ifndef VUNETD_OPTIONS_H
+#define VUNETD_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "vunet_config.h"
+#include "vunet_stats.h"
+
+#define DEFAULT_CONFIG "/etc/vunet/vunetd.json"
+#define MAX_EAL_ARGS 64
+
+struct options {
+	const char *config;
+	const char *socket_path;   /* vhost-user back-end program conventions */
+	const char *profile;
+	int fd;                    /* --fd: a connected front-end, or -1 */
+	char fd_sock[80];
+	unsigned int worker_cpus[VUNET_MAX_WORKERS];
+	unsigned int n_workers;
+	int main_cpu;
+	unsigned int memory_mb;
+	bool no_huge;
+	bool check_only;
+	const char *file_prefix;
+};
+
+/* QEMU's convention: --print-capabilities wins over everything else. */
+bool options_wants_capabilities(int argc, char **argv);
+int options_print_capabilities(void);
+
+/* Returns the index of the first EAL argument in argv, or -1. */
+int options_parse(int argc, char **argv, struct options *o);
+
+/* --socket-path/--fd: the configuration is one server-mode port in br0. */
+int options_port_config(const struct options *o, struct vunet_config *conf,
+			char *err, size_t errlen);
+
+/* Worker and control CPUs the user left open. */
+int options_default_cpus(struct options *o);
+
+/* The EAL command line; lcores must outlive it. Returns argc or -1. */
+int options_eal_args(const struct options *o, const struct vunet_config *conf,
+		     char *prog, int n_extra, char **extra, char **eal_argv,
+		     char *lcores, size_t len);
+
+#endif /* VUNETD_OPTIONS_H */
