@@ -257,16 +257,18 @@ static int
 vhost_vring_state_changed(int vid, uint16_t vring, int enable)
 {
 	struct vunet_port *p = port_of_vid(vid);
-	uint32_t bit = 1u << (vring / 2);
+	uint32_t bit;
 
 	if (p == NULL)
 		return 0;
+	/* the message hook refuses such vrings before they get here */
 	if (vring / 2 >= p->nb_rxq) {
 		VHOST_LOG(WARNING, "port %s: vring %u is beyond the %u queue "
 			  "pairs offered; not polled", p->conf->name, vring,
 			  p->nb_rxq);
 		return 0;
 	}
+	bit = 1u << (vring / 2);
 	if (vring & 1) {
 		if (enable)
 			__atomic_fetch_or(&p->rxq_ready, bit,

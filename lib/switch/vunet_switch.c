@@ -38,7 +38,7 @@ vunet_switch_create(const struct vunet_config *conf, struct vunet_port *ports,
 		const struct vunet_bridge_conf *bc = &conf->bridges[b];
 		char name[RTE_HASH_NAMESIZE];
 
-		snprintf(name, sizeof(name), "fdb_%s", bc->name);
+		snprintf(name, sizeof(name), "fdb_%u", b);
 		sw->bridges[b].conf = bc;
 		sw->bridges[b].fdb = vunet_fdb_create(name, bc->fdb_size,
 			bc->aging_sec * rte_get_tsc_hz(), SOCKET_ID_ANY, qsbr);
