@@ -6,14 +6,17 @@
  * --fd: rte_vhost 22.11 only takes socket paths, so the inherited,
  * already-connected socket is joined to a private server socket by a relay
  * thread. vhost-user passes file descriptors (memory, eventfds) with
- * SCM_RIGHTS: each chunk is forwarded with the descriptors that came with
- * it, and the kernel never merges stream data across such a boundary, so
- * every descriptor stays with its message.
+ * SCM_RIGHTS, and a stream read may run from one message into the next, so
+ * the relay forwards whole messages: it reads exactly one header, then
+ * exactly its payload, and sends them on with the descriptors that came in
+ * with them. A read that stops at a message's end never takes the next
+ * message's descriptors.
  */
 
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,8 +25,9 @@
 
 #include "fd_relay.h"
 
-#define RELAY_MAX_FDS 8   /* VHOST_MEMORY_BASELINE_NREGIONS */
-#define RELAY_BUF 4096
+#define RELAY_MAX_FDS 8      /* VHOST_MEMORY_BASELINE_NREGIONS */
+#define RELAY_HDR 12         /* request, flags, size */
+#define RELAY_MAX_PAYLOAD 4096
 
 struct relay {
 	int a, b;
@@ -32,62 +36,96 @@ struct relay {
 
 static struct relay relay;
 
-/* Move one chunk from 'from' to 'to'; returns bytes moved, 0 at EOF. */
-static ssize_t
+/* Read exactly len bytes, collecting descriptors. 0 at EOF, -1 error. */
+static int
+read_full(int fd, char *buf, size_t len, int *fds, int *n_fds)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		char cbuf[CMSG_SPACE(sizeof(int) * RELAY_MAX_FDS)];
+		struct iovec iov = { .iov_base = buf + got,
+				     .iov_len = len - got };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = cbuf,
+				      .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c;
+		ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 && got == 0 ? 0 : -1;
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			int k;
+
+			if (c->cmsg_level != SOL_SOCKET ||
+			    c->cmsg_type != SCM_RIGHTS)
+				continue;
+			k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			for (int i = 0; i < k; i++) {
+				int one;
+
+				memcpy(&one, CMSG_DATA(c) + i * sizeof(int),
+				       sizeof(int));
+				if (*n_fds < RELAY_MAX_FDS)
+					fds[(*n_fds)++] = one;
+				else
+					close(one);
+			}
+		}
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+/* Forward one message; returns 1, 0 when from closed, -1 on error. */
+static int
 pass(int from, int to)
 {
-	char buf[RELAY_BUF];
+	char buf[RELAY_HDR + RELAY_MAX_PAYLOAD];
 	char cbuf[CMSG_SPACE(sizeof(int) * RELAY_MAX_FDS)];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	int fds[RELAY_MAX_FDS], n_fds = 0;
-	ssize_t n, sent;
+	int fds[RELAY_MAX_FDS], n_fds = 0, ret;
+	struct iovec iov = { .iov_base = buf };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	uint32_t size;
+	ssize_t sent;
 
-	n = recvmsg(from, &msg, MSG_CMSG_CLOEXEC);
-	if (n <= 0)
-		return n;
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int k = (int)((c->cmsg_len - CMSG_LEN(0)) /
-				      sizeof(int));
-
-			for (int i = 0; i < k && n_fds < RELAY_MAX_FDS; i++)
-				memcpy(&fds[n_fds++],
-				       CMSG_DATA(c) + i * sizeof(int),
-				       sizeof(int));
-		}
-	iov.iov_len = (size_t)n;
-	msg.msg_flags = 0;
+	ret = read_full(from, buf, RELAY_HDR, fds, &n_fds);
+	if (ret <= 0)
+		goto out;
+	memcpy(&size, buf + 8, sizeof(size));
+	ret = -1;
+	if (size > RELAY_MAX_PAYLOAD ||
+	    (size != 0 && read_full(from, buf + RELAY_HDR, size, fds,
+				    &n_fds) <= 0))
+		goto out;
+	iov.iov_len = RELAY_HDR + size;
 	if (n_fds > 0) {
+		struct cmsghdr *c;
+
+		msg.msg_control = cbuf;
 		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
 		c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-	} else {
-		msg.msg_control = NULL;
-		msg.msg_controllen = 0;
 	}
 	sent = sendmsg(to, &msg, MSG_NOSIGNAL);
+	/* the rest of a long message goes without descriptors */
+	while (sent > 0 && (size_t)sent < iov.iov_len) {
+		ssize_t more = send(to, buf + sent, iov.iov_len - (size_t)sent,
+				    MSG_NOSIGNAL);
+
+		sent = more <= 0 ? -1 : sent + more;
+	}
+	ret = sent < 0 ? -1 : 1;
+out:
 	/* the receiver has its own copies now */
 	for (int i = 0; i < n_fds; i++)
 		close(fds[i]);
-	if (sent < 0)
-		return -1;
-	/* a chunk larger than one sendmsg took: send the rest */
-	while (sent < n) {
-		ssize_t more = send(to, buf + sent, (size_t)(n - sent),
-				    MSG_NOSIGNAL);
-
-		if (more <= 0)
-			return -1;
-		sent += more;
-	}
-	return n;
+	return ret;
 }
 
 static void *

@@ -324,15 +324,20 @@ class VhostUserProbe:
 
     def reply(self, request):
         import struct
-        head = b""
-        while len(head) < 12:
-            head += self.s.recv(12 - len(head))
+        head = self._read(12)
         req, flags, size = struct.unpack("<III", head)
-        body = b""
-        while len(body) < size:
-            body += self.s.recv(size - len(body))
+        body = self._read(size)
         assert req == request and flags & 0x4 and size == 8, (req, flags, size)
         return struct.unpack("<Q", body)[0]
+
+    def _read(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.s.recv(n - len(data))
+            if not chunk:
+                raise AssertionError("the back-end closed the connection")
+            data += chunk
+        return data
 
     def offer(self):
         return {"features": self.get(self.GET_FEATURES),
