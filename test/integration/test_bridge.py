@@ -21,9 +21,10 @@ def vhost(world, name, bridge="br0", vlan=1, **kw):
     return p
 
 
-def settle():
-    """Learning goes through the control thread (1 ms period)."""
-    time.sleep(0.2)
+def learned(d, n, bridge="br0"):
+    """Learning goes through the control thread: wait until it has n MACs."""
+    wait_for(lambda: d.telemetry("/vunet/bridges")[bridge]["macs"] == n, 10,
+             "%d learned MACs" % n)
 
 
 def test_unicast_after_learning_reaches_exactly_one_port(world):
@@ -37,11 +38,11 @@ def test_unicast_after_learning_reaches_exactly_one_port(world):
     # vm2 -> vm1, unknown: flooded to vm1 and vm3; vm2 is learned
     assert g2.send(1) == B
     wait_for(lambda: g1.rx() == B and g3.rx() == B, 10, "the flood")
-    settle()
+    learned(d, 1)
     # vm1 -> vm2, learned: vm2 only; vm1 is learned
     assert g1.send(4) == 4 * B
     wait_for(lambda: g2.rx() == 4 * B, 10, "unicast to vm2")
-    settle()
+    learned(d, 2)
     # vm3 -> vm1, learned: vm1 only
     assert g3.send(2) == 2 * B
     wait_for(lambda: g1.rx() == B + 2 * B, 10, "unicast to vm1")
@@ -121,7 +122,7 @@ def test_allowed_source_passes_port_security(world):
 
 
 def test_aged_mac_is_flooded_again(world):
-    d = world.vunetd({"bridges": [{"name": "br0", "aging_sec": 1}],
+    d = world.vunetd({"bridges": [{"name": "br0", "aging_sec": 2}],
                       "ports": [vhost(world, "vm1"), vhost(world, "vm2"), vhost(world, "vm3")]}).start()
     g1 = world.guest(world.sock("vm1"), MAC[1], peer=MAC[2]).start()
     g2 = world.guest(world.sock("vm2"), MAC[2], peer=MAC[1]).start()
@@ -129,7 +130,7 @@ def test_aged_mac_is_flooded_again(world):
     d.wait_up("vm1", "vm2", "vm3")
     assert g2.send(1) == B            # vm2 learned; flooded to vm1, vm3
     wait_for(lambda: g3.rx() == B, 10, "the first flood")
-    settle()
+    learned(d, 1)
     assert g1.send(1) == B            # to vm2 only
     wait_for(lambda: g2.rx() == B, 10, "unicast")
     assert g3.rx() == B
