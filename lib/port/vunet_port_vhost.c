@@ -369,17 +369,14 @@ vhost_apply_profile(const struct vunet_port_conf *c, char *err,
 			 c->path);
 		return -EINVAL;
 	}
-	if (prof->features & ~features) {
-		vunet_features_format(prof->features & ~features, false,
-				      missing, sizeof(missing));
-		snprintf(err, errlen, "profile %s needs %s, which this vunetd "
-			 "(%s) cannot offer", prof->name, missing,
-			 rte_version());
-		return -ENOTSUP;
-	}
-	if (prof->protocol_features & ~proto) {
-		vunet_features_format(prof->protocol_features & ~proto, true,
-				      missing, sizeof(missing));
+	for (int protocol = 0; protocol < 2; protocol++) {
+		uint64_t lack = protocol ? prof->protocol_features & ~proto :
+				prof->features & ~features;
+
+		if (lack == 0)
+			continue;
+		vunet_features_format(lack, protocol, missing,
+				      sizeof(missing));
 		snprintf(err, errlen, "profile %s needs %s, which this vunetd "
 			 "(%s) cannot offer", prof->name, missing,
 			 rte_version());
