@@ -267,14 +267,18 @@ class Wire:
         self.ns = "vuns" + tag
         self.host = "vuh" + tag
         self.far = "vuf" + tag
-        sh("ip netns add %s" % self.ns)
-        sh("ip link add %s type veth peer name %s" % (self.host, self.far))
-        sh("ip link set %s netns %s" % (self.far, self.ns))
-        sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % self.host)
-        sh("ip netns exec %s sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % (self.ns, self.far))
-        sh("ip link set %s up" % self.host)
-        sh("ip netns exec %s ip link set %s up" % (self.ns, self.far))
-        sh("ip netns exec %s ip link set lo up" % self.ns)
+        try:
+            sh("ip netns add %s" % self.ns)
+            sh("ip link add %s type veth peer name %s" % (self.host, self.far))
+            sh("ip link set %s netns %s" % (self.far, self.ns))
+            sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % self.host)
+            sh("ip netns exec %s sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % (self.ns, self.far))
+            sh("ip link set %s up" % self.host)
+            sh("ip netns exec %s ip link set %s up" % (self.ns, self.far))
+            sh("ip netns exec %s ip link set lo up" % self.ns)
+        except subprocess.CalledProcessError:
+            self.remove()   # no half-made namespace or veth left behind
+            raise
 
     def far_rx(self):
         r = sh("ip netns exec %s cat /sys/class/net/%s/statistics/rx_packets" % (self.ns, self.far))

@@ -63,14 +63,24 @@ def guest_asks(tmp_path_factory):
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     from harness import Output
     out = Output(host.stdout, os.path.join(d, "host.log"))
-    wait_for(lambda: "testpmd>" in out.text(), 60, "the reference back-end")
-    g = Guest(d, sock, MAC1, queues=2, devargs=ASK_ALL).start()
-    wait_for(lambda: "negotiated Virtio features" in out.text(), 20, "negotiation")
-    time.sleep(0.5)
-    g.stop()
-    host.stdin.write(b"quit\n")
-    host.stdin.flush()
-    host.wait(20)
+    g = Guest(d, sock, MAC1, queues=2, devargs=ASK_ALL)
+    try:
+        wait_for(lambda: "testpmd>" in out.text(), 60, "the reference back-end")
+        g.start()
+        wait_for(lambda: "negotiated Virtio features" in out.text(), 20, "negotiation")
+        time.sleep(0.5)
+    finally:
+        # neither process may outlive the fixture, whatever failed
+        g.stop()
+        g.kill()
+        if host.poll() is None:
+            host.stdin.write(b"quit\n")
+            host.stdin.flush()
+            try:
+                host.wait(20)
+            except subprocess.TimeoutExpired:
+                host.kill()
+                host.wait()
     text = out.text()
     feat = int(text.split("negotiated Virtio features: ")[1].split()[0], 16)
     proto = int(text.split("negotiated Vhost-user protocol features: ")[1].split()[0], 16)
