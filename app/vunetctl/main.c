@@ -3,234 +3,90 @@
  */
 
 /*
- * vunetctl: the operator's CLI. No DPDK inside. This version has the
- * interface profile commands; the control-socket commands come with it.
+ * vunetctl: the operator's CLI. No DPDK inside: profile commands work from
+ * the profiles built in, the rest talk to vunetd's control socket.
  */
 
-#include <getopt.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vunet_profile.h"
+#include "vunetctl.h"
 
-#define OUT_MAX 16384
-
-static void
-usage(FILE *f)
+void
+usage_print(FILE *f)
 {
 	fprintf(f,
-"Usage: vunetctl COMMAND ...\n\n"
-"  profile list                       the profiles this vunet supports\n"
-"  profile show NAME [--json]         one profile\n"
+"Usage: vunetctl [-s SOCKET] [--json] COMMAND ...\n\n"
+"  -s, --socket PATH   vunetd's control socket (default " DEFAULT_CONTROL ",\n"
+"                      or $VUNET_CONTROL)\n"
+"      --json          print what vunetd answered, as JSON\n\n"
+"The running switch:\n"
+"  port list | show NAME | del NAME\n"
+"  port add NAME type=vhost path=SOCKET [mode=client|server] [profile=P]\n"
+"           [bridge=B [vlan=N]] [allowed_macs=MAC,...] [rxq_workers=W,...]\n"
+"  port add NAME type=eth devargs=DEVARGS [rx_queues=N] [tx_queues=N]\n"
+"           [mtu=N] [rx_desc=N] [tx_desc=N] [bridge=B [vlan=N]] ...\n"
+"  bridge list | add NAME [fdb_size=N] [aging_sec=N] | del NAME\n"
+"  xconnect list | add PORT PORT | del PORT\n"
+"  mac show [BRIDGE] | flush BRIDGE [PORT]\n"
+"  stats [PORT] [--watch [--interval SEC] [--count N]]\n"
+"                      counters per port (and queue), per worker busy %%\n"
+"                      and cycles per packet; --watch: rates\n"
+"  rxq show | pin PORT QUEUE WORKER|auto\n"
+"                      which worker polls which queue; move one\n"
+"  log set TYPE LEVEL  e.g. log set 'user1' debug\n"
+"  config show         the configuration in force (the state file's)\n"
+"  capabilities        vunetd's version and profiles\n"
+"  request JSON        send one request as is\n\n"
+"Interface profiles of this vunet (no daemon needed):\n"
+"  profile list | show NAME [--json]\n"
 "  profile check SRC.json DST.json NAME\n"
-"                                     can a VM on profile NAME move from\n"
-"                                     the host whose vunetd\n"
-"                                     --print-capabilities is SRC.json to\n"
-"                                     the one of DST.json? exit 0 yes,\n"
-"                                     1 no, 2 bad input\n"
-"  profile libvirt NAME --socket PATH [--mac MAC] [--queues N] [--mtu M]\n"
-"                                     the libvirt <interface> element\n"
-"  profile qemu NAME --socket PATH [--mac MAC] [--queues N] [--mtu M]\n"
-"                                     the QEMU options\n"
-"  version                            vunetctl's version\n");
+"                      can a VM on profile NAME move from the host whose\n"
+"                      vunetd --print-capabilities is SRC.json to the one\n"
+"                      of DST.json? exit 0 yes, 1 no, 2 bad input\n"
+"  profile libvirt|qemu NAME --socket PATH [--mac MAC] [--queues N]\n"
+"                      [--mtu M]  the libvirt <interface> / QEMU options\n"
+"  version             vunetctl's version\n\n"
+"Exit status: 0 done, 1 refused (the reason is on stderr), 2 usage,\n"
+"3 vunetd unreachable.\n");
 }
 
-static const struct vunet_profile *
-find(const char *name)
+int
+usage_error(void)
 {
-	const struct vunet_profile *p = vunet_profile_find(name);
-
-	if (p == NULL)
-		fprintf(stderr, "vunetctl: no profile '%s' (see: vunetctl "
-			"profile list)\n", name);
-	return p;
-}
-
-static int
-cmd_list(void)
-{
-	printf("%-20s %6s %6s %6s  %s\n", "profile", "queues", "ring",
-	       "mtu", "");
-	for (unsigned int i = 0; i < vunet_profile_count(); i++) {
-		const struct vunet_profile *p = vunet_profile_at(i);
-
-		printf("%-20s %6u %6u %6u  %s\n", p->name, p->max_queue_pairs,
-		       p->max_ring_size, p->max_mtu,
-		       p == vunet_profile_latest() ? "latest" : "");
-	}
-	return 0;
-}
-
-static int
-cmd_show(int argc, char **argv)
-{
-	const struct vunet_profile *p;
-	char names[1024];
-
-	if (argc < 1 || argc > 2 ||
-	    (argc == 2 && strcmp(argv[1], "--json") != 0)) {
-		usage(stderr);
-		return 2;
-	}
-	p = find(argv[0]);
-	if (p == NULL)
-		return 2;
-	if (argc == 2) {
-		fputs(p->text, stdout);
-		return 0;
-	}
-	printf("%s%s\n%s\n\n", p->name,
-	       p == vunet_profile_latest() ? " (latest)" : "", p->description);
-	vunet_features_format(p->features, false, names, sizeof(names));
-	printf("virtio features:   %s (0x%llx)\n", names,
-	       (unsigned long long)p->features);
-	vunet_features_format(p->protocol_features, true, names,
-			      sizeof(names));
-	printf("protocol features: %s (0x%llx)\n", names,
-	       (unsigned long long)p->protocol_features);
-	printf("max queue pairs:   %u\nmax ring size:     %u\n"
-	       "max MTU:           %u\n", p->max_queue_pairs, p->max_ring_size,
-	       p->max_mtu);
-	return 0;
-}
-
-static json_t *
-load_caps(const char *path)
-{
-	json_error_t jerr;
-	json_t *doc = json_load_file(path, 0, &jerr);
-
-	if (doc == NULL)
-		fprintf(stderr, "vunetctl: %s: line %d: %s\n", path, jerr.line,
-			jerr.text);
-	return doc;
-}
-
-static int
-cmd_check(int argc, char **argv)
-{
-	char why[OUT_MAX];
-	json_t *src, *dst;
-	int ret;
-
-	if (argc != 3) {
-		usage(stderr);
-		return 2;
-	}
-	src = load_caps(argv[0]);
-	dst = load_caps(argv[1]);
-	if (src == NULL || dst == NULL) {
-		json_decref(src);
-		json_decref(dst);
-		return 2;
-	}
-	ret = vunet_profile_check_move(src, dst, argv[2], why, sizeof(why));
-	json_decref(src);
-	json_decref(dst);
-	if (ret < 0) {
-		fprintf(stderr, "vunetctl: %s\n", why);
-		return 2;
-	}
-	printf("%s: %s\n", ret ? "yes" : "no", why);
-	return ret ? 0 : 1;
-}
-
-static int
-cmd_frontend(int argc, char **argv, bool libvirt)
-{
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "mac", required_argument, NULL, 'm' },
-		{ "queues", required_argument, NULL, 'q' },
-		{ "mtu", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *sock = NULL, *mac = NULL;
-	unsigned int queues = 1, mtu = 0;
-	const struct vunet_profile *p;
-	char out[OUT_MAX];
-	int c, ret;
-
-	if (argc < 1) {
-		usage(stderr);
-		return 2;
-	}
-	p = find(argv[0]);
-	if (p == NULL)
-		return 2;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			sock = optarg;
-			break;
-		case 'm':
-			mac = optarg;
-			break;
-		case 'q':
-			queues = (unsigned int)strtoul(optarg, NULL, 10);
-			break;
-		case 'u':
-			mtu = (unsigned int)strtoul(optarg, NULL, 10);
-			break;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (sock == NULL || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	ret = libvirt ?
-	      vunet_profile_libvirt_xml(p, sock, mac, queues, mtu, out,
-					sizeof(out)) :
-	      vunet_profile_qemu_args(p, sock, mac, queues, mtu, out,
-				      sizeof(out));
-	if (ret < 0) {
-		fprintf(stderr, "vunetctl: %s\n", out);
-		return 2;
-	}
-	fputs(out, stdout);
-	return 0;
+	usage_print(stderr);
+	return EXIT_USAGE;
 }
 
 int
 main(int argc, char **argv)
 {
-	char err[VUNET_PROFILE_ERR_MAX];
+	struct ctl_opts o = { .socket = getenv("VUNET_CONTROL") };
+	int i = 1;
 
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
+	if (o.socket == NULL)
+		o.socket = DEFAULT_CONTROL;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if ((strcmp(argv[i], "-s") == 0 ||
+		     strcmp(argv[i], "--socket") == 0) && i + 1 < argc) {
+			o.socket = argv[++i];
+		} else if (strcmp(argv[i], "--json") == 0) {
+			o.json = true;
+		} else if (strcmp(argv[i], "-h") == 0 ||
+			   strcmp(argv[i], "--help") == 0) {
+			usage_print(stdout);
+			return 0;
+		} else {
+			return usage_error();
+		}
 	}
-	if (strcmp(argv[1], "version") == 0) {
+	if (i >= argc)
+		return usage_error();
+	if (strcmp(argv[i], "version") == 0) {
 		printf("vunetctl %s\n", VUNET_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "profile") != 0 || argc < 3) {
-		usage(stderr);
-		return 2;
-	}
-	if (vunet_profiles_init(err, sizeof(err)) < 0) {
-		fprintf(stderr, "vunetctl: %s\n", err);
-		return 2;
-	}
-	if (strcmp(argv[2], "list") == 0 && argc == 3)
-		return cmd_list();
-	if (strcmp(argv[2], "show") == 0)
-		return cmd_show(argc - 3, argv + 3);
-	if (strcmp(argv[2], "check") == 0)
-		return cmd_check(argc - 3, argv + 3);
-	if (strcmp(argv[2], "libvirt") == 0)
-		return cmd_frontend(argc - 3, argv + 3, true);
-	if (strcmp(argv[2], "qemu") == 0)
-		return cmd_frontend(argc - 3, argv + 3, false);
-	usage(stderr);
-	return 2;
+	if (strcmp(argv[i], "profile") == 0)
+		return profile_main(argc - i - 1, argv + i + 1);
+	return switch_main(&o, argc - i, argv + i);
 }

@@ -3,14 +3,19 @@
  */
 
 /*
- * vunetd: EAL start-up, ports, switch and workers from the configuration,
- * signals, and the control loop on the main lcore (MAC learning and
+ * vunetd: EAL start-up, the switch and workers, the configuration (or the
+ * state a previous run saved) handed to the control library, signals, and
+ * the control loop on the main lcore (control requests, MAC learning and
  * aging); workers forward. The command line is options.c's.
  */
 
+#include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -20,6 +25,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 
 #include "vunet_config.h"
 #include "vunet_control.h"
@@ -76,22 +82,91 @@ on_relay_done(void)
 }
 
 static void
-control_loop(struct vunet_daemon *d)
+control_loop(struct vunet_daemon *d, struct vunet_ctl_server *srv)
 {
 	uint64_t hz = rte_get_tsc_hz(), next_age = rte_rdtsc() + hz;
 
 	while (!quit) {
 		uint64_t now = rte_rdtsc();
 
-		for (unsigned int w = 0; w < d->n_workers; w++)
-			vunet_switch_learn_drain(d->sw, d->workers[w].learn,
-						 now);
+		vunet_daemon_learn(d, now);
 		if (now >= next_age) {
 			vunet_switch_age(d->sw, now);
 			next_age = now + hz;
 		}
-		usleep(CONTROL_PERIOD_US);
+		if (srv != NULL)
+			vunet_ctl_server_poll(srv, d, CONTROL_PERIOD_US / 1000);
+		else
+			usleep(CONTROL_PERIOD_US);
 	}
+}
+
+/* mkdir -p of the folder path is in (0755: only the file is private). */
+static int
+make_parent(const char *path)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *c = dir + 1; (c = strchr(c, '/')) != NULL; c++) {
+		*c = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*c = '/';
+	}
+	return 0;
+}
+
+/*
+ * What to run: the state a previous run saved, unless there is none or
+ * --reset-state; else the configuration. Checked whole before EAL starts.
+ */
+static json_t *
+load_doc(const struct options *o, struct vunet_config *conf,
+	 const char **origin, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *doc = NULL;
+	int r = 0;
+
+	if (o->state != NULL && !o->reset_state) {
+		r = vunet_state_load(o->state, &doc, err, errlen);
+		if (r < 0)
+			return NULL;
+		*origin = o->state;
+	}
+	if (r == 0 && o->socket_path != NULL) {
+		doc = options_port_doc(o);
+		*origin = o->fd >= 0 ? "--fd" : "--socket-path";
+	} else if (r == 0) {
+		doc = json_load_file(o->config, JSON_REJECT_DUPLICATES, &jerr);
+		*origin = o->config;
+		if (doc == NULL) {
+			if (jerr.line < 0)
+				snprintf(err, errlen, "%s: cannot open: %s",
+					 o->config, strerror(errno));
+			else
+				snprintf(err, errlen, "%s: line %d column %d: "
+					 "%s", o->config, jerr.line,
+					 jerr.column, jerr.text);
+			return NULL;
+		}
+	}
+	if (doc == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (vunet_config_parse_json(doc, *origin, conf, err, errlen) < 0) {
+		if (r == 1)
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 " (the saved state; --reset-state starts "
+				 "from %s instead)", o->config);
+		json_decref(doc);
+		return NULL;
+	}
+	if (r == 1)
+		printf("vunetd: restoring the state saved in %s\n", o->state);
+	return doc;
 }
 
 int
@@ -99,15 +174,20 @@ main(int argc, char **argv)
 {
 	static struct vunet_config conf;
 	static struct vunet_port ports[VUNET_MAX_PORTS];
-	struct vunet_daemon d = { .conf = &conf, .ports = ports };
+	static struct vunet_daemon d;
+	struct vunet_ctl_server *srv = NULL;
 	struct vunet_port_env env = { 0 };
 	struct options o = { 0 };
 	char err[VUNET_ERR_MAX], lcores[512];
 	char *eal_argv[MAX_EAL_ARGS + 1];
 	unsigned int lcore_ids[VUNET_MAX_WORKERS];
 	struct rte_rcu_qsbr *qsbr = NULL;
-	uint16_t n_created = 0;
+	struct vunet_switch *sw = NULL;
+	struct vunet_worker *workers = NULL;
+	const char *origin = NULL;
+	bool launched = false;
 	int first_eal, eal_argc, ret = 1;
+	json_t *doc;
 
 	if (options_wants_capabilities(argc, argv))
 		return options_print_capabilities();
@@ -115,24 +195,26 @@ main(int argc, char **argv)
 	if (first_eal < 0)
 		return 2;
 	/* nothing is touched before the whole configuration is valid */
-	if (o.socket_path != NULL) {
-		if (options_port_config(&o, &conf, err, sizeof(err)) < 0) {
-			fprintf(stderr, "vunetd: %s\n", err);
-			return 2;
-		}
-	} else if (vunet_config_load(o.config, &conf, err,
-				     sizeof(err)) < 0) {
+	doc = load_doc(&o, &conf, &origin, err, sizeof(err));
+	if (doc == NULL) {
 		fprintf(stderr, "vunetd: %s\n", err);
 		return 2;
 	}
 	if (o.check_only) {
 		printf("%s: valid: %u bridge(s), %u port(s), %u "
-		       "cross-connect(s)\n", o.config, conf.n_bridges,
+		       "cross-connect(s)\n", origin, conf.n_bridges,
 		       conf.n_ports, conf.n_xconnects);
+		json_decref(doc);
 		return 0;
 	}
 	if (options_default_cpus(&o) < 0) {
 		fprintf(stderr, "vunetd: cannot read the CPU affinity\n");
+		return 2;
+	}
+	if ((o.state != NULL && make_parent(o.state) < 0) ||
+	    (o.control != NULL && make_parent(o.control) < 0)) {
+		fprintf(stderr, "vunetd: cannot create the folder of %s: %s\n",
+			o.state, strerror(errno));
 		return 2;
 	}
 	eal_argc = options_eal_args(&o, &conf, argv[0], argc - first_eal,
@@ -151,49 +233,55 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	d.n_workers = o.n_workers;
-	qsbr = rte_zmalloc("qsbr", rte_rcu_qsbr_get_memsize(d.n_workers),
+	qsbr = rte_zmalloc("qsbr", rte_rcu_qsbr_get_memsize(o.n_workers),
 			   RTE_CACHE_LINE_SIZE);
-	if (qsbr == NULL || rte_rcu_qsbr_init(qsbr, d.n_workers) != 0 ||
+	if (qsbr == NULL || rte_rcu_qsbr_init(qsbr, o.n_workers) != 0 ||
 	    create_pools(&conf, &env) < 0) {
 		fprintf(stderr, "vunetd: out of DPDK memory\n");
 		goto out;
 	}
 	env.qsbr = qsbr;
-	env.n_workers = d.n_workers;
+	env.n_workers = o.n_workers;
 	vunet_port_env_set(&env);
-
-	for (; n_created < conf.n_ports; n_created++) {
-		if (vunet_port_create(&ports[n_created], n_created,
-				      &conf.ports[n_created], err,
-				      sizeof(err)) < 0) {
-			fprintf(stderr, "vunetd: %s: ports[%u] '%s': %s\n",
-				o.config, n_created,
-				conf.ports[n_created].name, err);
+	for (unsigned int w = 0; w < o.n_workers; w++)
+		lcore_ids[w] = w + 1;
+	sw = vunet_switch_new(ports, qsbr, err, sizeof(err));
+	if (sw != NULL)
+		workers = vunet_workers_create(o.n_workers, lcore_ids, sw,
+					       qsbr, err, sizeof(err));
+	if (sw == NULL || workers == NULL ||
+	    vunet_daemon_init(&d, ports, sw, workers, o.n_workers,
+			      o.state) < 0) {
+		fprintf(stderr, "vunetd: %s\n", sw && workers ? "out of "
+			"memory" : err);
+		goto out;
+	}
+	if (o.control != NULL) {
+		srv = vunet_ctl_server_open(o.control, o.control_group, err,
+					    sizeof(err));
+		if (srv == NULL) {
+			fprintf(stderr, "vunetd: %s\n", err);
 			goto out;
 		}
 	}
-	d.sw = vunet_switch_create(&conf, ports, qsbr, err, sizeof(err));
-	if (d.sw == NULL) {
-		fprintf(stderr, "vunetd: %s\n", err);
+	if (vunet_daemon_apply(&d, doc, origin, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vunetd: %s: %s\n", origin, err);
 		goto out;
 	}
-	for (unsigned int w = 0; w < d.n_workers; w++)
-		lcore_ids[w] = w + 1;
-	d.workers = vunet_workers_create(d.n_workers, lcore_ids, d.sw, qsbr,
-					 err, sizeof(err));
-	if (d.workers == NULL) {
-		fprintf(stderr, "vunetd: %s\n", err);
-		goto out;
-	}
+	if (rte_pdump_init() < 0)
+		RTE_LOG(WARNING, USER1, "packet capture (dpdk-dumpcap) "
+			"unavailable: %s\n", rte_strerror(rte_errno));
 	if (vunet_telemetry_register(&d) < 0)
 		RTE_LOG(WARNING, USER1, "telemetry commands unavailable\n");
-	for (unsigned int w = 0; w < d.n_workers; w++)
-		rte_eal_remote_launch(vunet_worker_main, &d.workers[w],
+	for (unsigned int w = 0; w < o.n_workers; w++)
+		rte_eal_remote_launch(vunet_worker_main, &workers[w],
 				      lcore_ids[w]);
+	launched = true;
 	RTE_LOG(INFO, USER1, "vunetd %s: %u port(s), %u worker(s); lcore@CPU "
-		"%s (lcore 0: control)\n", VUNET_VERSION, conf.n_ports,
-		d.n_workers, lcores);
+		"%s (lcore 0: control)%s%s\n", VUNET_VERSION,
+		d.conf->n_ports, o.n_workers, lcores,
+		o.control ? "; control socket " : "",
+		o.control ? o.control : "");
 	if (o.fd >= 0 && fd_relay_start(o.fd, o.fd_sock, on_relay_done, err,
 					sizeof(err)) < 0) {
 		fprintf(stderr, "vunetd: --fd: %s\n", err);
@@ -202,25 +290,28 @@ main(int argc, char **argv)
 	printf("vunetd: ready\n");
 	fflush(stdout);
 
-	control_loop(&d);
+	control_loop(&d, srv);
 
 	RTE_LOG(INFO, USER1, "stopping\n");
-	for (unsigned int w = 0; w < d.n_workers; w++)
-		__atomic_store_n(&d.workers[w].stop, true, __ATOMIC_RELAXED);
+	for (unsigned int w = 0; w < o.n_workers; w++)
+		__atomic_store_n(&workers[w].stop, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	ret = 0;
 out:
 	vunet_telemetry_unregister();
-	/* workers are stopped: closing a port waits for nobody */
-	while (n_created > 0)
-		vunet_port_destroy(&ports[--n_created]);
-	if (d.workers != NULL && d.sw != NULL) {
+	vunet_ctl_server_close(srv);
+	if (launched) {
 		printf("vunetd: final counters\n");
 		vunet_report_print(stdout, &d);
 		fflush(stdout);
 	}
-	vunet_workers_free(d.workers, d.n_workers);
-	vunet_switch_free(d.sw);
+	/* workers are stopped: closing a port waits for nobody */
+	if (d.conf != NULL)
+		vunet_daemon_close(&d);
+	json_decref(doc);
+	vunet_workers_free(workers, o.n_workers);
+	vunet_switch_free(sw);
+	rte_pdump_uninit();
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		if (s == 0 || env.pools[s] != env.pools[0])
 			rte_mempool_free(env.pools[s]);

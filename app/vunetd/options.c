@@ -52,6 +52,14 @@ usage(FILE *f)
 "      --no-huge          run without hugepages\n"
 "      --file-prefix NAME DPDK runtime directory name, for several\n"
 "                         instances on one host (default vunet)\n"
+"      --control PATH     control socket for vunetctl (default\n"
+"                         " RUN_DIR "/PREFIX.sock; none: no socket)\n"
+"      --control-group G  let group G use it too (mode 0660, not 0600)\n"
+"      --state FILE       where every change is saved, and what a restart\n"
+"                         restores: once it exists, it replaces the\n"
+"                         configuration (default " STATE_DIR "/PREFIX.json;\n"
+"                         none: changes are not saved)\n"
+"      --reset-state      start from the configuration, not the state\n"
 "      --check-config     validate the configuration and exit\n"
 "      --print-capabilities  print this vunetd's interface profiles as\n"
 "                         JSON (vhost-user back-end conventions) and exit\n"
@@ -127,7 +135,8 @@ int
 options_parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_MAIN_CPU = 256, OPT_NO_HUGE, OPT_CHECK, OPT_PREFIX,
-	       OPT_CAPS, OPT_SOCKET_PATH, OPT_PROFILE, OPT_FD };
+	       OPT_CAPS, OPT_SOCKET_PATH, OPT_PROFILE, OPT_FD, OPT_CONTROL,
+	       OPT_CONTROL_GROUP, OPT_STATE, OPT_RESET_STATE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -140,10 +149,15 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "socket-path", required_argument, NULL, OPT_SOCKET_PATH },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "fd", required_argument, NULL, OPT_FD },
+		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "reset-state", no_argument, NULL, OPT_RESET_STATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool control_set = false, state_set = false;
 	unsigned long v;
 	int c;
 
@@ -209,6 +223,20 @@ options_parse(int argc, char **argv, struct options *o)
 			}
 			o->fd = (int)v;
 			break;
+		case OPT_CONTROL:
+			o->control = strcmp(optarg, "none") ? optarg : NULL;
+			control_set = true;
+			break;
+		case OPT_CONTROL_GROUP:
+			o->control_group = optarg;
+			break;
+		case OPT_STATE:
+			o->state = strcmp(optarg, "none") ? optarg : NULL;
+			state_set = true;
+			break;
+		case OPT_RESET_STATE:
+			o->reset_state = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -248,6 +276,17 @@ options_parse(int argc, char **argv, struct options *o)
 	}
 	if (o->config == NULL && o->socket_path == NULL)
 		o->config = DEFAULT_CONFIG;
+	/* one port for one front-end (QEMU's convention): nothing to keep */
+	if (!control_set && o->socket_path == NULL) {
+		snprintf(o->control_buf, sizeof(o->control_buf), RUN_DIR
+			 "/%s.sock", o->file_prefix);
+		o->control = o->control_buf;
+	}
+	if (!state_set && o->socket_path == NULL) {
+		snprintf(o->state_buf, sizeof(o->state_buf), STATE_DIR
+			 "/%s.json", o->file_prefix);
+		o->state = o->state_buf;
+	}
 	return optind;
 }
 
@@ -282,30 +321,17 @@ options_print_capabilities(void)
 }
 
 /* --socket-path: the configuration is one server-mode port in br0. */
-int
-options_port_config(const struct options *o, struct vunet_config *conf,
-		   char *err, size_t errlen)
+json_t *
+options_port_doc(const struct options *o)
 {
 	json_t *port = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", "vm0",
 				 "type", "vhost", "path", o->socket_path,
 				 "mode", "server", "bridge", "br0");
-	json_t *doc = json_pack("{s:[{s:s}], s:[o]}", "bridges", "name",
-				"br0", "ports", port);
-	char *text;
-	int ret;
 
 	if (o->profile != NULL)
 		json_object_set_new(port, "profile", json_string(o->profile));
-	text = json_dumps(doc, 0);
-	json_decref(doc);
-	if (text == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	ret = vunet_config_parse(text, o->fd >= 0 ? "--fd" : "--socket-path",
-				 conf, err, errlen);
-	free(text);
-	return ret;
+	return json_pack("{s:[{s:s}], s:[o]}", "bridges", "name", "br0",
+			 "ports", port);
 }
 
 /* Pick CPUs the user left open, from those we may run on. */

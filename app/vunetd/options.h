@@ -11,6 +11,8 @@
 #include "vunet_stats.h"
 
 #define DEFAULT_CONFIG "/etc/vunet/vunetd.json"
+#define RUN_DIR "/run/vunet"
+#define STATE_DIR "/var/lib/vunet"
 #define MAX_EAL_ARGS 64
 
 struct options {
@@ -26,6 +28,12 @@ struct options {
 	bool no_huge;
 	bool check_only;
 	const char *file_prefix;
+	const char *control;       /* control socket; NULL: none */
+	const char *control_group;
+	const char *state;         /* state file; NULL: not persisted */
+	bool reset_state;
+	char control_buf[VUNET_SOCK_PATH_MAX];
+	char state_buf[256];
 };
 
 /* QEMU's convention: --print-capabilities wins over everything else. */
@@ -36,8 +44,7 @@ int options_print_capabilities(void);
 int options_parse(int argc, char **argv, struct options *o);
 
 /* --socket-path/--fd: the configuration is one server-mode port in br0. */
-int options_port_config(const struct options *o, struct vunet_config *conf,
-			char *err, size_t errlen);
+json_t *options_port_doc(const struct options *o);
 
 /* Worker and control CPUs the user left open. */
 int options_default_cpus(struct options *o);

@@ -320,14 +320,46 @@ parse_eth(struct ctx *c, json_t *o, const char *where,
 }
 
 static int
+parse_rxq_workers(struct ctx *c, json_t *o, const char *where,
+		  struct vunet_port_conf *p)
+{
+	json_t *a = json_object_get(o, "rxq_workers"), *e;
+	char field[128];
+	size_t i;
+
+	memset(p->rxq_workers, -1, sizeof(p->rxq_workers));
+	if (a == NULL)
+		return 0;
+	snprintf(field, sizeof(field), "%s.rxq_workers", where);
+	if (!json_is_array(a) || json_array_size(a) > VUNET_MAX_QUEUES)
+		return fail(c, field, "must be an array of at most %d worker "
+			    "numbers (or null), one per receive queue",
+			    VUNET_MAX_QUEUES);
+	json_array_foreach(a, i, e) {
+		if (json_is_null(e))
+			continue;
+		if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+		    json_integer_value(e) >= VUNET_MAX_WORKERS) {
+			snprintf(field, sizeof(field), "%s.rxq_workers[%zu]",
+				 where, i);
+			return fail(c, field, "must be a worker number from 0 "
+				    "to %d, or null", VUNET_MAX_WORKERS - 1);
+		}
+		p->rxq_workers[i] = (int8_t)json_integer_value(e);
+	}
+	return 0;
+}
+
+static int
 parse_port(struct ctx *c, json_t *o, const char *where,
 	   struct vunet_config *conf, struct vunet_port_conf *p)
 {
 	static const char *const vhost_keys[] = { "name", "type", "path",
-		"mode", "profile", "bridge", "vlan", "allowed_macs", NULL };
+		"mode", "profile", "bridge", "vlan", "allowed_macs",
+		"rxq_workers", NULL };
 	static const char *const eth_keys[] = { "name", "type", "devargs",
 		"rx_queues", "tx_queues", "mtu", "rx_desc", "tx_desc",
-		"bridge", "vlan", "allowed_macs", NULL };
+		"bridge", "vlan", "allowed_macs", "rxq_workers", NULL };
 	char type[16], field[128], bridge[VUNET_NAME_MAX];
 	uint64_t v;
 
@@ -386,7 +418,9 @@ parse_port(struct ctx *c, json_t *o, const char *where,
 	if (get_uint(c, o, where, "vlan", 1, 4094, 1, &v) < 0)
 		return -1;
 	p->vlan = (uint16_t)v;
-	return parse_allowed_macs(c, o, where, p);
+	if (parse_allowed_macs(c, o, where, p) < 0)
+		return -1;
+	return parse_rxq_workers(c, o, where, p);
 }
 
 static int
@@ -496,6 +530,19 @@ vunet_config_parse(const char *text, const char *origin,
 	ret = parse_doc(&c, doc, conf);
 	json_decref(doc);
 	return ret;
+}
+
+int
+vunet_config_parse_json(json_t *doc, const char *origin,
+			struct vunet_config *conf, char *err, size_t errlen)
+{
+	struct ctx c = { .origin = origin, .err = err, .errlen = errlen };
+
+	memset(conf, 0, sizeof(*conf));
+	if (vunet_profile_count() == 0 &&
+	    vunet_profiles_init(err, errlen) < 0)
+		return -1;
+	return parse_doc(&c, doc, conf);
 }
 
 int

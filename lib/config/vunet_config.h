@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "vunet_profile.h"
 
 #define VUNET_NAME_MAX 32        /* bridge and port names, with the NUL */
@@ -24,6 +26,7 @@
 #define VUNET_MAX_BRIDGES 64
 #define VUNET_MAX_QUEUES 16      /* vhost queue pairs, eth rx/tx queues */
 #define VUNET_MAX_ALLOWED_MACS 16
+#define VUNET_MAX_WORKERS 16
 #define VUNET_ERR_MAX 512
 
 enum vunet_port_type {
@@ -55,6 +58,8 @@ struct vunet_port_conf {
 	uint16_t vlan;          /* access VLAN, 1..4094 */
 	uint16_t n_allowed_macs;  /* 0: port security off */
 	struct vunet_mac allowed_macs[VUNET_MAX_ALLOWED_MACS];
+	/* polling: worker of each receive queue, -1 to let vunetd deal it */
+	int8_t rxq_workers[VUNET_MAX_QUEUES];
 };
 
 struct vunet_bridge_conf {
@@ -84,6 +89,11 @@ struct vunet_config {
  */
 int vunet_config_parse(const char *text, const char *origin,
 		       struct vunet_config *conf, char *err, size_t errlen);
+
+/* Same, from a parsed document (not modified). */
+int vunet_config_parse_json(json_t *doc, const char *origin,
+			    struct vunet_config *conf, char *err,
+			    size_t errlen);
 
 /* Same, reading the file at path (origin in messages is the path). */
 int vunet_config_load(const char *path, struct vunet_config *conf,

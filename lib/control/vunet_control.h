@@ -6,30 +6,95 @@
 #define VUNET_CONTROL_H
 
 /*
- * The daemon's read-out: counters as DPDK telemetry commands (so
- * dpdk-telemetry.py works) and as a text report. Later: the control socket.
+ * The running daemon as the control thread sees it: the configuration
+ * document (what the state file holds), the ports and bridges it made from
+ * it in slots, and the workers. Every change goes through
+ * vunet_daemon_apply(): it creates what is new, publishes new tables to the
+ * workers (RCU), retires what is gone, then persists the document. Readers
+ * on other threads (telemetry) take d->lock; workers never do.
  */
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "vunet_config.h"
+#include "vunet_request.h"
 #include "vunet_switch.h"
 #include "vunet_worker.h"
 
 struct vunet_daemon {
-	const struct vunet_config *conf;
+	pthread_mutex_t lock;
+	json_t *doc;                       /* the configuration in force */
+	struct vunet_config *conf;         /* doc, parsed */
+	const char *state_path;            /* NULL: changes are not saved */
 	struct vunet_switch *sw;
-	struct vunet_port *ports;
+	struct vunet_port *ports;          /* VUNET_MAX_PORTS slots */
 	struct vunet_worker *workers;
 	unsigned int n_workers;
+	int port_slot[VUNET_MAX_PORTS];    /* conf->ports[i] is in this slot */
+	int bridge_slot[VUNET_MAX_BRIDGES];
+	bool slot_used[VUNET_MAX_PORTS];
+	struct vunet_port_conf port_conf[VUNET_MAX_PORTS]; /* by slot */
+	uint64_t changes;                  /* applied since start */
 };
 
-/* Counters of port p summed over the workers. */
-void vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t p,
+/* An empty daemon over ports/switch/workers made by the caller. */
+int vunet_daemon_init(struct vunet_daemon *d, struct vunet_port *ports,
+		      struct vunet_switch *sw, struct vunet_worker *workers,
+		      unsigned int n_workers, const char *state_path);
+
+/*
+ * Make the daemon run doc (a whole configuration; a reference is taken on
+ * success). origin names doc in errors. On error nothing changed: returns
+ * -1 with the reason in err.
+ */
+int vunet_daemon_apply(struct vunet_daemon *d, json_t *doc,
+		       const char *origin, char *err, size_t errlen);
+
+/* Close every port and free what apply made; the daemon is empty. */
+void vunet_daemon_close(struct vunet_daemon *d);
+
+/* Slot of the port named name, or -1. */
+int vunet_daemon_port(const struct vunet_daemon *d, const char *name);
+
+/* Counters of the port in slot summed over the workers. */
+void vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t slot,
 			      struct vunet_port_totals *t);
 
+/* Control thread: apply the workers' learning events. */
+void vunet_daemon_learn(struct vunet_daemon *d, uint64_t now);
+
+/*
+ * The state file: read (1 if there was one, 0 if not, -1 on error) and
+ * written atomically (temporary file, fsync, rename, fsync of the folder).
+ */
+int vunet_state_load(const char *path, json_t **doc, char *err,
+		     size_t errlen);
+int vunet_state_save(const char *path, json_t *doc, char *err,
+		     size_t errlen);
+
+/*
+ * Answer one request line (len bytes): a JSON reply {"ok": true,
+ * "result": ...} or {"ok": false, "error": "..."}, to free().
+ */
+char *vunet_command_handle(struct vunet_daemon *d, const char *line,
+			   size_t len);
+
+/* The control socket: created 0600, or 0660 with group (may be NULL). */
+struct vunet_ctl_server;
+struct vunet_ctl_server *vunet_ctl_server_open(const char *path,
+					       const char *group, char *err,
+					       size_t errlen);
+/* Wait up to timeout_ms for requests and answer them. */
+void vunet_ctl_server_poll(struct vunet_ctl_server *s, struct vunet_daemon *d,
+			   int timeout_ms);
+void vunet_ctl_server_close(struct vunet_ctl_server *s);
+
 /* Register /vunet/... telemetry commands reading d (kept by reference). */
-int vunet_telemetry_register(const struct vunet_daemon *d);
+int vunet_telemetry_register(struct vunet_daemon *d);
 
 /* Before the daemon's state is freed. */
 void vunet_telemetry_unregister(void);

@@ -10,25 +10,16 @@
 #include "vunet_control.h"
 
 void
-vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t p,
-			 struct vunet_port_totals *t)
-{
-	memset(t, 0, sizeof(*t));
-	for (unsigned int w = 0; w < d->n_workers; w++)
-		vunet_stats_port_add(&d->workers[w].stats, p, t);
-}
-
-void
 vunet_report_print(FILE *f, const struct vunet_daemon *d)
 {
 	fprintf(f, "%-16s %14s %16s %14s %16s  %s\n", "port", "rx-packets",
 		"rx-bytes", "tx-packets", "tx-bytes", "drops");
-	for (uint16_t p = 0; p < d->sw->n_ports; p++) {
+	for (uint16_t i = 0; i < d->conf->n_ports; i++) {
 		struct vunet_port_totals t;
 		char drops[512] = "";
 		size_t off = 0;
 
-		vunet_daemon_port_totals(d, p, &t);
+		vunet_daemon_port_totals(d, (uint16_t)d->port_slot[i], &t);
 		for (int r = 0; r < VUNET_DROP_MAX; r++)
 			if (t.drop[r] != 0 && off < sizeof(drops))
 				off += (size_t)snprintf(drops + off,
@@ -36,7 +27,7 @@ vunet_report_print(FILE *f, const struct vunet_daemon *d)
 					off ? " " : "", vunet_drop_names[r],
 					t.drop[r]);
 		fprintf(f, "%-16s %14" PRIu64 " %16" PRIu64 " %14" PRIu64
-			" %16" PRIu64 "  %s\n", d->conf->ports[p].name,
+			" %16" PRIu64 "  %s\n", d->conf->ports[i].name,
 			t.rx_pkts, t.rx_bytes, t.tx_pkts, t.tx_bytes,
 			off ? drops : "-");
 		for (uint16_t q = 0; q < VUNET_MAX_QUEUES; q++)

@@ -3,9 +3,11 @@
  */
 
 /*
- * Telemetry commands. They run on the telemetry client thread and read the
- * workers' counters without synchronisation: each is a naturally aligned
- * 64-bit value written by one worker, so a read is at most one burst old.
+ * Telemetry commands. They run on the telemetry client thread, under the
+ * daemon's lock (so no port or bridge comes or goes meanwhile), and read
+ * the workers' counters without synchronisation: each is a naturally
+ * aligned 64-bit value written by one worker, so a read is at most one
+ * burst old.
  */
 
 #include <errno.h>
@@ -17,43 +19,43 @@
 #include "vunet_control.h"
 
 /* NULL once the daemon is being torn down: commands then answer null. */
-static const struct vunet_daemon *tel_daemon;
+static struct vunet_daemon *tel_daemon;
+
+typedef int (*tel_fn)(struct vunet_daemon *dm, const char *params,
+		      struct rte_tel_data *d);
 
 static int
-port_by_name(const char *name)
+locked(tel_fn fn, const char *params, struct rte_tel_data *d)
 {
-	if (name == NULL)
-		return -1;
-	for (uint16_t p = 0; p < tel_daemon->sw->n_ports; p++)
-		if (strcmp(tel_daemon->conf->ports[p].name, name) == 0)
-			return p;
-	return -1;
+	struct vunet_daemon *dm = __atomic_load_n(&tel_daemon,
+						  __ATOMIC_ACQUIRE);
+	int ret;
+
+	if (dm == NULL)
+		return -EAGAIN;
+	pthread_mutex_lock(&dm->lock);
+	ret = fn(dm, params, d);
+	pthread_mutex_unlock(&dm->lock);
+	return ret;
 }
 
 static int
-tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
-	  struct rte_tel_data *d)
+read_ports(struct vunet_daemon *dm, const char *params __rte_unused,
+      struct rte_tel_data *d)
 {
-	if (__atomic_load_n(&tel_daemon, __ATOMIC_ACQUIRE) == NULL)
-		return -EAGAIN;
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	for (uint16_t p = 0; p < tel_daemon->sw->n_ports; p++)
-		rte_tel_data_add_array_string(d,
-			tel_daemon->conf->ports[p].name);
+	for (uint16_t i = 0; i < dm->conf->n_ports; i++)
+		rte_tel_data_add_array_string(d, dm->conf->ports[i].name);
 	return 0;
 }
 
 static int
-tel_port(const char *cmd __rte_unused, const char *params,
-	 struct rte_tel_data *d)
+read_port(struct vunet_daemon *dm, const char *params, struct rte_tel_data *d)
 {
-	if (__atomic_load_n(&tel_daemon, __ATOMIC_ACQUIRE) == NULL)
-		return -EAGAIN;
-	const struct vunet_daemon *dm = tel_daemon;
 	struct vunet_port_totals t;
 	struct rte_tel_data *drops, *rxq, *txq;
 	const struct vunet_port *port;
-	int p = port_by_name(params);
+	int p = params == NULL ? -1 : vunet_daemon_port(dm, params);
 
 	if (p < 0)
 		return -EINVAL;
@@ -103,13 +105,9 @@ tel_port(const char *cmd __rte_unused, const char *params,
 }
 
 static int
-tel_workers(const char *cmd __rte_unused, const char *params __rte_unused,
-	    struct rte_tel_data *d)
+read_workers(struct vunet_daemon *dm, const char *params __rte_unused,
+	struct rte_tel_data *d)
 {
-	if (__atomic_load_n(&tel_daemon, __ATOMIC_ACQUIRE) == NULL)
-		return -EAGAIN;
-	const struct vunet_daemon *dm = tel_daemon;
-
 	rte_tel_data_start_dict(d);
 	for (unsigned int w = 0; w < dm->n_workers; w++) {
 		const struct vunet_worker_stats *s = &dm->workers[w].stats;
@@ -120,7 +118,7 @@ tel_workers(const char *cmd __rte_unused, const char *params __rte_unused,
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_u64(c, "lcore", dm->workers[w].lcore);
-		rte_tel_data_add_dict_u64(c, "rx_queues", dm->workers[w].n_rxq);
+		rte_tel_data_add_dict_u64(c, "rx_queues", dm->workers[w].poll->n);
 		rte_tel_data_add_dict_u64(c, "busy_cycles", s->busy_tsc);
 		rte_tel_data_add_dict_u64(c, "idle_cycles", s->idle_tsc);
 		rte_tel_data_add_dict_u64(c, "packets", s->pkts);
@@ -134,16 +132,13 @@ tel_workers(const char *cmd __rte_unused, const char *params __rte_unused,
 }
 
 static int
-tel_bridges(const char *cmd __rte_unused, const char *params __rte_unused,
-	    struct rte_tel_data *d)
+read_bridges(struct vunet_daemon *dm, const char *params __rte_unused,
+	struct rte_tel_data *d)
 {
-	if (__atomic_load_n(&tel_daemon, __ATOMIC_ACQUIRE) == NULL)
-		return -EAGAIN;
-	const struct vunet_switch *sw = tel_daemon->sw;
-
 	rte_tel_data_start_dict(d);
-	for (uint16_t b = 0; b < sw->n_bridges; b++) {
-		const struct vunet_bridge *br = &sw->bridges[b];
+	for (uint16_t b = 0; b < dm->conf->n_bridges; b++) {
+		const struct vunet_bridge *br =
+			&dm->sw->bridges[dm->bridge_slot[b]];
 		struct rte_tel_data *c = rte_tel_data_alloc();
 
 		if (c == NULL)
@@ -154,7 +149,7 @@ tel_bridges(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_add_dict_u64(c, "moved", br->moved);
 		rte_tel_data_add_dict_u64(c, "aged", br->aged);
 		rte_tel_data_add_dict_u64(c, "table_full", br->table_full);
-		rte_tel_data_add_dict_container(d, br->conf->name, c, 0);
+		rte_tel_data_add_dict_container(d, br->conf.name, c, 0);
 	}
 	return 0;
 }
@@ -162,12 +157,48 @@ tel_bridges(const char *cmd __rte_unused, const char *params __rte_unused,
 void
 vunet_telemetry_unregister(void)
 {
-	/* DPDK 22.11 cannot remove commands: make them answer nothing */
-	__atomic_store_n(&tel_daemon, NULL, __ATOMIC_RELEASE);
+	struct vunet_daemon *dm = __atomic_exchange_n(&tel_daemon, NULL,
+						      __ATOMIC_ACQ_REL);
+
+	/* DPDK 22.11 cannot remove commands: make them answer nothing, and
+	 * wait out one that is running
+	 */
+	if (dm != NULL) {
+		pthread_mutex_lock(&dm->lock);
+		pthread_mutex_unlock(&dm->lock);
+	}
+}
+
+static int
+tel_ports(const char *cmd __rte_unused, const char *params,
+	  struct rte_tel_data *d)
+{
+	return locked(read_ports, params, d);
+}
+
+static int
+tel_port(const char *cmd __rte_unused, const char *params,
+	 struct rte_tel_data *d)
+{
+	return locked(read_port, params, d);
+}
+
+static int
+tel_workers(const char *cmd __rte_unused, const char *params,
+	    struct rte_tel_data *d)
+{
+	return locked(read_workers, params, d);
+}
+
+static int
+tel_bridges(const char *cmd __rte_unused, const char *params,
+	    struct rte_tel_data *d)
+{
+	return locked(read_bridges, params, d);
 }
 
 int
-vunet_telemetry_register(const struct vunet_daemon *d)
+vunet_telemetry_register(struct vunet_daemon *d)
 {
 	__atomic_store_n(&tel_daemon, d, __ATOMIC_RELEASE);
 	if (rte_telemetry_register_cmd("/vunet/ports", tel_ports,

@@ -17,8 +17,6 @@
 
 #include "vunet_config.h"
 
-#define VUNET_MAX_WORKERS 16
-
 enum vunet_drop {
 	VUNET_DROP_SPOOF,      /* source MAC not allowed on the port */
 	VUNET_DROP_VLAN,       /* 802.1Q-tagged frame on an access port */

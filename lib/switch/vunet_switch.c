@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -20,65 +22,132 @@
 #define LEARN_DRAIN_MAX 256
 
 struct vunet_switch *
-vunet_switch_create(const struct vunet_config *conf, struct vunet_port *ports,
-		    struct rte_rcu_qsbr *qsbr, char *err, size_t errlen)
+vunet_switch_new(struct vunet_port *ports, struct rte_rcu_qsbr *qsbr,
+		 char *err, size_t errlen)
 {
 	struct vunet_switch *sw;
-	uint16_t *next_flood;
 
 	sw = rte_zmalloc("vunet_switch", sizeof(*sw), RTE_CACHE_LINE_SIZE);
-	if (sw == NULL) {
+	if (sw != NULL)
+		sw->table = rte_zmalloc("vunet_fwd", sizeof(*sw->table),
+					RTE_CACHE_LINE_SIZE);
+	if (sw == NULL || sw->table == NULL) {
 		snprintf(err, errlen, "out of memory for the switch");
+		rte_free(sw);
 		return NULL;
 	}
-	sw->n_ports = conf->n_ports;
-	sw->n_bridges = conf->n_bridges;
 	sw->ports = ports;
-	for (uint16_t b = 0; b < conf->n_bridges; b++) {
-		const struct vunet_bridge_conf *bc = &conf->bridges[b];
-		char name[RTE_HASH_NAMESIZE];
+	sw->qsbr = qsbr;
+	return sw;
+}
 
-		snprintf(name, sizeof(name), "fdb_%u", b);
-		sw->bridges[b].conf = bc;
-		sw->bridges[b].fdb = vunet_fdb_create(name, bc->fdb_size,
-			bc->aging_sec * rte_get_tsc_hz(), SOCKET_ID_ANY, qsbr);
-		if (sw->bridges[b].fdb == NULL) {
-			snprintf(err, errlen, "bridge %s: cannot create a MAC "
-				 "table of %u entries: %s", bc->name,
-				 bc->fdb_size, rte_strerror(rte_errno));
-			vunet_switch_free(sw);
-			return NULL;
-		}
+int
+vunet_switch_bridge_add(struct vunet_switch *sw, uint16_t slot,
+			const struct vunet_bridge_conf *bc, char *err,
+			size_t errlen)
+{
+	struct vunet_bridge *b = &sw->bridges[slot];
+	char name[RTE_HASH_NAMESIZE];
+
+	memset(b, 0, sizeof(*b));
+	b->conf = *bc;
+	snprintf(name, sizeof(name), "fdb_%u", slot);
+	b->fdb = vunet_fdb_create(name, bc->fdb_size,
+				  bc->aging_sec * rte_get_tsc_hz(),
+				  SOCKET_ID_ANY, sw->qsbr);
+	if (b->fdb == NULL) {
+		snprintf(err, errlen, "bridge %s: cannot create a MAC table "
+			 "of %u entries: %s", bc->name, bc->fdb_size,
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
 	}
+	return 0;
+}
 
-	next_flood = sw->flood_lists;
-	for (uint16_t p = 0; p < conf->n_ports; p++) {
-		const struct vunet_port_conf *pc = &conf->ports[p];
-		struct vunet_fwd_port *f = &sw->fwd[p];
+void
+vunet_switch_bridge_del(struct vunet_switch *sw, uint16_t slot)
+{
+	vunet_fdb_free(sw->bridges[slot].fdb);
+	memset(&sw->bridges[slot], 0, sizeof(sw->bridges[slot]));
+}
 
+int
+vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
+{
+	struct vunet_fwd_table *t, *old;
+	uint16_t *next_flood;
+
+	t = rte_zmalloc("vunet_fwd", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	if (t == NULL)
+		return -ENOMEM;
+	next_flood = t->flood_lists;
+	for (uint16_t p = 0; p < VUNET_MAX_PORTS; p++) {
+		const struct vunet_port_conf *pc = w->port[p].conf;
+		struct vunet_fwd_port *f = &t->fwd[p];
+		int br = w->port[p].bridge;
+
+		if (pc == NULL)
+			continue;
 		f->vlan = pc->vlan;
 		f->n_allowed = pc->n_allowed_macs;
 		for (uint16_t i = 0; i < pc->n_allowed_macs; i++)
 			f->allowed[i] = vunet_fdb_key(pc->allowed_macs[i].b, 0);
-		if (pc->bridge < 0)
+		if (w->port[p].peer >= 0) {
+			f->mode = VUNET_FWD_XCONNECT;
+			f->peer = (uint16_t)w->port[p].peer;
+			continue;
+		}
+		if (br < 0 || sw->bridges[br].fdb == NULL)
 			continue;
 		f->mode = VUNET_FWD_BRIDGE;
-		f->bridge = (uint16_t)pc->bridge;
-		f->fdb = sw->bridges[pc->bridge].fdb;
+		f->bridge = (uint16_t)br;
+		f->fdb = sw->bridges[br].fdb;
 		f->flood = next_flood;
-		for (uint16_t q = 0; q < conf->n_ports; q++)
-			if (q != p && conf->ports[q].bridge == pc->bridge &&
-			    conf->ports[q].vlan == pc->vlan)
+		for (uint16_t q = 0; q < VUNET_MAX_PORTS; q++)
+			if (q != p && w->port[q].conf != NULL &&
+			    w->port[q].bridge == br &&
+			    w->port[q].conf->vlan == pc->vlan)
 				f->flood[f->n_flood++] = q;
 		next_flood += f->n_flood;
 	}
-	for (uint16_t x = 0; x < conf->n_xconnects; x++) {
-		const struct vunet_xconnect_conf *xc = &conf->xconnects[x];
+	old = sw->table;
+	__atomic_store_n(&sw->table, t, __ATOMIC_RELEASE);
+	if (sw->qsbr != NULL)
+		rte_rcu_qsbr_synchronize(sw->qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
+	return 0;
+}
 
-		sw->fwd[xc->a].mode = VUNET_FWD_XCONNECT;
-		sw->fwd[xc->a].peer = (uint16_t)xc->b;
-		sw->fwd[xc->b].mode = VUNET_FWD_XCONNECT;
-		sw->fwd[xc->b].peer = (uint16_t)xc->a;
+struct vunet_switch *
+vunet_switch_create(const struct vunet_config *conf, struct vunet_port *ports,
+		    struct rte_rcu_qsbr *qsbr, char *err, size_t errlen)
+{
+	static struct vunet_wiring w;
+	struct vunet_switch *sw = vunet_switch_new(ports, qsbr, err, errlen);
+
+	if (sw == NULL)
+		return NULL;
+	for (uint16_t b = 0; b < conf->n_bridges; b++)
+		if (vunet_switch_bridge_add(sw, b, &conf->bridges[b], err,
+					    errlen) < 0) {
+			vunet_switch_free(sw);
+			return NULL;
+		}
+	memset(&w, 0, sizeof(w));
+	for (uint16_t p = 0; p < VUNET_MAX_PORTS; p++) {
+		w.port[p].conf = p < conf->n_ports ? &conf->ports[p] : NULL;
+		w.port[p].bridge = p < conf->n_ports ? conf->ports[p].bridge :
+			-1;
+		w.port[p].peer = -1;
+	}
+	for (uint16_t x = 0; x < conf->n_xconnects; x++) {
+		w.port[conf->xconnects[x].a].peer = conf->xconnects[x].b;
+		w.port[conf->xconnects[x].b].peer = conf->xconnects[x].a;
+	}
+	if (vunet_switch_publish(sw, &w) < 0) {
+		snprintf(err, errlen, "out of memory for the switch");
+		vunet_switch_free(sw);
+		return NULL;
 	}
 	return sw;
 }
@@ -90,6 +159,7 @@ vunet_switch_free(struct vunet_switch *sw)
 		return;
 	for (uint16_t b = 0; b < VUNET_MAX_BRIDGES; b++)
 		vunet_fdb_free(sw->bridges[b].fdb);
+	rte_free(sw->table);
 	rte_free(sw);
 }
 
@@ -130,12 +200,13 @@ src_allowed(const struct vunet_fwd_port *f, uint64_t src)
 }
 
 static void
-bridge_input(const struct vunet_switch *sw, uint16_t in,
+bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
+	     uint16_t in,
 	     struct rte_mbuf **pkts, uint16_t n, struct vunet_out *out,
 	     struct vunet_port_stats *st, uint64_t now,
 	     struct vunet_learn_q *lq)
 {
-	const struct vunet_fwd_port *f = &sw->fwd[in];
+	const struct vunet_fwd_port *f = &t->fwd[in];
 	const uint64_t vlan = (uint64_t)f->vlan << 48;
 	struct vunet_fdb_entry *hit[2 * VUNET_BURST];
 	const void *keyp[2 * VUNET_BURST];
@@ -232,16 +303,17 @@ bridge_input(const struct vunet_switch *sw, uint16_t in,
 }
 
 void
-vunet_switch_input(const struct vunet_switch *sw, uint16_t in,
+vunet_switch_input(const struct vunet_switch *sw,
+		   const struct vunet_fwd_table *t, uint16_t in,
 		   struct rte_mbuf **pkts, uint16_t n, struct vunet_out *out,
 		   struct vunet_port_stats *st, uint64_t now,
 		   struct vunet_learn_q *lq)
 {
-	const struct vunet_fwd_port *f = &sw->fwd[in];
+	const struct vunet_fwd_port *f = &t->fwd[in];
 
 	switch (f->mode) {
 	case VUNET_FWD_BRIDGE:
-		bridge_input(sw, in, pkts, n, out, st, now, lq);
+		bridge_input(sw, t, in, pkts, n, out, st, now, lq);
 		break;
 	case VUNET_FWD_XCONNECT:
 		if (likely(vunet_port_is_up(&sw->ports[f->peer]))) {
@@ -270,8 +342,12 @@ vunet_switch_learn_drain(struct vunet_switch *sw, struct rte_ring *ring,
 					LEARN_DRAIN_MAX, NULL);
 	for (unsigned int i = 0; i < n; i++) {
 		struct vunet_bridge *b = &sw->bridges[ev[i].bridge];
-		int r = vunet_fdb_learn(b->fdb, ev[i].key, ev[i].port, now);
+		int r;
 
+		/* queued before its bridge went away */
+		if (b->fdb == NULL)
+			continue;
+		r = vunet_fdb_learn(b->fdb, ev[i].key, ev[i].port, now);
 		if (r == VUNET_FDB_NEW)
 			b->learned++;
 		else if (r == VUNET_FDB_MOVED)
@@ -285,6 +361,8 @@ vunet_switch_learn_drain(struct vunet_switch *sw, struct rte_ring *ring,
 void
 vunet_switch_age(struct vunet_switch *sw, uint64_t now)
 {
-	for (uint16_t b = 0; b < sw->n_bridges; b++)
-		sw->bridges[b].aged += vunet_fdb_age(sw->bridges[b].fdb, now);
+	for (uint16_t b = 0; b < VUNET_MAX_BRIDGES; b++)
+		if (sw->bridges[b].fdb != NULL)
+			sw->bridges[b].aged +=
+				vunet_fdb_age(sw->bridges[b].fdb, now);
 }

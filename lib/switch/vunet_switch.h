@@ -45,21 +45,41 @@ struct vunet_fwd_port {
 };
 
 struct vunet_bridge {
-	const struct vunet_bridge_conf *conf;
-	struct vunet_fdb *fdb;
+	struct vunet_bridge_conf conf;
+	struct vunet_fdb *fdb;   /* NULL: the slot is free */
 	uint64_t learned;        /* control thread's counters */
 	uint64_t moved;
 	uint64_t table_full;
 	uint64_t aged;
 };
 
-struct vunet_switch {
-	uint16_t n_ports;
-	uint16_t n_bridges;
-	struct vunet_port *ports;            /* n_ports */
+/*
+ * What workers read to decide, indexed by port slot. Never changed once
+ * published: a change builds a new table, swaps the pointer and frees the
+ * old one after every worker has passed a quiescent state.
+ */
+struct vunet_fwd_table {
 	struct vunet_fwd_port fwd[VUNET_MAX_PORTS];
-	struct vunet_bridge bridges[VUNET_MAX_BRIDGES];
 	uint16_t flood_lists[VUNET_MAX_PORTS * VUNET_MAX_PORTS];
+};
+
+struct vunet_switch {
+	struct vunet_port *ports;            /* VUNET_MAX_PORTS slots */
+	struct vunet_fwd_table *table;       /* RCU-published */
+	struct rte_rcu_qsbr *qsbr;
+	struct vunet_bridge bridges[VUNET_MAX_BRIDGES]; /* slots */
+};
+
+/*
+ * How the ports are wired, by slot, for vunet_switch_publish(). conf NULL:
+ * the slot holds no port (or one not yet, or no longer, forwarding).
+ */
+struct vunet_wiring {
+	struct {
+		const struct vunet_port_conf *conf;
+		int bridge;      /* bridge slot, -1 if none */
+		int peer;        /* cross-connected port slot, -1 if none */
+	} port[VUNET_MAX_PORTS];
 };
 
 /* A learning event, worker -> control thread. */
@@ -89,8 +109,16 @@ struct vunet_learn_q {
 };
 
 /*
- * Build the switch for conf over the created ports (conf->n_ports of them,
- * same order). Returns NULL and a reason in err on failure.
+ * An empty switch over the port slots: nothing forwards until a wiring is
+ * published. qsbr may be NULL when no worker runs (tests).
+ */
+struct vunet_switch *vunet_switch_new(struct vunet_port *ports,
+				      struct rte_rcu_qsbr *qsbr,
+				      char *err, size_t errlen);
+
+/*
+ * The switch for a whole configuration, port i and bridge i in slot i:
+ * vunet_switch_new, vunet_switch_bridge_add and vunet_switch_publish.
  */
 struct vunet_switch *vunet_switch_create(const struct vunet_config *conf,
 					 struct vunet_port *ports,
@@ -98,12 +126,35 @@ struct vunet_switch *vunet_switch_create(const struct vunet_config *conf,
 					 char *err, size_t errlen);
 void vunet_switch_free(struct vunet_switch *sw);
 
+/* Control thread: a bridge with its MAC table in a free slot. */
+int vunet_switch_bridge_add(struct vunet_switch *sw, uint16_t slot,
+			    const struct vunet_bridge_conf *conf,
+			    char *err, size_t errlen);
+
+/* Control thread: free a bridge no published table refers to any more. */
+void vunet_switch_bridge_del(struct vunet_switch *sw, uint16_t slot);
+
+/*
+ * Control thread: build the table for w and publish it. When this returns
+ * (0) no worker reads the previous table any more. -ENOMEM leaves the
+ * previous table in place.
+ */
+int vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w);
+
+/* The table workers read now (a worker loads it once per loop). */
+static inline const struct vunet_fwd_table *
+vunet_switch_table(const struct vunet_switch *sw)
+{
+	return __atomic_load_n(&sw->table, __ATOMIC_ACQUIRE);
+}
+
 /*
  * Decide where each of the n packets received on port in goes. Packets are
  * appended to out (each batch slot holds one mbuf reference) or freed and
  * counted as drops in st[port].
  */
-void vunet_switch_input(const struct vunet_switch *sw, uint16_t in,
+void vunet_switch_input(const struct vunet_switch *sw,
+			const struct vunet_fwd_table *t, uint16_t in,
 			struct rte_mbuf **pkts, uint16_t n,
 			struct vunet_out *out, struct vunet_port_stats *st,
 			uint64_t now, struct vunet_learn_q *lq);

@@ -2,6 +2,7 @@
  * Copyright(c) 2026 vunet authors
  */
 
+#include <errno.h>
 #include <stdio.h>
 
 #include <rte_cycles.h>
@@ -19,7 +20,6 @@ vunet_workers_create(unsigned int n, const unsigned int *lcores,
 		     char *err, size_t errlen)
 {
 	struct vunet_worker *ws;
-	unsigned int k = 0;
 
 	ws = rte_zmalloc("vunet_workers", sizeof(*ws) * n,
 			 RTE_CACHE_LINE_SIZE);
@@ -46,17 +46,66 @@ vunet_workers_create(unsigned int n, const unsigned int *lcores,
 			return NULL;
 		}
 	}
-	/* round-robin, so the queues of one port land on different workers */
-	for (uint16_t q = 0; q < VUNET_MAX_QUEUES; q++)
-		for (uint16_t p = 0; p < sw->n_ports; p++) {
-			struct vunet_worker *w;
-
-			if (q >= sw->ports[p].nb_rxq)
-				continue;
-			w = &ws[k++ % n];
-			w->rxq[w->n_rxq++] = (struct vunet_rxq){ p, q };
+	for (unsigned int i = 0; i < n; i++) {
+		ws[i].poll = rte_zmalloc("vunet_poll", sizeof(*ws[i].poll),
+					 RTE_CACHE_LINE_SIZE);
+		if (ws[i].poll == NULL) {
+			snprintf(err, errlen, "out of memory for poll lists");
+			vunet_workers_free(ws, n);
+			return NULL;
 		}
+	}
 	return ws;
+}
+
+int
+vunet_workers_publish(struct vunet_worker *ws, unsigned int n,
+		      const bool *polled)
+{
+	struct vunet_poll_list *next[VUNET_MAX_WORKERS] = { NULL };
+	const struct vunet_port *ports = ws[0].sw->ports;
+	int ret = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		next[i] = rte_zmalloc("vunet_poll", sizeof(*next[i]),
+				      RTE_CACHE_LINE_SIZE);
+		if (next[i] == NULL)
+			ret = -ENOMEM;
+	}
+	if (ret < 0)
+		goto out;
+	/* pinned queues first, so the dealt ones even out the load */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint16_t q = 0; q < VUNET_MAX_QUEUES; q++)
+			for (uint16_t p = 0; p < VUNET_MAX_PORTS; p++) {
+				const struct vunet_port *pt = &ports[p];
+				unsigned int w = 0;
+				int pin;
+
+				if (!polled[p] || q >= pt->nb_rxq)
+					continue;
+				pin = pt->conf->rxq_workers[q];
+				if (pin >= (int)n)
+					pin = -1; /* fewer workers now */
+				if ((pass == 0) != (pin >= 0))
+					continue;
+				if (pin >= 0)
+					w = (unsigned int)pin;
+				else
+					for (unsigned int i = 1; i < n; i++)
+						if (next[i]->n < next[w]->n)
+							w = i;
+				next[w]->rxq[next[w]->n++] = (struct vunet_rxq){
+					p, q, pin >= 0 };
+			}
+	for (unsigned int i = 0; i < n; i++)
+		next[i] = __atomic_exchange_n(&ws[i].poll, next[i],
+					      __ATOMIC_ACQ_REL);
+	rte_rcu_qsbr_synchronize(ws[0].qsbr, RTE_QSBR_THRID_INVALID);
+out:
+	for (unsigned int i = 0; i < n; i++)
+		rte_free(next[i]);
+	return ret;
 }
 
 void
@@ -64,8 +113,10 @@ vunet_workers_free(struct vunet_worker *ws, unsigned int n)
 {
 	if (ws == NULL)
 		return;
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		rte_ring_free(ws[i].learn);
+		rte_free(ws[i].poll);
+	}
 	rte_free(ws);
 }
 
@@ -97,15 +148,18 @@ vunet_worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(w->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(w->qsbr, w->index);
-	RTE_LOG(INFO, USER1, "worker %u: lcore %u, %u rx queue(s)\n",
-		w->index, w->lcore, w->n_rxq);
+	RTE_LOG(INFO, USER1, "worker %u: lcore %u\n", w->index, w->lcore);
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
+		/* both stay valid until this loop's quiescent state */
+		const struct vunet_poll_list *poll =
+			__atomic_load_n(&w->poll, __ATOMIC_ACQUIRE);
+		const struct vunet_fwd_table *t = vunet_switch_table(sw);
 		uint32_t moved = 0;
 		uint64_t now;
 
-		for (uint16_t i = 0; i < w->n_rxq; i++) {
-			const struct vunet_rxq *rq = &w->rxq[i];
+		for (uint16_t i = 0; i < poll->n; i++) {
+			const struct vunet_rxq *rq = &poll->rxq[i];
 			struct vunet_port *p = &sw->ports[rq->port];
 			struct vunet_queue_stats *qs;
 			uint16_t n;
@@ -120,7 +174,7 @@ vunet_worker_main(void *arg)
 			qs->pkts += n;
 			qs->bytes += vunet_pkts_bytes(pkts, n);
 			moved += n;
-			vunet_switch_input(sw, rq->port, pkts, n, &w->out,
+			vunet_switch_input(sw, t, rq->port, pkts, n, &w->out,
 					   st->port, prev, &lq);
 			/* batches hold at most one burst: flush each time */
 			flush(w, sw->ports);

@@ -27,6 +27,13 @@
 struct vunet_rxq {
 	uint16_t port;
 	uint16_t queue;
+	bool pinned;              /* by the port's rxq_workers, not dealt */
+};
+
+/* What one worker polls; published like the forwarding table. */
+struct vunet_poll_list {
+	uint16_t n;
+	struct vunet_rxq rxq[VUNET_MAX_RXQ_PER_WORKER];
 };
 
 struct vunet_worker {
@@ -36,15 +43,14 @@ struct vunet_worker {
 	struct vunet_switch *sw;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *learn;   /* to the control thread */
-	uint16_t n_rxq;
-	struct vunet_rxq rxq[VUNET_MAX_RXQ_PER_WORKER];
+	struct vunet_poll_list *poll; /* RCU-published */
 	struct vunet_out out;
 	struct vunet_worker_stats stats;
 };
 
 /*
- * Allocate n workers for lcores[], with their learning rings, and deal the
- * receive queues of every port round-robin among them.
+ * Allocate n workers for lcores[], with their learning rings and empty
+ * poll lists (vunet_workers_publish fills them).
  */
 struct vunet_worker *vunet_workers_create(unsigned int n,
 					  const unsigned int *lcores,
@@ -52,6 +58,15 @@ struct vunet_worker *vunet_workers_create(unsigned int n,
 					  struct rte_rcu_qsbr *qsbr,
 					  char *err, size_t errlen);
 void vunet_workers_free(struct vunet_worker *w, unsigned int n);
+
+/*
+ * Control thread: give every receive queue of the ports with polled[slot]
+ * to a worker (a port's conf->rxq_workers pins a queue; the rest go to the
+ * least loaded worker) and publish the lists. When this returns (0) no
+ * worker polls a queue that is no longer listed. -ENOMEM changes nothing.
+ */
+int vunet_workers_publish(struct vunet_worker *ws, unsigned int n,
+			  const bool *polled);
 
 /* lcore entry point; arg is a struct vunet_worker. */
 int vunet_worker_main(void *arg);

@@ -18,6 +18,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VUNETD = os.environ.get("VUNETD", os.path.join(ROOT, "build", "app", "vunetd", "vunetd"))
+VUNETCTL = os.path.join(ROOT, "build", "app", "vunetctl", "vunetctl")
 TESTPMD = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
 
 # Two cores: the switch's worker has CPU 0; guests and control share CPU 1.
@@ -86,14 +87,22 @@ class Vunetd:
                 f.write(config)
             else:
                 json.dump(config, f, indent=1)
+        self.control = os.path.join(workdir, name + ".ctl")
+        self.state = os.path.join(workdir, name + ".state.json")
+        own = ["--control", self.control, "--state", self.state]
+        if any(a in ("--socket-path", "--fd") for a in extra_args):
+            own = []
         self.args = [VUNETD, "-c", self.config_path, "--no-huge", "-w", SWITCH_CPU,
-                     "--main-cpu", TRAFFIC_CPU, "--file-prefix", self.prefix] + list(extra_args)
+                     "--main-cpu", TRAFFIC_CPU, "--file-prefix", self.prefix] + own + list(extra_args)
         self.proc = None
         self.out = None
         self.log_path = os.path.join(workdir, name + ".log")
         self.tel = None
 
     def start(self, wait_ready=True):
+        if self.tel is not None:    # a previous process's
+            self.tel.close()
+            self.tel = None
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         self.out = Output(self.proc.stdout, self.log_path)
@@ -124,6 +133,36 @@ class Vunetd:
 
     def port(self, name):
         return self.telemetry("/vunet/port," + name)
+
+    def request(self, req):
+        """One request on the control socket, as is (a dict is sent as
+        JSON, a str or bytes raw); returns the decoded reply."""
+        if isinstance(req, dict):
+            req = json.dumps(req)
+        if isinstance(req, str):
+            req = req.encode()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(60)
+        s.connect(self.control)
+        s.sendall(req + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        return json.loads(data)
+
+    def ctl(self, *args, check=True, json_out=True):
+        """vunetctl against this vunetd; the decoded --json output."""
+        cmd = [VUNETCTL, "-s", self.control] + (["--json"] if json_out else []) + list(args)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        if check and r.returncode != 0:
+            raise AssertionError("%s: exit %d: %s" % (" ".join(args), r.returncode, r.stderr))
+        if not check:
+            return r
+        return json.loads(r.stdout) if json_out and r.stdout.strip() else r.stdout
 
     def wait_port_state(self, name, state, timeout=30):
         wait_for(lambda: self.port(name)["state"] == state, timeout,
@@ -191,7 +230,8 @@ class Guest:
                 "--no-pci", "--in-memory", "--single-file-segments", "-m", "256",
                 "--file-prefix", self.name, "--log-level=user1,info", "--vdev", vdev, "--",
                 "-i", "--nb-cores=1", "--rxq=%d" % self.queues, "--txq=%d" % self.queues,
-                "--eth-peer=0,%s" % self.peer, "--burst=%d" % self.BURST, "--txpkts=64"]
+                "--eth-peer=0,%s" % self.peer, "--burst=%d" % self.BURST, "--txpkts=64",
+                "--total-num-mbufs=16384"]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.out = Output(self.proc.stdout, self.log_path)

@@ -82,7 +82,7 @@ input(uint16_t in, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vunet_learn_q lq = { .ring = learn_ring, .lost = &learn_lost };
 
-	vunet_switch_input(sw, in, pkts, n, &out, st, 1000, &lq);
+	vunet_switch_input(sw, vunet_switch_table(sw), in, pkts, n, &out, st, 1000, &lq);
 }
 
 static uint16_t

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+/*
+ * vunetctl commands that go to the running vunetd: the command line turned
+ * into a request, and the result into a table (or JSON with --json). The
+ * daemon checks every argument; this side only shapes them.
+ */
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vunetctl.h"
+
+static const char *const int_keys[] = { "vlan", "rx_queues", "tx_queues",
+	"mtu", "rx_desc", "tx_desc", "fdb_size", "aging_sec", NULL };
+
+static bool
+is_int_key(const char *k)
+{
+	for (int i = 0; int_keys[i] != NULL; i++)
+		if (strcmp(int_keys[i], k) == 0)
+			return true;
+	return false;
+}
+
+/* "123" as an integer; anything else stays a string for vunetd to refuse */
+static json_t *
+int_or_string(const char *v)
+{
+	char *end;
+	long long n = strtoll(v, &end, 10);
+
+	return (*v != '\0' && *end == '\0') ? json_integer(n) : json_string(v);
+}
+
+static json_t *
+list_value(const char *v, bool workers)
+{
+	json_t *a = json_array();
+	char *copy = strdup(v), *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t != NULL;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (!workers)
+			json_array_append_new(a, json_string(t));
+		else if (strcmp(t, "auto") == 0 || strcmp(t, "-") == 0)
+			json_array_append_new(a, json_null());
+		else
+			json_array_append_new(a, int_or_string(t));
+	}
+	free(copy);
+	return a;
+}
+
+/* NAME key=value ... -> {"name": NAME, key: value, ...} */
+static json_t *
+object_from_args(int argc, char **argv)
+{
+	json_t *o = json_pack("{s:s}", "name", argv[0]);
+
+	for (int i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		char key[64];
+
+		if (eq == NULL || eq == argv[i] ||
+		    (size_t)(eq - argv[i]) >= sizeof(key)) {
+			fprintf(stderr, "vunetctl: '%s': want key=value\n",
+				argv[i]);
+			json_decref(o);
+			return NULL;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - argv[i]),
+			 argv[i]);
+		if (is_int_key(key))
+			json_object_set_new(o, key, int_or_string(eq + 1));
+		else if (strcmp(key, "allowed_macs") == 0)
+			json_object_set_new(o, key, list_value(eq + 1, false));
+		else if (strcmp(key, "rxq_workers") == 0)
+			json_object_set_new(o, key, list_value(eq + 1, true));
+		else
+			json_object_set_new(o, key, json_string(eq + 1));
+	}
+	return o;
+}
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "-";
+}
+
+static long long
+num(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void
+print_port_list(json_t *r)
+{
+	json_t *p;
+	size_t i;
+
+	printf("%-16s %-5s %-10s %-12s %4s %3s  %s\n", "PORT", "TYPE",
+	       "STATE", "BRIDGE/XC", "VLAN", "RXQ", "DEVICE");
+	json_array_foreach(r, i, p) {
+		char dev[400], where[64], vlan[8] = "-";
+		bool vhost = strcmp(str(p, "type"), "vhost") == 0;
+
+		if (vhost)
+			snprintf(dev, sizeof(dev), "%s %s %s", str(p, "mode"),
+				 str(p, "path"), str(p, "profile"));
+		else
+			snprintf(dev, sizeof(dev), "%s", str(p, "devargs"));
+		if (json_object_get(p, "xconnect") != NULL)
+			snprintf(where, sizeof(where), "<->%s",
+				 str(p, "xconnect"));
+		else
+			snprintf(where, sizeof(where), "%s", str(p, "bridge"));
+		if (json_object_get(p, "vlan") != NULL)
+			snprintf(vlan, sizeof(vlan), "%lld", num(p, "vlan"));
+		printf("%-16s %-5s %-10s %-12s %4s %3lld  %s\n",
+		       str(p, "name"), str(p, "type"), str(p, "state"), where,
+		       vlan, num(p, "rx_queues"), dev);
+	}
+}
+
+static void
+print_counters(json_t *c, bool queues)
+{
+	json_t *drops = json_object_get(c, "drops"), *v, *q;
+	const char *k;
+	size_t i;
+
+	printf("%-16s %14lld %16lld %14lld %16lld %10lld\n", str(c, "name"),
+	       num(c, "rx_packets"), num(c, "rx_bytes"), num(c, "tx_packets"),
+	       num(c, "tx_bytes"), num(c, "dropped"));
+	if (!queues)
+		return;
+	json_array_foreach(json_object_get(c, "rxq"), i, q)
+		printf("  rxq %-10zu %14lld %16lld\n", i, num(q, "packets"),
+		       num(q, "bytes"));
+	json_array_foreach(json_object_get(c, "txq"), i, q)
+		printf("  txq %-10zu %31s %14lld %16lld\n", i, "",
+		       num(q, "packets"), num(q, "bytes"));
+	json_object_foreach(drops, k, v)
+		if (json_integer_value(v) != 0)
+			printf("  drop %-16s %lld\n", k,
+			       (long long)json_integer_value(v));
+}
+
+static void
+counters_header(void)
+{
+	printf("%-16s %14s %16s %14s %16s %10s\n", "PORT", "RX-PACKETS",
+	       "RX-BYTES", "TX-PACKETS", "TX-BYTES", "DROPS");
+}
+
+static void
+print_workers(json_t *workers)
+{
+	json_t *w;
+	size_t i;
+
+	printf("%-7s %5s %4s %7s %14s %11s\n", "WORKER", "LCORE", "RXQS",
+	       "BUSY%", "PACKETS", "CYCLES/PKT");
+	json_array_foreach(workers, i, w)
+		printf("%-7lld %5lld %4lld %7.1f %14lld %11lld\n",
+		       num(w, "worker"), num(w, "lcore"), num(w, "rx_queues"),
+		       json_real_value(json_object_get(w, "busy_pct")),
+		       num(w, "packets"), num(w, "cycles_per_packet"));
+}
+
+static void
+print_port_show(json_t *r)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(r, k, v) {
+		if (strcmp(k, "counters") == 0)
+			continue;
+		if (json_is_string(v))
+			printf("%-18s %s\n", k, json_string_value(v));
+		else if (json_is_integer(v) && strstr(k, "features"))
+			printf("%-18s 0x%llx\n", k,
+			       (long long)json_integer_value(v));
+		else if (json_is_integer(v))
+			printf("%-18s %lld\n", k,
+			       (long long)json_integer_value(v));
+		else if (json_is_boolean(v))
+			printf("%-18s %s\n", k, json_is_true(v) ? "yes" : "no");
+		else {
+			char *t = json_dumps(v, JSON_COMPACT);
+
+			printf("%-18s %s\n", k, t ? t : "?");
+			free(t);
+		}
+	}
+	printf("\n");
+	counters_header();
+	print_counters(json_object_get(r, "counters"), true);
+}
+
+static void
+print_bridges(json_t *r)
+{
+	json_t *b, *p;
+	size_t i, j;
+
+	printf("%-16s %7s %8s %6s %9s %7s %7s  %s\n", "BRIDGE", "MACS",
+	       "FDB", "AGING", "LEARNED", "MOVED", "AGED", "PORTS");
+	json_array_foreach(r, i, b) {
+		printf("%-16s %7lld %8lld %6lld %9lld %7lld %7lld  ",
+		       str(b, "name"), num(b, "macs"), num(b, "fdb_size"),
+		       num(b, "aging_sec"), num(b, "learned"), num(b, "moved"),
+		       num(b, "aged"));
+		json_array_foreach(json_object_get(b, "ports"), j, p)
+			printf("%s%s", j ? "," : "", json_string_value(p));
+		printf("\n");
+	}
+}
+
+static void
+print_macs(json_t *r)
+{
+	json_t *m;
+	size_t i;
+
+	printf("%-16s %4s %-17s %-16s %6s\n", "BRIDGE", "VLAN", "MAC", "PORT",
+	       "AGE");
+	json_array_foreach(r, i, m)
+		printf("%-16s %4lld %-17s %-16s %6lld\n", str(m, "bridge"),
+		       num(m, "vlan"), str(m, "mac"), str(m, "port"),
+		       num(m, "age_sec"));
+}
+
+static void
+print_xconnects(json_t *r)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(r, i, x)
+		printf("%-16s <-> %s\n", str(x, "a"), str(x, "b"));
+}
+
+static void
+print_rxqs(json_t *r)
+{
+	json_t *w, *q;
+	size_t i, j;
+
+	json_array_foreach(r, i, w) {
+		printf("worker %lld (lcore %lld):\n", num(w, "worker"),
+		       num(w, "lcore"));
+		json_array_foreach(json_object_get(w, "queues"), j, q)
+			printf("  port %-16s queue %-3lld %-7s rx packets "
+			       "%lld\n", str(q, "port"), num(q, "queue"),
+			       json_is_true(json_object_get(q, "pinned")) ?
+			       "pinned" : "", num(q, "rx_packets"));
+	}
+}
+
+/* testpmd's "Throughput (since last show)", for every port */
+static int
+watch(struct ctl_conn *c, json_t *req, double interval, long count)
+{
+	json_t *prev = NULL;
+	int code = 0;
+
+	for (long n = 0; count <= 0 || n <= count; n++) {
+		json_t *cur = ctl_call(c, req, &code), *p;
+		size_t i;
+
+		if (cur == NULL)
+			break;
+		if (prev != NULL) {
+			double dt = json_real_value(json_object_get(cur,
+				"time")) - json_real_value(json_object_get(
+				prev, "time"));
+
+			printf("%-16s %12s %12s %12s %12s %10s\n", "PORT",
+			       "RX-PPS", "RX-MBPS", "TX-PPS", "TX-MBPS",
+			       "DROP/S");
+			json_array_foreach(json_object_get(cur, "ports"), i,
+					   p) {
+				json_t *o = json_array_get(json_object_get(
+					prev, "ports"), i);
+#define RATE(k) (dt > 0 && o ? (double)(num(p, k) - num(o, k)) / dt : 0.0)
+				printf("%-16s %12.0f %12.2f %12.0f %12.2f "
+				       "%10.0f\n", str(p, "name"),
+				       RATE("rx_packets"),
+				       RATE("rx_bytes") * 8 / 1e6,
+				       RATE("tx_packets"),
+				       RATE("tx_bytes") * 8 / 1e6,
+				       RATE("dropped"));
+#undef RATE
+			}
+			printf("\n");
+			fflush(stdout);
+		}
+		json_decref(prev);
+		prev = cur;
+		if (count > 0 && n == count)
+			break;
+		usleep((useconds_t)(interval * 1e6));
+	}
+	json_decref(prev);
+	return code;
+}
+
+static int
+stats_cmd(struct ctl_conn *c, const struct ctl_opts *o, int argc,
+	  char **argv)
+{
+	json_t *req = json_pack("{s:s}", "command", "stats"), *r;
+	bool watching = false, one;
+	double interval = 1.0;
+	long count = 0;
+	int code;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--watch") == 0)
+			watching = true;
+		else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc)
+			interval = atof(argv[++i]);
+		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+			count = atol(argv[++i]);
+		else if (argv[i][0] != '-')
+			json_object_set_new(req, "port", json_string(argv[i]));
+		else
+			return usage_error();
+	}
+	if (interval <= 0)
+		interval = 1.0;
+	if (watching) {
+		code = watch(c, req, interval, count);
+		json_decref(req);
+		return code;
+	}
+	one = json_object_get(req, "port") != NULL;
+	r = ctl_call(c, req, &code);
+	json_decref(req);
+	if (r == NULL)
+		return code;
+	if (o->json) {
+		json_dumpf(r, stdout, JSON_INDENT(2));
+		printf("\n");
+	} else {
+		json_t *p;
+		size_t i;
+
+		counters_header();
+		json_array_foreach(json_object_get(r, "ports"), i, p)
+			print_counters(p, one);
+		printf("\n");
+		print_workers(json_object_get(r, "workers"));
+	}
+	json_decref(r);
+	return 0;
+}
+
+/* argv -> request; NULL after a usage message */
+static json_t *
+build(int argc, char **argv, void (**print)(json_t *))
+{
+	const char *what = argv[0], *verb = argc > 1 ? argv[1] : "list";
+	json_t *obj;
+	int n = argc - 2;
+	char **a = argv + 2;
+
+#define IS(w, v, nargs) (strcmp(what, w) == 0 && strcmp(verb, v) == 0 && \
+			 (nargs))
+	if (IS("port", "list", argc <= 2)) {
+		*print = print_port_list;
+		return json_pack("{s:s}", "command", "port-list");
+	}
+	if (IS("port", "show", n == 1)) {
+		*print = print_port_show;
+		return json_pack("{s:s, s:s}", "command", "port-show", "name",
+				 a[0]);
+	}
+	if (IS("port", "add", n >= 1)) {
+		obj = object_from_args(n, a);
+		return obj ? json_pack("{s:s, s:o}", "command", "port-add",
+				       "port", obj) : NULL;
+	}
+	if (IS("port", "del", n == 1))
+		return json_pack("{s:s, s:s}", "command", "port-del", "name",
+				 a[0]);
+	if (IS("bridge", "list", argc <= 2)) {
+		*print = print_bridges;
+		return json_pack("{s:s}", "command", "bridge-list");
+	}
+	if (IS("bridge", "add", n >= 1)) {
+		obj = object_from_args(n, a);
+		return obj ? json_pack("{s:s, s:o}", "command", "bridge-add",
+				       "bridge", obj) : NULL;
+	}
+	if (IS("bridge", "del", n == 1))
+		return json_pack("{s:s, s:s}", "command", "bridge-del", "name",
+				 a[0]);
+	if (IS("xconnect", "list", argc <= 2)) {
+		*print = print_xconnects;
+		return json_pack("{s:s}", "command", "xconnect-list");
+	}
+	if (IS("xconnect", "add", n == 2))
+		return json_pack("{s:s, s:s, s:s}", "command", "xconnect-add",
+				 "a", a[0], "b", a[1]);
+	if (IS("xconnect", "del", n == 1))
+		return json_pack("{s:s, s:s}", "command", "xconnect-del",
+				 "port", a[0]);
+	if (IS("mac", "show", n <= 1)) {
+		*print = print_macs;
+		return n == 1 ? json_pack("{s:s, s:s}", "command", "mac-show",
+					  "bridge", a[0]) :
+			json_pack("{s:s}", "command", "mac-show");
+	}
+	if (IS("mac", "flush", n == 1 || n == 2))
+		return n == 2 ? json_pack("{s:s, s:s, s:s}", "command",
+					  "mac-flush", "bridge", a[0], "port",
+					  a[1]) :
+			json_pack("{s:s, s:s}", "command", "mac-flush",
+				  "bridge", a[0]);
+	if (IS("rxq", "show", argc <= 2)) {
+		*print = print_rxqs;
+		return json_pack("{s:s}", "command", "rxq-show");
+	}
+	if (IS("rxq", "pin", n == 3)) {
+		char *end;
+		long q = strtol(a[1], &end, 10);
+
+		if (*end != '\0')
+			return NULL;
+		return json_pack("{s:s, s:s, s:i, s:o}", "command", "rxq-pin",
+				 "port", a[0], "queue", (int)q, "worker",
+				 strcmp(a[2], "auto") == 0 ? json_null() :
+				 int_or_string(a[2]));
+	}
+	if (IS("log", "set", n == 2))
+		return json_pack("{s:s, s:s, s:s}", "command", "log-set",
+				 "type", a[0], "level", a[1]);
+	if (IS("config", "show", argc <= 2))
+		return json_pack("{s:s}", "command", "config-show");
+	if (strcmp(what, "capabilities") == 0 && argc == 1)
+		return json_pack("{s:s}", "command", "version");
+	if (strcmp(what, "request") == 0 && argc == 2) {
+		json_error_t jerr;
+
+		/* as given: for scripts, and to try what vunetd refuses */
+		obj = json_loads(argv[1], JSON_DECODE_ANY, &jerr);
+		if (obj == NULL)
+			fprintf(stderr, "vunetctl: not JSON: %s\n", jerr.text);
+		return obj;
+	}
+#undef IS
+	return NULL;
+}
+
+int
+switch_main(const struct ctl_opts *o, int argc, char **argv)
+{
+	void (*print)(json_t *) = NULL;
+	struct ctl_conn *c;
+	json_t *req, *r;
+	int code;
+
+	if (strcmp(argv[0], "stats") == 0) {
+		c = ctl_connect(o->socket);
+		if (c == NULL)
+			return EXIT_UNREACHABLE;
+		code = stats_cmd(c, o, argc - 1, argv + 1);
+		ctl_close(c);
+		return code;
+	}
+	req = build(argc, argv, &print);
+	if (req == NULL)
+		return usage_error();
+	c = ctl_connect(o->socket);
+	if (c == NULL) {
+		json_decref(req);
+		return EXIT_UNREACHABLE;
+	}
+	r = ctl_call(c, req, &code);
+	json_decref(req);
+	ctl_close(c);
+	if (r == NULL)
+		return code;
+	if (strcmp(argv[0], "capabilities") == 0) {
+		json_dumpf(json_object_get(r, "capabilities"), stdout,
+			   JSON_INDENT(2));
+		printf("\n");
+	} else if (print != NULL && !o->json) {
+		print(r);
+	} else if (o->json || !json_is_object(r) || json_object_size(r) != 0) {
+		json_dumpf(r, stdout, JSON_INDENT(2));
+		printf("\n");
+	}
+	json_decref(r);
+	return 0;
+}

@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+/*
+ * What each control request does. Changes edit a copy of the configuration
+ * document and hand it to vunet_daemon_apply(), so a request can only ever
+ * produce a configuration the config file could also have said, checked by
+ * the same code with the same messages; read-only requests answer from the
+ * running switch.
+ */
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+
+#include "vunet_control.h"
+#include "vunet_port.h"
+
+typedef json_t *(*cmd_fn)(struct vunet_daemon *d,
+			  const struct vunet_request *r, char *err,
+			  size_t errlen);
+
+static const char *
+arg_str(const struct vunet_request *r, const char *name)
+{
+	return json_string_value(vunet_request_arg(r, name));
+}
+
+static json_t *
+ok_done(void)
+{
+	return json_object();
+}
+
+/* Apply a changed copy of the document; the copy is consumed. */
+static json_t *
+change(struct vunet_daemon *d, json_t *doc, const char *origin, char *err,
+       size_t errlen)
+{
+	int ret = vunet_daemon_apply(d, doc, origin, err, errlen);
+
+	json_decref(doc);
+	return ret < 0 ? NULL : ok_done();
+}
+
+static json_t *
+array_of(json_t *doc, const char *key)
+{
+	json_t *a = json_object_get(doc, key);
+
+	if (a == NULL) {
+		a = json_array();
+		json_object_set_new(doc, key, a);
+	}
+	return a;
+}
+
+/* Index in doc[key] of the object whose field is value, or -1. */
+static long
+find_in(json_t *doc, const char *key, const char *field, const char *value)
+{
+	json_t *a = json_object_get(doc, key), *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+		if (json_is_string(json_object_get(e, field)) &&
+		    strcmp(json_string_value(json_object_get(e, field)),
+			   value) == 0)
+			return (long)i;
+	return -1;
+}
+
+static const char *
+port_state(const struct vunet_port *p)
+{
+	if (vunet_port_is_up(p))
+		return "up";
+	if (p->type == VUNET_PORT_VHOST && p->conn_vid >= 0)
+		return "connecting";
+	return "down";
+}
+
+static const char *
+xconnect_peer(const struct vunet_config *c, int i)
+{
+	for (int x = 0; x < c->n_xconnects; x++) {
+		if (c->xconnects[x].a == i)
+			return c->ports[c->xconnects[x].b].name;
+		if (c->xconnects[x].b == i)
+			return c->ports[c->xconnects[x].a].name;
+	}
+	return NULL;
+}
+
+static json_t *
+port_summary(const struct vunet_daemon *d, int i)
+{
+	const struct vunet_port_conf *pc = &d->conf->ports[i];
+	const struct vunet_port *p = &d->ports[d->port_slot[i]];
+	const char *peer = xconnect_peer(d->conf, i);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i}", "name", pc->name,
+			      "type", pc->type == VUNET_PORT_VHOST ? "vhost" :
+			      "eth", "state", port_state(p), "rx_queues",
+			      p->nb_rxq);
+
+	if (pc->type == VUNET_PORT_VHOST) {
+		json_object_set_new(o, "path", json_string(pc->path));
+		json_object_set_new(o, "mode", json_string(pc->client ?
+			"client" : "server"));
+		json_object_set_new(o, "profile",
+				    json_string(pc->profile->name));
+	} else {
+		json_object_set_new(o, "devargs", json_string(pc->devargs));
+		json_object_set_new(o, "tx_queues", json_integer(p->nb_txq));
+		if (pc->mtu != 0)
+			json_object_set_new(o, "mtu", json_integer(pc->mtu));
+	}
+	if (pc->bridge >= 0) {
+		json_object_set_new(o, "bridge", json_string(
+			d->conf->bridges[pc->bridge].name));
+		json_object_set_new(o, "vlan", json_integer(pc->vlan));
+	}
+	if (peer != NULL)
+		json_object_set_new(o, "xconnect", json_string(peer));
+	if (pc->n_allowed_macs != 0) {
+		json_t *macs = json_array();
+
+		for (uint16_t m = 0; m < pc->n_allowed_macs; m++) {
+			char buf[32];
+
+			vunet_mac_format(&pc->allowed_macs[m], buf,
+					 sizeof(buf));
+			json_array_append_new(macs, json_string(buf));
+		}
+		json_object_set_new(o, "allowed_macs", macs);
+	}
+	return o;
+}
+
+static json_t *
+port_counters(const struct vunet_daemon *d, int slot)
+{
+	const struct vunet_port *p = &d->ports[slot];
+	struct vunet_port_totals t;
+	json_t *drops = json_object(), *rxq = json_array(), *txq = json_array();
+	uint64_t all = 0;
+
+	vunet_daemon_port_totals(d, (uint16_t)slot, &t);
+	for (int r = 0; r < VUNET_DROP_MAX; r++) {
+		json_object_set_new(drops, vunet_drop_names[r],
+				    json_integer((json_int_t)t.drop[r]));
+		all += t.drop[r];
+	}
+	for (uint16_t q = 0; q < p->nb_rxq; q++)
+		json_array_append_new(rxq, json_pack("{s:I, s:I}", "packets",
+			(json_int_t)t.rxq[q].pkts, "bytes",
+			(json_int_t)t.rxq[q].bytes));
+	for (uint16_t q = 0; q < RTE_MAX(p->nb_rxq, p->nb_txq); q++)
+		json_array_append_new(txq, json_pack("{s:I, s:I}", "packets",
+			(json_int_t)t.txq[q].pkts, "bytes",
+			(json_int_t)t.txq[q].bytes));
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
+			 "name", p->conf->name,
+			 "rx_packets", (json_int_t)t.rx_pkts,
+			 "rx_bytes", (json_int_t)t.rx_bytes,
+			 "tx_packets", (json_int_t)t.tx_pkts,
+			 "tx_bytes", (json_int_t)t.tx_bytes,
+			 "dropped", (json_int_t)all, "drops", drops,
+			 "rxq", rxq, "txq", txq);
+}
+
+static json_t *
+cmd_version(struct vunet_daemon *d, const struct vunet_request *r __rte_unused,
+	    char *err __rte_unused, size_t errlen __rte_unused)
+{
+	return json_pack("{s:s, s:i, s:I, s:o}", "version", VUNET_VERSION,
+			 "workers", d->n_workers, "changes",
+			 (json_int_t)d->changes, "capabilities",
+			 vunet_capabilities(VUNET_VERSION));
+}
+
+static json_t *
+cmd_config_show(struct vunet_daemon *d,
+		const struct vunet_request *r __rte_unused,
+		char *err __rte_unused, size_t errlen __rte_unused)
+{
+	return json_deep_copy(d->doc);
+}
+
+static json_t *
+cmd_port_list(struct vunet_daemon *d, const struct vunet_request *r __rte_unused,
+	      char *err __rte_unused, size_t errlen __rte_unused)
+{
+	json_t *a = json_array();
+
+	for (uint16_t i = 0; i < d->conf->n_ports; i++)
+		json_array_append_new(a, port_summary(d, i));
+	return a;
+}
+
+static json_t *
+cmd_port_show(struct vunet_daemon *d, const struct vunet_request *r,
+	      char *err, size_t errlen)
+{
+	const char *name = arg_str(r, "name");
+	int i = vunet_config_port_index(d->conf, name);
+	const struct vunet_port *p;
+	json_t *o;
+
+	if (i < 0) {
+		snprintf(err, errlen, "no port is named '%s'", name);
+		return NULL;
+	}
+	p = &d->ports[d->port_slot[i]];
+	o = port_summary(d, i);
+	if (p->type == VUNET_PORT_VHOST) {
+		json_object_set_new(o, "features",
+				    json_integer((json_int_t)p->features));
+		json_object_set_new(o, "protocol_features", json_integer(
+			(json_int_t)p->protocol_features));
+		json_object_set_new(o, "guest_ups", json_integer(p->n_ups));
+		json_object_set_new(o, "profile_defaulted",
+			json_boolean(d->conf->ports[i].profile_defaulted));
+	} else {
+		json_object_set_new(o, "ethdev", json_integer(p->eth_id));
+	}
+	json_object_set_new(o, "counters", port_counters(d, d->port_slot[i]));
+	return o;
+}
+
+static json_t *
+cmd_port_add(struct vunet_daemon *d, const struct vunet_request *r,
+	     char *err, size_t errlen)
+{
+	json_t *port = vunet_request_arg(r, "port");
+	const char *name = json_string_value(json_object_get(port, "name"));
+	json_t *doc;
+
+	if (name != NULL && vunet_config_port_index(d->conf, name) >= 0) {
+		snprintf(err, errlen, "port-add: a port named '%s' exists "
+			 "already", name);
+		return NULL;
+	}
+	doc = json_deep_copy(d->doc);
+	json_array_append(array_of(doc, "ports"), port);
+	return change(d, doc, "port-add", err, errlen);
+}
+
+static json_t *
+cmd_port_del(struct vunet_daemon *d, const struct vunet_request *r,
+	     char *err, size_t errlen)
+{
+	const char *name = arg_str(r, "name");
+	json_t *doc;
+	long i, x;
+
+	if (vunet_config_port_index(d->conf, name) < 0) {
+		snprintf(err, errlen, "port-del: no port is named '%s'", name);
+		return NULL;
+	}
+	doc = json_deep_copy(d->doc);
+	i = find_in(doc, "ports", "name", name);
+	json_array_remove(json_object_get(doc, "ports"), (size_t)i);
+	/* a cross-connect to nothing means nothing: it goes too */
+	x = find_in(doc, "xconnects", "a", name);
+	if (x < 0)
+		x = find_in(doc, "xconnects", "b", name);
+	if (x >= 0)
+		json_array_remove(json_object_get(doc, "xconnects"),
+				  (size_t)x);
+	return change(d, doc, "port-del", err, errlen);
+}
+
+static json_t *
+cmd_bridge_list(struct vunet_daemon *d,
+		const struct vunet_request *r __rte_unused,
+		char *err __rte_unused, size_t errlen __rte_unused)
+{
+	json_t *a = json_array();
+
+	for (uint16_t b = 0; b < d->conf->n_bridges; b++) {
+		const struct vunet_bridge *br =
+			&d->sw->bridges[d->bridge_slot[b]];
+		json_t *ports = json_array();
+
+		for (uint16_t i = 0; i < d->conf->n_ports; i++)
+			if (d->conf->ports[i].bridge == b)
+				json_array_append_new(ports, json_string(
+					d->conf->ports[i].name));
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I, "
+			"s:I, s:I, s:I, s:o}", "name", br->conf.name,
+			"fdb_size", (json_int_t)br->conf.fdb_size,
+			"aging_sec", (json_int_t)br->conf.aging_sec,
+			"macs", (json_int_t)vunet_fdb_count(br->fdb),
+			"learned", (json_int_t)br->learned,
+			"moved", (json_int_t)br->moved,
+			"aged", (json_int_t)br->aged,
+			"table_full", (json_int_t)br->table_full,
+			"ports", ports));
+	}
+	return a;
+}
+
+static json_t *
+cmd_bridge_add(struct vunet_daemon *d, const struct vunet_request *r,
+	       char *err, size_t errlen)
+{
+	json_t *br = vunet_request_arg(r, "bridge");
+	const char *name = json_string_value(json_object_get(br, "name"));
+	json_t *doc;
+
+	if (name != NULL && vunet_config_bridge_index(d->conf, name) >= 0) {
+		snprintf(err, errlen, "bridge-add: a bridge named '%s' "
+			 "exists already", name);
+		return NULL;
+	}
+	doc = json_deep_copy(d->doc);
+	json_array_append(array_of(doc, "bridges"), br);
+	return change(d, doc, "bridge-add", err, errlen);
+}
+
+static json_t *
+cmd_bridge_del(struct vunet_daemon *d, const struct vunet_request *r,
+	       char *err, size_t errlen)
+{
+	const char *name = arg_str(r, "name");
+	int b = vunet_config_bridge_index(d->conf, name);
+	char ports[256] = "";
+	json_t *doc;
+
+	if (b < 0) {
+		snprintf(err, errlen, "bridge-del: no bridge is named '%s'",
+			 name);
+		return NULL;
+	}
+	for (uint16_t i = 0; i < d->conf->n_ports; i++)
+		if (d->conf->ports[i].bridge == b)
+			snprintf(ports + strlen(ports), sizeof(ports) -
+				 strlen(ports), "%s%s", ports[0] ? ", " : "",
+				 d->conf->ports[i].name);
+	if (ports[0] != '\0') {
+		snprintf(err, errlen, "bridge-del: bridge '%s' still has "
+			 "ports: %s; delete them first", name, ports);
+		return NULL;
+	}
+	doc = json_deep_copy(d->doc);
+	json_array_remove(json_object_get(doc, "bridges"),
+			  (size_t)find_in(doc, "bridges", "name", name));
+	return change(d, doc, "bridge-del", err, errlen);
+}
+
+static json_t *
+cmd_xconnect_list(struct vunet_daemon *d,
+		  const struct vunet_request *r __rte_unused,
+		  char *err __rte_unused, size_t errlen __rte_unused)
+{
+	json_t *a = json_array();
+
+	for (uint16_t x = 0; x < d->conf->n_xconnects; x++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "a",
+			d->conf->ports[d->conf->xconnects[x].a].name, "b",
+			d->conf->ports[d->conf->xconnects[x].b].name));
+	return a;
+}
+
+static json_t *
+cmd_xconnect_add(struct vunet_daemon *d, const struct vunet_request *r,
+		 char *err, size_t errlen)
+{
+	json_t *doc = json_deep_copy(d->doc);
+
+	json_array_append_new(array_of(doc, "xconnects"), json_pack(
+		"{s:s, s:s}", "a", arg_str(r, "a"), "b", arg_str(r, "b")));
+	return change(d, doc, "xconnect-add", err, errlen);
+}
+
+static json_t *
+cmd_xconnect_del(struct vunet_daemon *d, const struct vunet_request *r,
+		 char *err, size_t errlen)
+{
+	const char *port = arg_str(r, "port");
+	json_t *doc = json_deep_copy(d->doc);
+	long x = find_in(doc, "xconnects", "a", port);
+
+	if (x < 0)
+		x = find_in(doc, "xconnects", "b", port);
+	if (x < 0) {
+		json_decref(doc);
+		snprintf(err, errlen, "xconnect-del: port '%s' is not "
+			 "cross-connected", port);
+		return NULL;
+	}
+	json_array_remove(json_object_get(doc, "xconnects"), (size_t)x);
+	return change(d, doc, "xconnect-del", err, errlen);
+}
+
+static int
+bridge_arg(struct vunet_daemon *d, const struct vunet_request *r,
+	   const char *cmd, char *err, size_t errlen)
+{
+	const char *name = arg_str(r, "bridge");
+	int b;
+
+	if (name == NULL)
+		return -2; /* all */
+	b = vunet_config_bridge_index(d->conf, name);
+	if (b < 0)
+		snprintf(err, errlen, "%s: no bridge is named '%s'", cmd,
+			 name);
+	return b;
+}
+
+static json_t *
+cmd_mac_show(struct vunet_daemon *d, const struct vunet_request *r,
+	     char *err, size_t errlen)
+{
+	int only = bridge_arg(d, r, "mac-show", err, errlen);
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	json_t *a;
+
+	if (only == -1)
+		return NULL;
+	a = json_array();
+	for (uint16_t b = 0; b < d->conf->n_bridges; b++) {
+		const struct vunet_fdb *fdb =
+			d->sw->bridges[d->bridge_slot[b]].fdb;
+
+		if (only >= 0 && only != b)
+			continue;
+		for (uint32_t i = 0; i < fdb->size; i++) {
+			const struct vunet_fdb_entry *e = &fdb->e[i];
+			uint64_t key = __atomic_load_n(&e->key,
+						       __ATOMIC_ACQUIRE);
+			struct vunet_mac mac;
+			char buf[32];
+
+			if (key == VUNET_FDB_KEY_NONE)
+				continue;
+			memcpy(mac.b, &key, 6);
+			vunet_mac_format(&mac, buf, sizeof(buf));
+			json_array_append_new(a, json_pack("{s:s, s:s, s:i, "
+				"s:s, s:I}", "bridge", d->conf->bridges[b].name,
+				"mac", buf, "vlan", (int)(key >> 48), "port",
+				d->ports[e->port].conf != NULL ?
+				d->ports[e->port].conf->name : "?", "age_sec",
+				(json_int_t)((now - __atomic_load_n(&e->seen,
+					__ATOMIC_RELAXED)) / hz)));
+		}
+	}
+	return a;
+}
+
+static json_t *
+cmd_mac_flush(struct vunet_daemon *d, const struct vunet_request *r,
+	      char *err, size_t errlen)
+{
+	int b = bridge_arg(d, r, "mac-flush", err, errlen);
+	const char *port = arg_str(r, "port");
+	int slot = -1;
+
+	if (b < 0)
+		return NULL;
+	if (port != NULL) {
+		int i = vunet_config_port_index(d->conf, port);
+
+		if (i < 0 || d->conf->ports[i].bridge != b) {
+			snprintf(err, errlen, "mac-flush: bridge '%s' has no "
+				 "port '%s'", d->conf->bridges[b].name, port);
+			return NULL;
+		}
+		slot = d->port_slot[i];
+	}
+	return json_pack("{s:i}", "flushed", vunet_fdb_flush(
+		d->sw->bridges[d->bridge_slot[b]].fdb, slot));
+}
+
+static json_t *
+cmd_stats(struct vunet_daemon *d, const struct vunet_request *r, char *err,
+	  size_t errlen)
+{
+	const char *only = arg_str(r, "port");
+	json_t *ports = json_array(), *workers = json_array();
+	uint64_t hz = rte_get_tsc_hz();
+
+	if (only != NULL && vunet_config_port_index(d->conf, only) < 0) {
+		snprintf(err, errlen, "stats: no port is named '%s'", only);
+		json_decref(ports);
+		json_decref(workers);
+		return NULL;
+	}
+	for (uint16_t i = 0; i < d->conf->n_ports; i++)
+		if (only == NULL || strcmp(only, d->conf->ports[i].name) == 0)
+			json_array_append_new(ports,
+				port_counters(d, d->port_slot[i]));
+	for (unsigned int w = 0; w < d->n_workers; w++) {
+		const struct vunet_worker_stats *s = &d->workers[w].stats;
+		uint64_t busy = s->busy_tsc, all = busy + s->idle_tsc;
+
+		json_array_append_new(workers, json_pack("{s:i, s:i, s:i, "
+			"s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "worker", w,
+			"lcore", d->workers[w].lcore, "rx_queues",
+			d->workers[w].poll->n, "busy_pct",
+			all ? 100.0 * (double)busy / (double)all : 0.0,
+			"packets", (json_int_t)s->pkts,
+			"cycles_per_packet",
+			(json_int_t)(s->pkts ? busy / s->pkts : 0),
+			"busy_cycles", (json_int_t)busy,
+			"idle_cycles", (json_int_t)s->idle_tsc,
+			"iterations", (json_int_t)s->iterations,
+			"learn_lost", (json_int_t)s->learn_lost));
+	}
+	return json_pack("{s:f, s:o, s:o}", "time",
+			 (double)rte_rdtsc() / (double)hz, "ports", ports,
+			 "workers", workers);
+}
+
+static json_t *
+cmd_rxq_show(struct vunet_daemon *d, const struct vunet_request *r __rte_unused,
+	     char *err __rte_unused, size_t errlen __rte_unused)
+{
+	json_t *a = json_array();
+
+	for (unsigned int w = 0; w < d->n_workers; w++) {
+		const struct vunet_poll_list *pl = d->workers[w].poll;
+		json_t *qs = json_array();
+
+		for (uint16_t i = 0; i < pl->n; i++) {
+			const struct vunet_rxq *q = &pl->rxq[i];
+			struct vunet_port_totals t;
+
+			vunet_daemon_port_totals(d, q->port, &t);
+			json_array_append_new(qs, json_pack("{s:s, s:i, s:b, "
+				"s:I}", "port", d->ports[q->port].conf->name,
+				"queue", q->queue, "pinned", q->pinned,
+				"rx_packets", (json_int_t)t.rxq[q->queue].pkts));
+		}
+		json_array_append_new(a, json_pack("{s:i, s:i, s:o}", "worker",
+			w, "lcore", d->workers[w].lcore, "queues", qs));
+	}
+	return a;
+}
+
+static json_t *
+cmd_rxq_pin(struct vunet_daemon *d, const struct vunet_request *r, char *err,
+	    size_t errlen)
+{
+	const char *name = arg_str(r, "port");
+	json_int_t q = json_integer_value(vunet_request_arg(r, "queue"));
+	json_t *worker = vunet_request_arg(r, "worker"), *doc, *port, *a;
+	int i = vunet_config_port_index(d->conf, name);
+
+	if (i < 0) {
+		snprintf(err, errlen, "rxq-pin: no port is named '%s'", name);
+		return NULL;
+	}
+	if (q < 0 || q >= d->ports[d->port_slot[i]].nb_rxq) {
+		snprintf(err, errlen, "rxq-pin: port '%s' has receive queues "
+			 "0 to %u, not %" JSON_INTEGER_FORMAT, name,
+			 d->ports[d->port_slot[i]].nb_rxq - 1, q);
+		return NULL;
+	}
+	if (json_is_integer(worker) &&
+	    (json_integer_value(worker) < 0 ||
+	     json_integer_value(worker) >= (json_int_t)d->n_workers)) {
+		snprintf(err, errlen, "rxq-pin: worker %" JSON_INTEGER_FORMAT
+			 " does not exist: workers are 0 to %u",
+			 json_integer_value(worker), d->n_workers - 1);
+		return NULL;
+	}
+	doc = json_deep_copy(d->doc);
+	port = json_array_get(json_object_get(doc, "ports"),
+			      (size_t)find_in(doc, "ports", "name", name));
+	a = json_object_get(port, "rxq_workers");
+	if (a == NULL) {
+		a = json_array();
+		json_object_set_new(port, "rxq_workers", a);
+	}
+	while (json_array_size(a) <= (size_t)q)
+		json_array_append_new(a, json_null());
+	json_array_set(a, (size_t)q, worker);
+	return change(d, doc, "rxq-pin", err, errlen);
+}
+
+static json_t *
+cmd_log_set(struct vunet_daemon *d __rte_unused, const struct vunet_request *r,
+	    char *err, size_t errlen)
+{
+	static const char *const levels[] = { "emergency", "alert",
+		"critical", "error", "warning", "notice", "info", "debug" };
+	const char *type = arg_str(r, "type"), *level = arg_str(r, "level");
+
+	for (unsigned int l = 0; l < RTE_DIM(levels); l++)
+		if (strcmp(levels[l], level) == 0) {
+			if (rte_log_set_level_pattern(type, l + 1) < 0) {
+				snprintf(err, errlen, "log-set: cannot set "
+					 "'%s'", type);
+				return NULL;
+			}
+			return ok_done();
+		}
+	snprintf(err, errlen, "log-set: level '%s' is not one of emergency, "
+		 "alert, critical, error, warning, notice, info, debug",
+		 level);
+	return NULL;
+}
+
+static const cmd_fn handlers[VUNET_CMD_MAX] = {
+	[VUNET_CMD_VERSION] = cmd_version,
+	[VUNET_CMD_CONFIG_SHOW] = cmd_config_show,
+	[VUNET_CMD_PORT_LIST] = cmd_port_list,
+	[VUNET_CMD_PORT_SHOW] = cmd_port_show,
+	[VUNET_CMD_PORT_ADD] = cmd_port_add,
+	[VUNET_CMD_PORT_DEL] = cmd_port_del,
+	[VUNET_CMD_BRIDGE_LIST] = cmd_bridge_list,
+	[VUNET_CMD_BRIDGE_ADD] = cmd_bridge_add,
+	[VUNET_CMD_BRIDGE_DEL] = cmd_bridge_del,
+	[VUNET_CMD_XCONNECT_LIST] = cmd_xconnect_list,
+	[VUNET_CMD_XCONNECT_ADD] = cmd_xconnect_add,
+	[VUNET_CMD_XCONNECT_DEL] = cmd_xconnect_del,
+	[VUNET_CMD_MAC_SHOW] = cmd_mac_show,
+	[VUNET_CMD_MAC_FLUSH] = cmd_mac_flush,
+	[VUNET_CMD_STATS] = cmd_stats,
+	[VUNET_CMD_RXQ_SHOW] = cmd_rxq_show,
+	[VUNET_CMD_RXQ_PIN] = cmd_rxq_pin,
+	[VUNET_CMD_LOG_SET] = cmd_log_set,
+};
+
+char *
+vunet_command_handle(struct vunet_daemon *d, const char *line, size_t len)
+{
+	struct vunet_request req;
+	char err[VUNET_ERR_MAX] = "";
+	json_t *result = NULL, *reply;
+	char *text;
+
+	if (vunet_request_parse(line, len, &req, err, sizeof(err)) == 0) {
+		result = handlers[req.cmd](d, &req, err, sizeof(err));
+		if (result == NULL && err[0] == '\0')
+			snprintf(err, sizeof(err), "%s: out of memory",
+				 vunet_cmd_name(req.cmd));
+		if (result == NULL)
+			RTE_LOG(NOTICE, USER1, "control: refused: %s\n", err);
+		else if (req.cmd == VUNET_CMD_PORT_ADD ||
+			 req.cmd == VUNET_CMD_PORT_DEL ||
+			 req.cmd == VUNET_CMD_BRIDGE_ADD ||
+			 req.cmd == VUNET_CMD_BRIDGE_DEL ||
+			 req.cmd == VUNET_CMD_XCONNECT_ADD ||
+			 req.cmd == VUNET_CMD_XCONNECT_DEL ||
+			 req.cmd == VUNET_CMD_RXQ_PIN)
+			RTE_LOG(INFO, USER1, "control: %s done\n",
+				vunet_cmd_name(req.cmd));
+		vunet_request_free(&req);
+	}
+	if (result != NULL)
+		reply = json_pack("{s:b, s:o}", "ok", 1, "result", result);
+	else
+		reply = json_pack("{s:b, s:s}", "ok", 0, "error", err);
+	text = reply == NULL ? NULL : json_dumps(reply, JSON_COMPACT);
+	json_decref(reply);
+	return text;
+}
