@@ -29,6 +29,7 @@
 #include "vunet_stats.h"
 
 #define VUNET_BURST 32
+#define VUNET_NO_CAPTURE UINT16_MAX
 
 struct vunet_port {
 	/* Read by workers on every burst. */
@@ -40,6 +41,7 @@ struct vunet_port {
 	bool txq_shared;         /* eth: fewer tx queues than workers */
 	uint16_t nb_txq;
 	struct rte_mempool *pool; /* where received packets are allocated */
+	uint16_t cap_id;         /* vhost: ethdev that dpdk-dumpcap sees */
 	rte_spinlock_t txq_lock[VUNET_MAX_QUEUES];
 
 	/* Control side only. */
@@ -104,9 +106,21 @@ static inline uint16_t
 vunet_port_rx(struct vunet_port *p, int vid, uint16_t q,
 	      struct rte_mbuf **pkts, uint16_t n)
 {
+	uint16_t got;
+	void *cb;
+
 	if (p->type == VUNET_PORT_ETH)
 		return rte_eth_rx_burst(p->eth_id, q, pkts, n);
-	return rte_vhost_dequeue_burst(vid, 2 * q + 1, p->pool, pkts, n);
+	got = rte_vhost_dequeue_burst(vid, 2 * q + 1, p->pool, pkts, n);
+	/* a capture is on: its stand-in ethdev has callbacks */
+	if (likely(p->cap_id == VUNET_NO_CAPTURE || got == 0))
+		return got;
+	cb = __atomic_load_n((void **)&rte_eth_fp_ops[p->cap_id].rxq.clbk[q],
+			     __ATOMIC_RELAXED);
+	if (unlikely(cb != NULL))
+		got = rte_eth_call_rx_callbacks(p->cap_id, q, pkts, got, n,
+						cb);
+	return got;
 }
 
 static inline uint32_t
@@ -141,6 +155,15 @@ vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
 			return 0;
 		}
 		q = (uint16_t)(vring / 2);
+		if (p->cap_id != VUNET_NO_CAPTURE) {
+			void *cb = __atomic_load_n((void **)
+				&rte_eth_fp_ops[p->cap_id].txq.clbk[q],
+				__ATOMIC_RELAXED);
+
+			if (unlikely(cb != NULL))
+				rte_eth_call_tx_callbacks(p->cap_id, q, pkts, n,
+							  cb);
+		}
 		sent = rte_vhost_enqueue_burst(vid, (uint16_t)vring, pkts, n);
 		st->txq[q].pkts += sent;
 		st->txq[q].bytes += vunet_pkts_bytes(pkts, sent);

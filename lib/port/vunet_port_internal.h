@@ -19,4 +19,8 @@ void vunet_port_vhost_destroy(struct vunet_port *p);
 int vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen);
 void vunet_port_eth_destroy(struct vunet_port *p);
 
+/* vhost: the ethdev dpdk-dumpcap captures the port through (best effort) */
+void vunet_port_capture_attach(struct vunet_port *p);
+void vunet_port_capture_detach(struct vunet_port *p);
+
 #endif /* VUNET_PORT_INTERNAL_H */

@@ -452,6 +452,7 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		ret = -EIO;
 		goto unregister;
 	}
+	vunet_port_capture_attach(p);
 	VHOST_LOG(INFO, "port %s: %s %s, profile %s%s", c->name,
 		  c->client ? "client of" : "listening on", c->path,
 		  c->profile->name, c->profile_defaulted ?
@@ -476,6 +477,7 @@ vunet_port_vhost_destroy(struct vunet_port *p)
 		VHOST_LOG(ERR, "port %s: cannot unregister %s", p->conf->name,
 			  p->conf->path);
 	p->registered = false;
+	vunet_port_capture_detach(p);
 	pthread_mutex_lock(&vhost_lock);
 	for (int i = 0; i < VUNET_MAX_PORTS; i++)
 		if (vhost_ports[i] == p)

@@ -78,7 +78,7 @@ class Output:
 class Vunetd:
     """vunetd with a generated configuration, read through DPDK telemetry."""
 
-    def __init__(self, workdir, config, extra_args=(), name="vunetd"):
+    def __init__(self, workdir, config, extra_args=(), name="vunetd", huge=False):
         self.workdir = workdir
         self.prefix = unique("vt")
         self.config_path = os.path.join(workdir, name + ".json")
@@ -92,7 +92,9 @@ class Vunetd:
         own = ["--control", self.control, "--state", self.state]
         if any(a in ("--socket-path", "--fd") for a in extra_args):
             own = []
-        self.args = [VUNETD, "-c", self.config_path, "--no-huge", "-w", SWITCH_CPU,
+        # hugepages only where a secondary process must attach (dumpcap)
+        mem = ["-m", "256"] if huge else ["--no-huge"]
+        self.args = [VUNETD, "-c", self.config_path] + mem + ["-w", SWITCH_CPU,
                      "--main-cpu", TRAFFIC_CPU, "--file-prefix", self.prefix] + own + list(extra_args)
         self.proc = None
         self.out = None
