@@ -64,7 +64,7 @@ int vunet_daemon_port(const struct vunet_daemon *d, const char *name);
 void vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t slot,
 			      struct vunet_port_totals *t);
 
-/* Control thread: apply the workers' learning events. */
+/* Control thread: apply the learning events the workers have queued. */
 void vunet_daemon_learn(struct vunet_daemon *d, uint64_t now);
 
 /*

@@ -59,10 +59,14 @@ vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t slot,
 void
 vunet_daemon_learn(struct vunet_daemon *d, uint64_t now)
 {
+	/* at most one ring's worth: all that was queued before the call,
+	 * and a flood of new events cannot keep the control thread here
+	 */
 	for (unsigned int w = 0; w < d->n_workers; w++)
-		while (vunet_switch_learn_drain(d->sw, d->workers[w].learn,
-						now) != 0)
-			;
+		for (unsigned int n = 0, got = 1;
+		     got != 0 && n < VUNET_LEARN_RING_SIZE; n += got)
+			got = vunet_switch_learn_drain(d->sw,
+				d->workers[w].learn, now);
 }
 
 /* What cannot change under a running port: the device itself. */
