@@ -211,10 +211,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "vunetd: cannot read the CPU affinity\n");
 		return 2;
 	}
-	if ((o.state != NULL && make_parent(o.state) < 0) ||
-	    (o.control != NULL && make_parent(o.control) < 0)) {
+	if (o.state != NULL && make_parent(o.state) < 0) {
 		fprintf(stderr, "vunetd: cannot create the folder of %s: %s\n",
 			o.state, strerror(errno));
+		return 2;
+	}
+	if (o.control != NULL && make_parent(o.control) < 0) {
+		fprintf(stderr, "vunetd: cannot create the folder of %s: %s\n",
+			o.control, strerror(errno));
 		return 2;
 	}
 	eal_argc = options_eal_args(&o, &conf, argv[0], argc - first_eal,

@@ -87,9 +87,16 @@ vunet_ctl_server_open(const char *path, const char *group, char *err,
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	/* a socket left by a killed vunetd; never remove anything else */
 	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "control socket %s: exists and "
-				 "is not a socket", path);
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool live = probe >= 0 && connect(probe, (struct sockaddr *)&sa,
+						  sizeof(sa)) == 0;
+
+		if (probe >= 0)
+			close(probe);
+		if (!S_ISSOCK(st.st_mode) || live) {
+			snprintf(err, errlen, "control socket %s: %s", path,
+				 live ? "another vunetd answers on it" :
+				 "exists and is not a socket");
 			free(s);
 			return NULL;
 		}

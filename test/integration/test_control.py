@@ -321,3 +321,31 @@ def test_sigkill_restores_everything_and_traffic_resumes(world):
     probe = VhostUserProbe(world.sock("srv"))
     assert probe.offer()["queue_num"] == 8
     probe.close()
+
+
+def test_state_file_errors_and_reset(world):
+    d = world.vunetd(base_config(world)).start()
+    d.ctl("port", "del", "vm2")
+    d.stop()
+    # a second vunetd on the same control socket is refused while one runs
+    d.start()
+    other = world.vunetd({}, name="other", extra_args=["--control", d.control, "--state", "none"])
+    code, out = other.run_to_exit()
+    assert code == 1 and "control socket %s: another vunetd answers on it" % d.control in out
+    d.stop()
+    # the saved state wins over the configuration, --reset-state does not
+    d.start()
+    assert [p["name"] for p in d.ctl("port", "list")] == ["vm1"]
+    d.stop()
+    d.args.append("--reset-state")
+    d.start()
+    assert [p["name"] for p in d.ctl("port", "list")] == ["vm1", "vm2"]
+    d.stop()
+    d.args.remove("--reset-state")
+    # a damaged state file stops the start with the reason, touching nothing
+    with open(d.state, "w") as f:
+        f.write('{"ports": [ {"name": "vm1", "type": "vhost"} ]}')
+    code, out = d.run_to_exit()
+    assert code == 2
+    assert ("%s: ports[0].path: is required (the saved state; --reset-state starts from %s "
+            "instead)" % (d.state, d.config_path)) in out
