@@ -232,22 +232,42 @@ cmd_port_show(struct vunet_daemon *d, const struct vunet_request *r,
 	return o;
 }
 
+/* port-add, bridge-add: append the object to doc[key] */
+static json_t *
+add_object(struct vunet_daemon *d, const struct vunet_request *r,
+	   const char *arg, const char *key, bool exists, char *err,
+	   size_t errlen)
+{
+	json_t *obj = vunet_request_arg(r, arg);
+	const char *cmd = vunet_cmd_name(r->cmd);
+	json_t *doc;
+
+	if (exists) {
+		snprintf(err, errlen, "%s: a %s named '%s' exists already",
+			 cmd, arg, json_string_value(json_object_get(obj,
+								     "name")));
+		return NULL;
+	}
+	doc = json_deep_copy(d->doc);
+	json_array_append(array_of(doc, key), obj);
+	return change(d, doc, cmd, err, errlen);
+}
+
+static const char *
+new_name(const struct vunet_request *r, const char *arg)
+{
+	const char *name = json_string_value(json_object_get(
+		vunet_request_arg(r, arg), "name"));
+
+	return name != NULL ? name : "";
+}
+
 static json_t *
 cmd_port_add(struct vunet_daemon *d, const struct vunet_request *r,
 	     char *err, size_t errlen)
 {
-	json_t *port = vunet_request_arg(r, "port");
-	const char *name = json_string_value(json_object_get(port, "name"));
-	json_t *doc;
-
-	if (name != NULL && vunet_config_port_index(d->conf, name) >= 0) {
-		snprintf(err, errlen, "port-add: a port named '%s' exists "
-			 "already", name);
-		return NULL;
-	}
-	doc = json_deep_copy(d->doc);
-	json_array_append(array_of(doc, "ports"), port);
-	return change(d, doc, "port-add", err, errlen);
+	return add_object(d, r, "port", "ports", vunet_config_port_index(
+		d->conf, new_name(r, "port")) >= 0, err, errlen);
 }
 
 static json_t *
@@ -309,18 +329,8 @@ static json_t *
 cmd_bridge_add(struct vunet_daemon *d, const struct vunet_request *r,
 	       char *err, size_t errlen)
 {
-	json_t *br = vunet_request_arg(r, "bridge");
-	const char *name = json_string_value(json_object_get(br, "name"));
-	json_t *doc;
-
-	if (name != NULL && vunet_config_bridge_index(d->conf, name) >= 0) {
-		snprintf(err, errlen, "bridge-add: a bridge named '%s' "
-			 "exists already", name);
-		return NULL;
-	}
-	doc = json_deep_copy(d->doc);
-	json_array_append(array_of(doc, "bridges"), br);
-	return change(d, doc, "bridge-add", err, errlen);
+	return add_object(d, r, "bridge", "bridges", vunet_config_bridge_index(
+		d->conf, new_name(r, "bridge")) >= 0, err, errlen);
 }
 
 static json_t *

@@ -140,7 +140,6 @@ apply(struct vunet_daemon *d, json_t *doc, const char *origin, bool persist,
 	bool polled[VUNET_MAX_PORTS] = { false };
 	int slot[VUNET_MAX_PORTS], bslot[VUNET_MAX_BRIDGES];
 	json_t *old_doc = d->doc;
-	int ret = -1;
 
 	nc = calloc(1, sizeof(*nc));
 	if (nc == NULL) {
@@ -149,19 +148,14 @@ apply(struct vunet_daemon *d, json_t *doc, const char *origin, bool persist,
 	}
 	if (vunet_config_parse_json(doc, origin, nc, err, errlen) < 0)
 		goto fail;
-	if (d->n_workers > 0)
-		for (uint16_t i = 0; i < nc->n_ports; i++)
-			for (int q = 0; q < VUNET_MAX_QUEUES; q++)
-				if (nc->ports[i].rxq_workers[q] >=
-				    (int)d->n_workers) {
-					snprintf(err, errlen, "%s: ports[%u]."
-						 "rxq_workers[%d]: worker %d "
-						 "does not exist (%u worker(s))",
-						 origin, i, q,
-						 nc->ports[i].rxq_workers[q],
-						 d->n_workers);
-					goto fail;
-				}
+	/* a state saved with more workers must still start */
+	for (uint16_t i = 0; i < nc->n_ports; i++)
+		for (int q = 0; q < VUNET_MAX_QUEUES; q++)
+			if (nc->ports[i].rxq_workers[q] >= (int)d->n_workers)
+				CTL_LOG(WARNING, "port %s: queue %d is pinned to "
+					"worker %d, which is not running; it is "
+					"dealt instead", nc->ports[i].name, q,
+					nc->ports[i].rxq_workers[q]);
 
 	for (uint16_t b = 0; b < nc->n_bridges; b++) {
 		int o = vunet_config_bridge_index(oc, nc->bridges[b].name);
@@ -296,7 +290,7 @@ undo:
 			vunet_switch_bridge_del(d->sw, (uint16_t)b);
 fail:
 	free(nc);
-	return ret;
+	return -1;
 }
 
 int
