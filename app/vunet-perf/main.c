@@ -68,6 +68,7 @@ usage(FILE *f)
 "  --burst N          frames per send (default 32)\n"
 "  --queue-size N     virtio ring entries (default 1024)\n"
 "  --cpu N            the CPU to run on (default 1)\n"
+"  --link-timeout S   how long to wait for the SUT's links (default 60)\n"
 "  --json FILE        the result as JSON too ('-': stdout only)\n",
 		PERF_MAX_PAIRS);
 }
@@ -77,7 +78,7 @@ parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_A = 256, O_B, O_CLIENT, O_MODE, O_SIZE, O_FLOWS, O_MACS,
 	       O_RATE, O_SECONDS, O_NDR, O_PDR, O_LOSS, O_RES, O_BURST, O_QS,
-	       O_CPU, O_JSON };
+	       O_CPU, O_JSON, O_LINK };
 	static const struct option lo[] = {
 		{ "a", required_argument, NULL, O_A },
 		{ "b", required_argument, NULL, O_B },
@@ -96,6 +97,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "queue-size", required_argument, NULL, O_QS },
 		{ "cpu", required_argument, NULL, O_CPU },
 		{ "json", required_argument, NULL, O_JSON },
+		{ "link-timeout", required_argument, NULL, O_LINK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -143,6 +145,7 @@ parse(int argc, char **argv, struct opts *o)
 		case O_QS: o->queue_size = (unsigned int)atoi(optarg); break;
 		case O_CPU: o->cpu = (unsigned int)atoi(optarg); break;
 		case O_JSON: o->json = optarg; break;
+		case O_LINK: o->link_timeout = atof(optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -310,6 +313,7 @@ report(const struct perf_conf *c, const struct opts *o,
 		printf("  %s: %.3f Mpps sent (loss %.4f%%, %u trials; the trial "
 		       "above)\n", o->loss > 0 ? "PDR" : "NDR",
 		       ndr->rate / 1e6, 100 * ndr->loss, ndr->trials + 1);
+	fflush(stdout);
 	if (o->json == NULL)
 		return;
 	res = json_pack("{s:s, s:o, s:i, s:i, s:f, s:f, s:I, s:I, s:I, "
