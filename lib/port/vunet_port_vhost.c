@@ -397,7 +397,14 @@ int
 vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 {
 	const struct vunet_port_conf *c = p->conf;
-	uint64_t flags = c->client ? RTE_VHOST_USER_CLIENT : 0;
+	/*
+	 * Compliant offload flags: received mbufs carry Rx offload flags, as
+	 * an ethdev's would (the legacy variant sets Tx flags on them), and
+	 * dequeue runs the same code as testpmd's net_vhost. No profile
+	 * negotiates offloads yet, so today the flags stay empty either way.
+	 */
+	uint64_t flags = (c->client ? RTE_VHOST_USER_CLIENT : 0) |
+		RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
 	int ret, slot = -1;
 
 	p->vid = -1;
