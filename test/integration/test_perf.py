@@ -49,7 +49,11 @@ def test_uni_through_a_cross_connect_counts_exactly(world):
     # vunetd also saw the 3 learning frames each side sends first
     assert a["rx_packets"] == r["sent"] + 3
     assert a["rx_bytes"] == (r["sent"] + 3) * 64
-    assert b["tx_packets"] == a["rx_packets"]
+    # every frame vunetd took from A went to B, or was dropped with a reason:
+    # only learning frames can be, if they came before B's rings were up
+    dropped = sum(b["drops"].values()) + sum(a["drops"].values())
+    assert b["tx_packets"] + dropped == a["rx_packets"]
+    assert dropped <= 3
     assert b["rx_packets"] == 3
     assert r["ports"][1]["latency_ns"]["samples"] == r["received"]
     assert "lost 0 (0.0000%)" in text
@@ -72,7 +76,9 @@ def test_bi_through_a_bridge_with_many_macs_and_imix(world):
     # 8 pairs x 3 learning rounds each way, then only learned unicast
     assert a["rx_packets"] == r["ports"][0]["tx_packets"] + 24
     assert b["rx_packets"] == r["ports"][1]["tx_packets"] + 24
-    assert sum(a["drops"].values()) == 0 and sum(b["drops"].values()) == 0
+    # only learning frames may be dropped (sent before the other side was up);
+    # the stamped traffic is all accounted for above
+    assert sum(a["drops"].values()) + sum(b["drops"].values()) <= 48
     # IMIX bytes: 7 x 64 + 4 x 570 + 1 x 1518 per 12 frames
     assert r["ports"][0]["tx_bytes"] < r["ports"][0]["tx_packets"] * 1518
     assert abs(r["ports"][0]["tx_bytes"] / r["ports"][0]["tx_packets"] - 4246 / 12) < 1
