@@ -44,18 +44,13 @@ pair_mac(int side, unsigned int k, struct rte_ether_addr *a)
 	*a = m;
 }
 
-struct fill_arg {
-	const struct perf_conf *c;
-	int dir;
-};
-
+/* every frame as pair 0, flow 0 would send it; arg is the direction */
 static void
 fill_frame(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
-	   unsigned int idx)
+	   unsigned int idx __rte_unused)
 {
-	const struct fill_arg *fa = arg;
+	const int dir = *(const int *)arg;
 	struct rte_mbuf *m = obj;
-	unsigned int pair = 0;
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
@@ -64,19 +59,18 @@ fill_frame(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
 	eth = (struct rte_ether_hdr *)((char *)m->buf_addr +
 		RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len));
 	memset(eth, 0, PAYLOAD_OFF + sizeof(struct stamp));
-	pair_mac(fa->dir, pair, &eth->src_addr);
-	pair_mac(!fa->dir, pair, &eth->dst_addr);
+	pair_mac(dir, 0, &eth->src_addr);
+	pair_mac(!dir, 0, &eth->dst_addr);
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(eth + 1);
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(0xc6120000u | (fa->dir << 12) | pair);
-	ip->dst_addr = rte_cpu_to_be_32(0xc6120000u | (!fa->dir << 12) | pair);
+	ip->src_addr = rte_cpu_to_be_32(0xc6120000u | (uint32_t)dir << 12);
+	ip->dst_addr = rte_cpu_to_be_32(0xc6120000u | (uint32_t)!dir << 12);
 	udp = (struct rte_udp_hdr *)(ip + 1);
 	udp->src_port = rte_cpu_to_be_16(1024);
 	udp->dst_port = rte_cpu_to_be_16(1024);
-	RTE_SET_USED(idx);
 }
 
 /* dst + src MAC of each pair, each way: what a frame's first 12 bytes say */
@@ -102,7 +96,6 @@ perf_frames_pool(const struct perf_conf *c, int dir, unsigned int n,
 		 int socket)
 {
 	unsigned int max = c->size ? c->size : 1518;
-	struct fill_arg fa = { c, dir };
 	struct rte_mempool *mp;
 	char name[32];
 
@@ -112,7 +105,7 @@ perf_frames_pool(const struct perf_conf *c, int dir, unsigned int n,
 	mp = rte_pktmbuf_pool_create(name, n, 256, 0,
 		(uint16_t)(RTE_PKTMBUF_HEADROOM + max), socket);
 	if (mp != NULL)
-		rte_mempool_obj_iter(mp, fill_frame, &fa);
+		rte_mempool_obj_iter(mp, fill_frame, &dir);
 	return mp;
 }
 
