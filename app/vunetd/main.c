@@ -36,7 +36,14 @@
 #include "fd_relay.h"
 #include "options.h"
 
-#define CONTROL_PERIOD_US 1000
+/*
+ * Learning is applied by the control thread: 1 ms after events, backing
+ * off to 8 ms while none come, so an idle control thread does not wake
+ * the CPU it shares (often with the traffic side) a thousand times a
+ * second. The learning rings hold 8 ms of events at line rate.
+ */
+#define CONTROL_PERIOD_MIN_MS 1
+#define CONTROL_PERIOD_MAX_MS 8
 
 static volatile sig_atomic_t quit;
 
@@ -85,19 +92,23 @@ static void
 control_loop(struct vunet_daemon *d, struct vunet_ctl_server *srv)
 {
 	uint64_t hz = rte_get_tsc_hz(), next_age = rte_rdtsc() + hz;
+	int period = CONTROL_PERIOD_MIN_MS;
 
 	while (!quit) {
 		uint64_t now = rte_rdtsc();
 
-		vunet_daemon_learn(d, now);
+		if (vunet_daemon_learn(d, now) != 0)
+			period = CONTROL_PERIOD_MIN_MS;
+		else if (period < CONTROL_PERIOD_MAX_MS)
+			period *= 2;
 		if (now >= next_age) {
 			vunet_switch_age(d->sw, now);
 			next_age = now + hz;
 		}
 		if (srv != NULL)
-			vunet_ctl_server_poll(srv, d, CONTROL_PERIOD_US / 1000);
+			vunet_ctl_server_poll(srv, d, period);
 		else
-			usleep(CONTROL_PERIOD_US);
+			usleep((useconds_t)period * 1000);
 	}
 }
 

@@ -65,7 +65,7 @@ void vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t slot,
 			      struct vunet_port_totals *t);
 
 /* Control thread: apply the learning events the workers have queued. */
-void vunet_daemon_learn(struct vunet_daemon *d, uint64_t now);
+unsigned int vunet_daemon_learn(struct vunet_daemon *d, uint64_t now);
 
 /*
  * The state file: read (1 if there was one, 0 if not, -1 on error) and

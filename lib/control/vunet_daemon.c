@@ -56,17 +56,23 @@ vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t slot,
 		vunet_stats_port_add(&d->workers[w].stats, slot, t);
 }
 
-void
+unsigned int
 vunet_daemon_learn(struct vunet_daemon *d, uint64_t now)
 {
+	unsigned int total = 0;
+
 	/* at most one ring's worth: all that was queued before the call,
 	 * and a flood of new events cannot keep the control thread here
 	 */
-	for (unsigned int w = 0; w < d->n_workers; w++)
-		for (unsigned int n = 0, got = 1;
-		     got != 0 && n < VUNET_LEARN_RING_SIZE; n += got)
+	for (unsigned int w = 0; w < d->n_workers; w++) {
+		unsigned int n = 0, got = 1;
+
+		for (; got != 0 && n < VUNET_LEARN_RING_SIZE; n += got)
 			got = vunet_switch_learn_drain(d->sw,
 				d->workers[w].learn, now);
+		total += n;
+	}
+	return total;
 }
 
 /* What cannot change under a running port: the device itself. */

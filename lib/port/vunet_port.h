@@ -134,6 +134,34 @@ vunet_pkts_bytes(struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
+ * Free a burst after a vhost enqueue. What a vhost port received is direct,
+ * single-segment, unshared and from one pool: such a burst goes back with
+ * one mempool put (no per-mbuf pool batching or reset); anything else, such
+ * as a flooded (shared) packet, takes rte_pktmbuf_free_bulk.
+ */
+static inline void
+vunet_mbufs_free(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mempool *mp;
+
+	if (n == 0)
+		return;
+	mp = pkts[0]->pool;
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(m->pool != mp || m->next != NULL ||
+			     m->nb_segs != 1 ||
+			     rte_mbuf_refcnt_read(m) != 1 ||
+			     !RTE_MBUF_DIRECT(m))) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			return;
+		}
+	}
+	rte_mempool_put_bulk(mp, (void **)pkts, n);
+}
+
+/*
  * Send n packets from worker w, counting sent packets on the queue used and
  * the rest as drops with their reason.
  */
@@ -169,7 +197,7 @@ vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
 		st->txq[q].bytes += vunet_pkts_bytes(pkts, sent);
 		st->drop[VUNET_DROP_TX_FULL] += n - sent;
 		/* enqueue copied into the guest: every mbuf is still ours */
-		rte_pktmbuf_free_bulk(pkts, n);
+		vunet_mbufs_free(pkts, n);
 		return sent;
 	}
 

@@ -199,6 +199,91 @@ src_allowed(const struct vunet_fwd_port *f, uint64_t src)
 	return false;
 }
 
+/*
+ * Bridge forwarding works on runs: consecutive packets with the same
+ * Ethernet header (destination, source, type) get the same decision, and a
+ * burst from one guest is mostly a few such runs (flows differ above L2).
+ * So the checks, the MAC lookups and the learning are done once per run,
+ * and per packet there are two header loads, two compares and a store.
+ */
+struct bridge_runs {
+	uint16_t n;                      /* runs */
+	uint16_t start[VUNET_BURST + 1]; /* run r: ok[start[r]..start[r+1]) */
+	uint64_t key[2 * VUNET_BURST];   /* run r: dst at r, src at n + r */
+	const void *keyp[2 * VUNET_BURST];
+	struct rte_mbuf *ok[VUNET_BURST];
+};
+
+/* Why a run's header is dropped, or VUNET_DROP_MAX if it is fine. */
+static inline enum vunet_drop
+header_check(const struct vunet_fwd_port *f, uint64_t hi, uint64_t src)
+{
+	uint16_t type = (uint16_t)(hi >> 48);
+
+	if (unlikely(type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+		     type == RTE_BE16(RTE_ETHER_TYPE_QINQ)))
+		return VUNET_DROP_VLAN;
+	if (unlikely((src & 1) || src == 0))
+		return VUNET_DROP_BAD_SRC;
+	if (f->n_allowed != 0 && !src_allowed(f, src))
+		return VUNET_DROP_SPOOF;
+	return VUNET_DROP_MAX;
+}
+
+/* Split the burst into runs; drop what cannot be bridged. */
+static inline void
+bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
+	    uint16_t n, struct vunet_port_stats *st, struct bridge_runs *r)
+{
+	const uint64_t vlan = (uint64_t)f->vlan << 48;
+	uint64_t lo_prev = 0, hi_prev = 0;
+	bool in_run = false; /* the previous packet passed the checks */
+	uint64_t src[VUNET_BURST];
+	uint16_t n_ok = 0, n_run = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *eth;
+		uint64_t lo, hi;
+		enum vunet_drop why;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
+			drop(m, st, VUNET_DROP_RUNT);
+			continue;
+		}
+		/* bytes 0-7 and 6-13: the whole header in two loads */
+		eth = rte_pktmbuf_mtod(m, const uint8_t *);
+		lo = *(const unaligned_uint64_t *)eth;
+		hi = *(const unaligned_uint64_t *)(eth + 6);
+		if (likely(in_run && lo == lo_prev && hi == hi_prev)) {
+			r->ok[n_ok++] = m;
+			continue;
+		}
+		why = header_check(f, hi, hi & MAC_MASK);
+		if (unlikely(why != VUNET_DROP_MAX)) {
+			drop(m, st, why);
+			in_run = false;
+			continue;
+		}
+		in_run = true;
+		lo_prev = lo;
+		hi_prev = hi;
+		r->start[n_run] = n_ok;
+		r->key[n_run] = (lo & MAC_MASK) | vlan;
+		src[n_run++] = (hi & MAC_MASK) | vlan;
+		r->ok[n_ok++] = m;
+	}
+	r->start[n_run] = n_ok;
+	r->n = n_run;
+	for (uint16_t i = 0; i < n_run; i++) {
+		r->key[n_run + i] = src[i];
+		r->keyp[i] = &r->key[i];
+		r->keyp[n_run + i] = &r->key[n_run + i];
+	}
+}
+
 static void
 bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 	     uint16_t in,
@@ -207,74 +292,20 @@ bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 	     struct vunet_learn_q *lq)
 {
 	const struct vunet_fwd_port *f = &t->fwd[in];
-	const uint64_t vlan = (uint64_t)f->vlan << 48;
 	struct vunet_fdb_entry *hit[2 * VUNET_BURST];
-	const void *keyp[2 * VUNET_BURST];
-	uint64_t key[2 * VUNET_BURST];  /* destinations, then sources */
 	struct vunet_learn ev[VUNET_BURST];
-	struct rte_mbuf *ok[VUNET_BURST];
-	uint8_t u[2 * VUNET_BURST];     /* index of each key's lookup */
-	uint16_t n_ok = 0, n_ev = 0;
-	uint32_t n_u = 0;
+	struct bridge_runs r;
+	uint16_t n_ev = 0;
 
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint8_t *eth;
-		uint64_t dst, src;
-		uint16_t type;
-
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
-			drop(m, &st[in], VUNET_DROP_RUNT);
-			continue;
-		}
-		eth = rte_pktmbuf_mtod(m, const uint8_t *);
-		/* 8-byte loads: MAC plus the next two bytes, masked off */
-		dst = *(const unaligned_uint64_t *)eth & MAC_MASK;
-		src = *(const unaligned_uint64_t *)(eth + 6) & MAC_MASK;
-		type = *(const uint16_t *)(eth + 12);
-		if (unlikely(type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
-			     type == RTE_BE16(RTE_ETHER_TYPE_QINQ))) {
-			drop(m, &st[in], VUNET_DROP_VLAN);
-			continue;
-		}
-		if (unlikely((src & 1) || src == 0)) {
-			drop(m, &st[in], VUNET_DROP_BAD_SRC);
-			continue;
-		}
-		if (f->n_allowed != 0 && !src_allowed(f, src)) {
-			drop(m, &st[in], VUNET_DROP_SPOOF);
-			continue;
-		}
-		key[n_ok] = dst | vlan;
-		key[VUNET_BURST + n_ok] = src | vlan;
-		ok[n_ok++] = m;
-	}
-	if (n_ok == 0)
+	bridge_runs(f, pkts, n, &st[in], &r);
+	if (r.n == 0)
 		return;
+	vunet_fdb_lookup_bulk(f->fdb, r.keyp, 2u * r.n, hit);
 
-	/*
-	 * A burst usually holds runs of one flow: look each run's key up
-	 * once. u[i] / u[VUNET_BURST + i] index the unique keys.
-	 */
-	for (uint16_t i = 0; i < n_ok; i++)
-		for (uint16_t side = 0; side < 2; side++) {
-			uint16_t k = (uint16_t)(side * VUNET_BURST + i);
-
-			if (i == 0 || key[k] != key[k - 1]) {
-				keyp[n_u] = &key[k];
-				u[k] = (uint8_t)n_u++;
-			} else {
-				u[k] = u[k - 1];
-			}
-		}
-	vunet_fdb_lookup_bulk(f->fdb, keyp, n_u, hit);
-
-	for (uint16_t i = 0; i < n_ok; i++) {
-		struct vunet_fdb_entry *s = hit[u[VUNET_BURST + i]];
-		struct vunet_fdb_entry *d = hit[u[i]];
-		uint64_t skey = key[VUNET_BURST + i];
+	for (uint16_t i = 0; i < r.n; i++) {
+		struct vunet_fdb_entry *s = hit[r.n + i], *d = hit[i];
+		uint64_t skey = r.key[r.n + i];
+		uint16_t first = r.start[i], end = r.start[i + 1];
 
 		if (likely(s != NULL && s->port == in)) {
 			if (unlikely(now - s->seen > f->fdb->refresh_tsc))
@@ -285,14 +316,17 @@ bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 				.port = in, .bridge = f->bridge };
 		}
 
-		if (key[i] & 1) /* group bit: broadcast or multicast */
-			flood(sw, f, ok[i], out, &st[in]);
-		else if (d == NULL)
-			flood(sw, f, ok[i], out, &st[in]);
-		else if (unlikely(d->port == in))
-			drop(ok[i], &st[in], VUNET_DROP_SAME_PORT);
-		else
-			vunet_out_append(out, d->port, ok[i]);
+		/* group bit (broadcast, multicast) or unknown: flood */
+		if (unlikely((r.key[i] & 1) || d == NULL)) {
+			for (uint16_t j = first; j < end; j++)
+				flood(sw, f, r.ok[j], out, &st[in]);
+		} else if (unlikely(d->port == in)) {
+			for (uint16_t j = first; j < end; j++)
+				drop(r.ok[j], &st[in], VUNET_DROP_SAME_PORT);
+		} else {
+			vunet_out_append_bulk(out, d->port, &r.ok[first],
+					      end - first);
+		}
 	}
 	if (n_ev != 0 && lq != NULL) {
 		unsigned int sent = rte_ring_enqueue_burst_elem(lq->ring, ev,
@@ -317,8 +351,7 @@ vunet_switch_input(const struct vunet_switch *sw,
 		break;
 	case VUNET_FWD_XCONNECT:
 		if (likely(vunet_port_is_up(&sw->ports[f->peer]))) {
-			for (uint16_t i = 0; i < n; i++)
-				vunet_out_append(out, f->peer, pkts[i]);
+			vunet_out_append_bulk(out, f->peer, pkts, n);
 		} else {
 			st[in].drop[VUNET_DROP_NO_DEST] += n;
 			rte_pktmbuf_free_bulk(pkts, n);

@@ -176,4 +176,20 @@ vunet_out_append(struct vunet_out *out, uint16_t port, struct rte_mbuf *m)
 	b->pkts[b->n++] = m;
 }
 
+/* n packets to one port; a batch holds at most one burst in all. */
+static inline void
+vunet_out_append_bulk(struct vunet_out *out, uint16_t port,
+		      struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vunet_txbuf *b = &out->buf[port];
+
+	if (n == 0)
+		return;
+	if (b->n == 0)
+		out->dirty[out->n_dirty++] = port;
+	for (uint16_t i = 0; i < n; i++)
+		b->pkts[b->n + i] = pkts[i];
+	b->n += n;
+}
+
 #endif /* VUNET_SWITCH_H */

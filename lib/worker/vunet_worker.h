@@ -22,7 +22,7 @@
 #include "vunet_switch.h"
 
 #define VUNET_MAX_RXQ_PER_WORKER (VUNET_MAX_PORTS * VUNET_MAX_QUEUES)
-#define VUNET_LEARN_RING_SIZE 1024
+#define VUNET_LEARN_RING_SIZE 8192
 
 struct vunet_rxq {
 	uint16_t port;

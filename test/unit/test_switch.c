@@ -361,6 +361,105 @@ unattached_port_drops(void)
 	check_pool_full();
 }
 
+/*
+ * The bridge decides once per run of equal headers: runs broken by bad
+ * frames, runs with different destinations and equal bad headers in a row
+ * must each get their own decision, and every port keeps the order.
+ */
+static void
+runs_of_equal_headers_keep_order_and_checks(void)
+{
+	static const uint8_t zero[6] = { 0 };
+	struct rte_mbuf *m[12];
+
+	reset();
+	/* teach the table where mac1 (P1) and mac5a (P5) are */
+	m[0] = frame(bcast, mac1, RTE_ETHER_TYPE_ARP, 60);
+	input(P1, m, 1);
+	m[0] = frame(bcast, mac5a, RTE_ETHER_TYPE_ARP, 60);
+	input(P5, m, 1);
+	CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 2);
+	release();
+
+	m[0] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	m[1] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 61);
+	m[2] = frame(mac1, mac0, 0, 10);                    /* runt */
+	m[3] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 62);
+	m[4] = frame(mac1, zero, RTE_ETHER_TYPE_IPV4, 60);  /* bad source */
+	m[5] = frame(mac1, zero, RTE_ETHER_TYPE_IPV4, 60);  /* same again */
+	m[6] = frame(mac5a, mac0, RTE_ETHER_TYPE_IPV4, 63);
+	m[7] = frame(mac1, mac0, RTE_ETHER_TYPE_VLAN, 64);  /* tagged */
+	m[8] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 64);
+	m[9] = frame(bcast, mac0, RTE_ETHER_TYPE_ARP, 65);
+	m[10] = frame(mac5a, mac0, RTE_ETHER_TYPE_IPV4, 66);
+	m[11] = frame(mac5a, mac0, RTE_ETHER_TYPE_IPV4, 67);
+	input(P0, m, 12);
+	CHECK_EQ(st[P0].drop[VUNET_DROP_RUNT], 1);
+	CHECK_EQ(st[P0].drop[VUNET_DROP_BAD_SRC], 2);
+	CHECK_EQ(st[P0].drop[VUNET_DROP_VLAN], 1);
+	/* P1: 60, 61, 62, 64 and the broadcast; P5: 63, broadcast, 66, 67 */
+	CHECK_EQ(got(P1), 5);
+	CHECK_EQ(got(P5), 4);
+	CHECK_EQ(got(P2), 0);
+	if (got(P1) == 5 && got(P5) == 4) {
+		static const uint16_t l1[] = { 60, 61, 62, 64, 65 };
+		static const uint16_t l5[] = { 63, 65, 66, 67 };
+
+		for (int i = 0; i < 5; i++)
+			CHECK_EQ(rte_pktmbuf_pkt_len(out.buf[P1].pkts[i]),
+				 l1[i]);
+		for (int i = 0; i < 4; i++)
+			CHECK_EQ(rte_pktmbuf_pkt_len(out.buf[P5].pkts[i]),
+				 l5[i]);
+	}
+	/* mac0 is new: one event for the whole burst */
+	CHECK_EQ(rte_ring_count(learn_ring), 1);
+	reset();
+	check_pool_full();
+}
+
+/* The burst free takes the one-put path only when that is safe. */
+static void
+burst_free_handles_shared_and_foreign_mbufs(void)
+{
+	struct rte_mempool *other = rte_pktmbuf_pool_create("test_other", 63,
+		0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	struct rte_mbuf *m[4];
+
+	CHECK(other != NULL);
+	if (other == NULL)
+		return;
+	reset();
+	for (int i = 0; i < 4; i++)
+		m[i] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	vunet_mbufs_free(m, 4);
+	check_pool_full();
+	/* one shared: only its extra reference survives */
+	for (int i = 0; i < 4; i++)
+		m[i] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	rte_mbuf_refcnt_update(m[2], 1);
+	vunet_mbufs_free(m, 4);
+	CHECK_EQ(rte_mempool_avail_count(pool), POOL_SIZE - 1);
+	CHECK_EQ(rte_mbuf_refcnt_read(m[2]), 1);
+	rte_pktmbuf_free(m[2]);
+	check_pool_full();
+	/* one from another pool goes back to that pool */
+	for (int i = 0; i < 4; i++)
+		m[i] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	rte_pktmbuf_free(m[1]);
+	m[1] = rte_pktmbuf_alloc(other);
+	vunet_mbufs_free(m, 4);
+	check_pool_full();
+	CHECK_EQ(rte_mempool_avail_count(other), 63);
+	/* a chain goes back whole */
+	m[0] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	m[1] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	CHECK_EQ(rte_pktmbuf_chain(m[0], m[1]), 0);
+	vunet_mbufs_free(m, 1);
+	check_pool_full();
+	rte_mempool_free(other);
+}
+
 static void
 full_learning_ring_counts_lost_events(void)
 {
@@ -419,6 +518,8 @@ main(void)
 	RUN(cross_connect_forwards_everything_both_ways);
 	RUN(unattached_port_drops);
 	RUN(full_learning_ring_counts_lost_events);
+	RUN(runs_of_equal_headers_keep_order_and_checks);
+	RUN(burst_free_handles_shared_and_foreign_mbufs);
 	vunet_switch_free(sw);
 	rte_eal_cleanup();
 	return TAP_DONE();
