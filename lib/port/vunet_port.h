@@ -83,14 +83,20 @@ void vunet_port_destroy(struct vunet_port *port);
 /* vhost: the vring a worker sends on, from the rings the guest enabled. */
 void vunet_port_vhost_remap_tx(struct vunet_port *port);
 
-static inline bool
-vunet_port_rx_ready(const struct vunet_port *p, uint16_t q, int *vid)
+/*
+ * The queues that can be polled now: bit q for queue (vhost: pair) q; for
+ * vhost ports also the running device in *vid.
+ */
+static inline uint32_t
+vunet_port_rx_ready(const struct vunet_port *p, int *vid)
 {
 	if (p->type == VUNET_PORT_ETH)
-		return __atomic_load_n(&p->eth_up, __ATOMIC_RELAXED);
+		return __atomic_load_n(&p->eth_up, __ATOMIC_RELAXED) ?
+		       UINT32_MAX : 0;
 	*vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
-	return *vid >= 0 &&
-	       (__atomic_load_n(&p->rxq_ready, __ATOMIC_RELAXED) >> q) & 1;
+	if (*vid < 0)
+		return 0;
+	return __atomic_load_n(&p->rxq_ready, __ATOMIC_RELAXED);
 }
 
 static inline bool

@@ -58,6 +58,21 @@ vunet_workers_create(unsigned int n, const unsigned int *lcores,
 	return ws;
 }
 
+/* Group the list's queues by port, ports in slot order. */
+static void
+by_port(struct vunet_poll_list *l)
+{
+	uint16_t mask[VUNET_MAX_PORTS] = { 0 };
+
+	for (uint16_t i = 0; i < l->n; i++)
+		mask[l->rxq[i].port] |= (uint16_t)(1u << l->rxq[i].queue);
+	l->n_ports = 0;
+	for (uint16_t p = 0; p < VUNET_MAX_PORTS; p++)
+		if (mask[p] != 0)
+			l->ports[l->n_ports++] = (struct vunet_poll_port){
+				p, mask[p] };
+}
+
 int
 vunet_workers_publish(struct vunet_worker *ws, unsigned int n,
 		      const bool *polled)
@@ -98,6 +113,8 @@ vunet_workers_publish(struct vunet_worker *ws, unsigned int n,
 				next[w]->rxq[next[w]->n++] = (struct vunet_rxq){
 					p, q, pin >= 0 };
 			}
+	for (unsigned int i = 0; i < n; i++)
+		by_port(next[i]);
 	for (unsigned int i = 0; i < n; i++)
 		next[i] = __atomic_exchange_n(&ws[i].poll, next[i],
 					      __ATOMIC_ACQ_REL);
@@ -157,27 +174,32 @@ vunet_worker_main(void *arg)
 		const struct vunet_fwd_table *t = vunet_switch_table(sw);
 		uint32_t moved = 0;
 		uint64_t now;
+		int vid = -1;
 
-		for (uint16_t i = 0; i < poll->n; i++) {
-			const struct vunet_rxq *rq = &poll->rxq[i];
-			struct vunet_port *p = &sw->ports[rq->port];
-			struct vunet_queue_stats *qs;
-			uint16_t n;
-			int vid = -1;
+		for (uint16_t i = 0; i < poll->n_ports; i++) {
+			uint16_t port = poll->ports[i].port;
+			struct vunet_port *p = &sw->ports[port];
+			uint32_t ready = vunet_port_rx_ready(p, &vid);
 
-			if (!vunet_port_rx_ready(p, rq->queue, &vid))
-				continue;
-			n = vunet_port_rx(p, vid, rq->queue, pkts, VUNET_BURST);
-			if (n == 0)
-				continue;
-			qs = &st->port[rq->port].rxq[rq->queue];
-			qs->pkts += n;
-			qs->bytes += vunet_pkts_bytes(pkts, n);
-			moved += n;
-			vunet_switch_input(sw, t, rq->port, pkts, n, &w->out,
-					   st->port, prev, &lq);
-			/* batches hold at most one burst: flush each time */
-			flush(w, sw->ports);
+			for (ready &= poll->ports[i].queues; ready != 0;
+			     ready &= ready - 1) {
+				uint16_t q = (uint16_t)rte_bsf32(ready);
+				struct vunet_queue_stats *qs;
+				uint16_t n;
+
+				n = vunet_port_rx(p, vid, q, pkts, VUNET_BURST);
+				if (n == 0)
+					continue;
+				qs = &st->port[port].rxq[q];
+				qs->pkts += n;
+				qs->bytes += vunet_pkts_bytes(pkts, n);
+				moved += n;
+				vunet_switch_input(sw, t, port, pkts, n,
+						   &w->out, st->port, prev,
+						   &lq);
+				/* batches hold at most one burst: flush */
+				flush(w, sw->ports);
+			}
 		}
 		now = rte_rdtsc();
 		if (moved != 0) {

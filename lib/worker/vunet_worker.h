@@ -30,10 +30,24 @@ struct vunet_rxq {
 	bool pinned;              /* by the port's rxq_workers, not dealt */
 };
 
-/* What one worker polls; published like the forwarding table. */
+/* A port some of whose queues one worker polls. */
+struct vunet_poll_port {
+	uint16_t port;
+	uint16_t queues;          /* bit q: queue (vhost: pair) q */
+};
+
+/*
+ * What one worker polls; published like the forwarding table. rxq lists
+ * the queues (for the control side); ports holds the same by port, which
+ * is what the worker walks: one readiness check per port, not per queue,
+ * so the up to 16 pairs a vhost profile allows cost nothing while the
+ * guest enables one.
+ */
 struct vunet_poll_list {
 	uint16_t n;
+	uint16_t n_ports;
 	struct vunet_rxq rxq[VUNET_MAX_RXQ_PER_WORKER];
+	struct vunet_poll_port ports[VUNET_MAX_PORTS];
 };
 
 struct vunet_worker {
