@@ -40,7 +40,8 @@
  * Learning is applied by the control thread: 1 ms after events, backing
  * off to 8 ms while none come, so an idle control thread does not wake
  * the CPU it shares (often with the traffic side) a thousand times a
- * second. The learning rings hold 8 ms of events at line rate.
+ * second. A learning ring (8192 events) outlasts an 8 ms sleep at one new
+ * source per burst and 10 Mpps; and after any event the period is 1 ms.
  */
 #define CONTROL_PERIOD_MIN_MS 1
 #define CONTROL_PERIOD_MAX_MS 8

@@ -32,6 +32,9 @@ fdb_key_cmp(const void *a, const void *b, size_t len __rte_unused)
 	return x != y;
 }
 
+/* fdb ids start at 1: 0 marks an empty cache slot */
+static uint32_t fdb_next_id;
+
 struct vunet_fdb *
 vunet_fdb_create(const char *name, uint32_t size, uint64_t aging_tsc,
 		 int socket, struct rte_rcu_qsbr *qsbr)
@@ -51,6 +54,7 @@ vunet_fdb_create(const char *name, uint32_t size, uint64_t aging_tsc,
 	fdb = rte_zmalloc_socket("fdb", sizeof(*fdb), 0, socket);
 	if (fdb == NULL)
 		return NULL;
+	fdb->id = __atomic_add_fetch(&fdb_next_id, 1, __ATOMIC_RELAXED);
 	fdb->size = size;
 	fdb->aging_tsc = aging_tsc;
 	fdb->refresh_tsc = aging_tsc / 16;

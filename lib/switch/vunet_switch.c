@@ -210,7 +210,6 @@ struct bridge_runs {
 	uint16_t n;                      /* runs */
 	uint16_t start[VUNET_BURST + 1]; /* run r: ok[start[r]..start[r+1]) */
 	uint64_t key[2 * VUNET_BURST];   /* run r: dst at r, src at n + r */
-	const void *keyp[2 * VUNET_BURST];
 	struct rte_mbuf *ok[VUNET_BURST];
 };
 
@@ -277,11 +276,8 @@ bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
 	}
 	r->start[n_run] = n_ok;
 	r->n = n_run;
-	for (uint16_t i = 0; i < n_run; i++) {
+	for (uint16_t i = 0; i < n_run; i++)
 		r->key[n_run + i] = src[i];
-		r->keyp[i] = &r->key[i];
-		r->keyp[n_run + i] = &r->key[n_run + i];
-	}
 }
 
 static void
@@ -289,7 +285,7 @@ bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 	     uint16_t in,
 	     struct rte_mbuf **pkts, uint16_t n, struct vunet_out *out,
 	     struct vunet_port_stats *st, uint64_t now,
-	     struct vunet_learn_q *lq)
+	     struct vunet_learn_q *lq, struct vunet_fdb_cache *cache)
 {
 	const struct vunet_fwd_port *f = &t->fwd[in];
 	struct vunet_fdb_entry *hit[2 * VUNET_BURST];
@@ -300,7 +296,7 @@ bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 	bridge_runs(f, pkts, n, &st[in], &r);
 	if (r.n == 0)
 		return;
-	vunet_fdb_lookup_bulk(f->fdb, r.keyp, 2u * r.n, hit);
+	vunet_fdb_lookup_cached(f->fdb, cache, r.key, 2u * r.n, hit);
 
 	for (uint16_t i = 0; i < r.n; i++) {
 		struct vunet_fdb_entry *s = hit[r.n + i], *d = hit[i];
@@ -341,13 +337,13 @@ vunet_switch_input(const struct vunet_switch *sw,
 		   const struct vunet_fwd_table *t, uint16_t in,
 		   struct rte_mbuf **pkts, uint16_t n, struct vunet_out *out,
 		   struct vunet_port_stats *st, uint64_t now,
-		   struct vunet_learn_q *lq)
+		   struct vunet_learn_q *lq, struct vunet_fdb_cache *cache)
 {
 	const struct vunet_fwd_port *f = &t->fwd[in];
 
 	switch (f->mode) {
 	case VUNET_FWD_BRIDGE:
-		bridge_input(sw, t, in, pkts, n, out, st, now, lq);
+		bridge_input(sw, t, in, pkts, n, out, st, now, lq, cache);
 		break;
 	case VUNET_FWD_XCONNECT:
 		if (likely(vunet_port_is_up(&sw->ports[f->peer]))) {

@@ -17,6 +17,7 @@
  */
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -151,13 +152,14 @@ vunet_switch_table(const struct vunet_switch *sw)
 /*
  * Decide where each of the n packets received on port in goes. Packets are
  * appended to out (each batch slot holds one mbuf reference) or freed and
- * counted as drops in st[port].
+ * counted as drops in st[port]. cache is the calling worker's own.
  */
 void vunet_switch_input(const struct vunet_switch *sw,
 			const struct vunet_fwd_table *t, uint16_t in,
 			struct rte_mbuf **pkts, uint16_t n,
 			struct vunet_out *out, struct vunet_port_stats *st,
-			uint64_t now, struct vunet_learn_q *lq);
+			uint64_t now, struct vunet_learn_q *lq,
+			struct vunet_fdb_cache *cache);
 
 /* Control thread: apply queued learning events; returns how many. */
 unsigned int vunet_switch_learn_drain(struct vunet_switch *sw,
@@ -183,12 +185,16 @@ vunet_out_append_bulk(struct vunet_out *out, uint16_t port,
 {
 	struct vunet_txbuf *b = &out->buf[port];
 
+	if (n == 1) {
+		vunet_out_append(out, port, pkts[0]);
+		return;
+	}
 	if (n == 0)
 		return;
 	if (b->n == 0)
 		out->dirty[out->n_dirty++] = port;
-	for (uint16_t i = 0; i < n; i++)
-		b->pkts[b->n + i] = pkts[i];
+	/* many MACs: runs of one; one flow: one run of a whole burst */
+	memcpy(&b->pkts[b->n], pkts, n * sizeof(pkts[0]));
 	b->n += n;
 }
 

@@ -196,7 +196,7 @@ vunet_worker_main(void *arg)
 				moved += n;
 				vunet_switch_input(sw, t, port, pkts, n,
 						   &w->out, st->port, prev,
-						   &lq);
+						   &lq, &w->fdb_cache);
 				/* batches hold at most one burst: flush */
 				flush(w, sw->ports);
 			}

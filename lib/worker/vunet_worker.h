@@ -59,6 +59,7 @@ struct vunet_worker {
 	struct rte_ring *learn;   /* to the control thread */
 	struct vunet_poll_list *poll; /* RCU-published */
 	struct vunet_out out;
+	struct vunet_fdb_cache fdb_cache;
 	struct vunet_worker_stats stats;
 };
 

@@ -114,3 +114,35 @@ def test_bench_smoke_produces_a_table_and_json(world):
         run = x["runs"][0]
         assert set(run) == {"mpps", "sent", "received", "loss", "ring_full", "cycles_per_packet"}
         assert run["received"] <= run["sent"] and run["sent"] > 0
+
+
+def test_bench_with_idle_guests_and_mac_pairs(world):
+    """--ports 4: two idle guests' ports on the SUT besides vunet-perf's."""
+    out = os.path.join(world.dir, "bench-ports")
+    r = subprocess.run([os.path.join(ROOT, "scripts", "bench"), "--suts", "vunetd-bridge",
+                        "--rounds", "1", "--seconds", "2", "--sizes", "64", "--modes", "uni",
+                        "--ports", "4", "--macs", "4", "--flows", "3", "--no-chart",
+                        "--out", out], capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "4 MAC pair(s) x 3 flow(s), 4 vhost ports" in r.stdout
+    with open(os.path.join(out, "bench.json")) as f:
+        doc = json.load(f)
+    assert (doc["ports"], doc["macs"], doc["flows"]) == (4, 4, 3)
+    run = doc["results"][0]["runs"][0]
+    assert 0 < run["received"] <= run["sent"]
+    bad = subprocess.run([os.path.join(ROOT, "scripts", "bench"), "--ports", "3"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "--ports must be even, 2 to 64" in bad.stderr
+
+
+def test_bench_callgrind_counts_the_bridge_path(world):
+    """Instructions per packet over a saturated window: the decision is
+    part of the thread's count, and the window moved packets."""
+    r = subprocess.run([os.path.join(ROOT, "scripts", "bench-callgrind"), "--sut",
+                        "vunetd-bridge", "--seconds", "3"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    res = json.loads([x for x in r.stdout.splitlines() if x.startswith("{")][-1])
+    assert res["sut"] == "vunetd-bridge" and res["size"] == 64 and res["packets"] > 0
+    assert 0 < res["bridge_input"] <= res["vunet_switch_input"] < res["thread"]
+    assert res["rte_vhost_dequeue_burst"] > 0 and res["rte_vhost_enqueue_burst"] > 0

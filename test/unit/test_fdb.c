@@ -178,6 +178,91 @@ with_rcu(void)
 	qsbr = NULL;
 }
 
+static struct vunet_fdb_cache cache;
+
+static int
+cached_one(struct vunet_fdb *fdb, uint64_t key)
+{
+	struct vunet_fdb_entry *e;
+
+	vunet_fdb_lookup_cached(fdb, &cache, &key, 1, &e);
+	return e == NULL ? -1 : e->port;
+}
+
+/* The worker's cache is a hint: whatever the writer did, it answers as
+ * the table does. */
+static void
+cache_follows_moves_flushes_and_tables(void)
+{
+	struct vunet_fdb *t1 = fdb_new(64), *t2 = fdb_new(64);
+	uint64_t a = vunet_fdb_key(mac_a, 10), b = vunet_fdb_key(mac_b, 10);
+
+	CHECK(t1 != NULL && t2 != NULL && t1->id != t2->id);
+	if (t1 == NULL || t2 == NULL)
+		return;
+	memset(&cache, 0, sizeof(cache));
+	CHECK_EQ(cached_one(t1, a), -1);
+	vunet_fdb_learn(t1, a, 3, 0);
+	vunet_fdb_learn(t2, a, 5, 0);
+	CHECK_EQ(cached_one(t1, a), 3);
+	CHECK_EQ(cached_one(t1, a), 3);  /* from the cache */
+	CHECK_EQ(cached_one(t2, a), 5);  /* same key, other table */
+	CHECK_EQ(cached_one(t1, a), 3);
+	vunet_fdb_learn(t1, a, 4, 0);    /* moved */
+	CHECK_EQ(cached_one(t1, a), 4);
+	vunet_fdb_flush(t1, -1);         /* gone */
+	CHECK_EQ(cached_one(t1, a), -1);
+	vunet_fdb_learn(t1, b, 6, 0);    /* may take a's old position */
+	CHECK_EQ(cached_one(t1, a), -1);
+	CHECK_EQ(cached_one(t1, b), 6);
+	vunet_fdb_learn(t1, a, 7, 0);
+	CHECK_EQ(cached_one(t1, a), 7);
+	vunet_fdb_free(t1);
+	vunet_fdb_free(t2);
+}
+
+/* More keys than slots: evictions and collisions never give a wrong port. */
+static void
+cache_overflow_stays_exact(void)
+{
+	enum { N = 3 * VUNET_FDB_CACHE_SLOTS };
+	struct vunet_fdb *fdb = fdb_new(N);
+	unsigned int wrong = 0;
+
+	CHECK(fdb != NULL);
+	if (fdb == NULL)
+		return;
+	memset(&cache, 0, sizeof(cache));
+	for (uint32_t i = 0; i < N; i++) {
+		uint8_t m[6] = { 0x52, 0x54, 0, (uint8_t)(i >> 16),
+				 (uint8_t)(i >> 8), (uint8_t)i };
+
+		vunet_fdb_learn(fdb, vunet_fdb_key(m, 1), (uint16_t)(i % 251),
+				0);
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < N; i += 64) {
+			uint64_t keys[64];
+			struct vunet_fdb_entry *e[64];
+
+			for (uint32_t j = 0; j < 64; j++) {
+				uint32_t x = i + j;
+				uint8_t m[6] = { 0x52, 0x54, 0,
+					(uint8_t)(x >> 16), (uint8_t)(x >> 8),
+					(uint8_t)x };
+
+				keys[j] = vunet_fdb_key(m, 1);
+			}
+			vunet_fdb_lookup_cached(fdb, &cache, keys, 64, e);
+			for (uint32_t j = 0; j < 64; j++)
+				if (e[j] == NULL || e[j]->key != keys[j] ||
+				    e[j]->port != (i + j) % 251)
+					wrong++;
+		}
+	CHECK_EQ(wrong, 0);
+	vunet_fdb_free(fdb);
+}
+
 int
 main(void)
 {
@@ -189,6 +274,8 @@ main(void)
 	RUN(full_table_refuses_then_recovers);
 	RUN(flush_by_port_and_all);
 	RUN(with_rcu);
+	RUN(cache_follows_moves_flushes_and_tables);
+	RUN(cache_overflow_stays_exact);
 	rte_eal_cleanup();
 	return TAP_DONE();
 }

@@ -48,6 +48,7 @@ static struct rte_mempool *pool;
 static struct rte_ring *learn_ring;
 static uint64_t learn_lost;
 static struct vunet_out out;
+static struct vunet_fdb_cache cache;
 static struct vunet_port_stats st[VUNET_MAX_PORTS];
 
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -82,7 +83,8 @@ input(uint16_t in, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vunet_learn_q lq = { .ring = learn_ring, .lost = &learn_lost };
 
-	vunet_switch_input(sw, vunet_switch_table(sw), in, pkts, n, &out, st, 1000, &lq);
+	vunet_switch_input(sw, vunet_switch_table(sw), in, pkts, n, &out, st, 1000, &lq,
+			   &cache);
 }
 
 static uint16_t
