@@ -145,4 +145,6 @@ def test_bench_callgrind_counts_the_bridge_path(world):
     res = json.loads([x for x in r.stdout.splitlines() if x.startswith("{")][-1])
     assert res["sut"] == "vunetd-bridge" and res["size"] == 64 and res["packets"] > 0
     assert 0 < res["bridge_input"] <= res["vunet_switch_input"] < res["thread"]
-    assert res["rte_vhost_dequeue_burst"] > 0 and res["rte_vhost_enqueue_burst"] > 0
+    # the window's dump, not the one at exit: a saturated enqueue of 64 B
+    # frames costs ~360 instructions per packet, never near zero
+    assert res["rte_vhost_dequeue_burst"] > 100 and res["rte_vhost_enqueue_burst"] > 100
