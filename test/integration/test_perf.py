@@ -112,7 +112,9 @@ def test_bench_smoke_produces_a_table_and_json(world):
         [("uni", 64, "vunetd-xconnect"), ("uni", 64, "vunetd-bridge")]
     for x in doc["results"]:
         run = x["runs"][0]
-        assert set(run) == {"mpps", "sent", "received", "loss", "ring_full", "cycles_per_packet"}
+        assert set(run) == {"mpps", "sent", "received", "loss", "ring_full", "cycles_per_packet",
+                            "ports_up"}
+        assert run["ports_up"] == 2
         assert run["received"] <= run["sent"] and run["sent"] > 0
 
 
@@ -129,6 +131,8 @@ def test_bench_with_idle_guests_and_mac_pairs(world):
         doc = json.load(f)
     assert (doc["ports"], doc["macs"], doc["flows"]) == (4, 4, 3)
     run = doc["results"][0]["runs"][0]
+    # vunetd saw all four guests up (vunet-perf's two and the idle ones)
+    assert run["ports_up"] == 4
     assert 0 < run["received"] <= run["sent"]
     bad = subprocess.run([os.path.join(ROOT, "scripts", "bench"), "--ports", "3"],
                          capture_output=True, text=True, timeout=60)
