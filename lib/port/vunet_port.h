@@ -42,6 +42,8 @@ struct vunet_port {
 	uint16_t nb_txq;
 	struct rte_mempool *pool; /* where received packets are allocated */
 	uint16_t cap_id;         /* vhost: ethdev that dpdk-dumpcap sees */
+	uint16_t max_frame;      /* longest frame in or out: MTU, header, tag */
+	bool tx_chains;          /* eth: the device sends chained mbufs */
 	rte_spinlock_t txq_lock[VUNET_MAX_QUEUES];
 
 	/* Control side only. */
@@ -168,6 +170,34 @@ vunet_mbufs_free(struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
+ * Keep what the egress port can take whole. A frame longer than its MTU
+ * (a jumbo from a v2 guest toward a v1 guest or a 1500-byte NIC) or a chain
+ * an eth device cannot gather would be cut, garbled or refused downstream,
+ * so it is dropped and counted here. Returns how many are left, in order.
+ */
+static inline uint16_t
+vunet_port_tx_admit(const struct vunet_port *p, struct rte_mbuf **pkts, uint16_t n,
+	     struct vunet_port_stats *st)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(rte_pktmbuf_pkt_len(m) > p->max_frame)) {
+			st->drop[VUNET_DROP_TX_OVERSIZE]++;
+			rte_pktmbuf_free(m);
+		} else if (unlikely(m->nb_segs > 1 && !p->tx_chains)) {
+			st->drop[VUNET_DROP_TX_CHAIN]++;
+			rte_pktmbuf_free(m);
+		} else {
+			pkts[k++] = m;
+		}
+	}
+	return k;
+}
+
+/*
  * Send n packets from worker w, counting sent packets on the queue used and
  * the rest as drops with their reason.
  */
@@ -189,6 +219,9 @@ vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
 			return 0;
 		}
 		q = (uint16_t)(vring / 2);
+		n = vunet_port_tx_admit(p, pkts, n, st);
+		if (n == 0)
+			return 0;
 		if (p->cap_id != VUNET_NO_CAPTURE) {
 			void *cb = __atomic_load_n((void **)
 				&rte_eth_fp_ops[p->cap_id].txq.clbk[q],
@@ -212,6 +245,9 @@ vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
 		rte_pktmbuf_free_bulk(pkts, n);
 		return 0;
 	}
+	n = vunet_port_tx_admit(p, pkts, n, st);
+	if (n == 0)
+		return 0;
 	q = (uint16_t)(w % p->nb_txq);
 	/* sent mbufs may be freed by the driver at once: count bytes first */
 	bytes = vunet_pkts_bytes(pkts, n);

@@ -36,7 +36,7 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 	struct rte_eth_conf econf = { 0 };
 	struct rte_eth_dev_info info;
 	struct rte_mempool *pool;
-	uint16_t id = p->eth_id;
+	uint16_t id = p->eth_id, mtu;
 	int socket, ret;
 
 	ret = rte_eth_dev_info_get(id, &info);
@@ -68,7 +68,9 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 		}
 		econf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	}
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+	p->tx_chains = (info.tx_offload_capa &
+			RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	if (p->tx_chains)
 		econf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (c->rx_queues > 1) {
 		econf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -121,6 +123,9 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 		PORT_LOG(WARNING, "%s: promiscuous mode refused: %s", c->name,
 			 rte_strerror(-ret));
 	rte_eth_allmulticast_enable(id);
+	if (rte_eth_dev_get_mtu(id, &mtu) < 0)
+		mtu = RTE_ETHER_MTU;
+	p->max_frame = (uint16_t)(mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN);
 	p->pool = pool;
 	return 0;
 }

@@ -26,6 +26,9 @@ enum vunet_drop {
 	VUNET_DROP_SAME_PORT,  /* destination learned on the ingress port */
 	VUNET_DROP_TX_FULL,    /* egress queue or guest ring full */
 	VUNET_DROP_TX_NO_QUEUE, /* egress port has no usable queue */
+	VUNET_DROP_OVERSIZE,   /* longer than the port's MTU (+ header, tag) */
+	VUNET_DROP_TX_OVERSIZE, /* longer than the egress port's MTU */
+	VUNET_DROP_TX_CHAIN,   /* chained, and the egress device sends no chains */
 	VUNET_DROP_MAX
 };
 
@@ -38,6 +41,9 @@ static const char *const vunet_drop_names[VUNET_DROP_MAX] = {
 	[VUNET_DROP_SAME_PORT] = "same_port",
 	[VUNET_DROP_TX_FULL] = "tx_full",
 	[VUNET_DROP_TX_NO_QUEUE] = "tx_no_queue",
+	[VUNET_DROP_OVERSIZE] = "oversize",
+	[VUNET_DROP_TX_OVERSIZE] = "tx_oversize",
+	[VUNET_DROP_TX_CHAIN] = "tx_chain",
 };
 
 struct vunet_queue_stats {

@@ -89,6 +89,7 @@ vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 		if (pc == NULL)
 			continue;
 		f->vlan = pc->vlan;
+		f->max_frame = sw->ports[p].max_frame;
 		f->n_allowed = pc->n_allowed_macs;
 		for (uint16_t i = 0; i < pc->n_allowed_macs; i++)
 			f->allowed[i] = vunet_fdb_key(pc->allowed_macs[i].b, 0);
@@ -170,7 +171,11 @@ drop(struct rte_mbuf *m, struct vunet_port_stats *st, enum vunet_drop why)
 	rte_pktmbuf_free(m);
 }
 
-/* One reference per destination; the batches release them. */
+/*
+ * One reference per destination; the batches release them. Every segment
+ * of a chain carries its own count and every release walks the whole
+ * chain, so all of them are raised (a jumbo from rte_vhost is a chain).
+ */
 static inline void
 flood(const struct vunet_switch *sw, const struct vunet_fwd_port *f,
       struct rte_mbuf *m, struct vunet_out *out, struct vunet_port_stats *st)
@@ -185,7 +190,7 @@ flood(const struct vunet_switch *sw, const struct vunet_fwd_port *f,
 		return;
 	}
 	if (n > 1)
-		rte_mbuf_refcnt_update(m, (int16_t)(n - 1));
+		rte_pktmbuf_refcnt_update(m, (int16_t)(n - 1));
 	for (uint16_t i = 0; i < n; i++)
 		vunet_out_append(out, dst[i], m);
 }
@@ -250,6 +255,10 @@ bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
 			drop(m, st, VUNET_DROP_RUNT);
+			continue;
+		}
+		if (unlikely(rte_pktmbuf_pkt_len(m) > f->max_frame)) {
+			drop(m, st, VUNET_DROP_OVERSIZE);
 			continue;
 		}
 		/* bytes 0-7 and 6-13: the whole header in two loads */
@@ -332,6 +341,22 @@ bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 	}
 }
 
+/* A cross-connect checks nothing but the length the port allows. */
+static inline uint16_t
+xconnect_admit(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
+	       uint16_t n, struct vunet_port_stats *st)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (unlikely(rte_pktmbuf_pkt_len(pkts[i]) > f->max_frame))
+			drop(pkts[i], st, VUNET_DROP_OVERSIZE);
+		else
+			pkts[k++] = pkts[i];
+	}
+	return k;
+}
+
 void
 vunet_switch_input(const struct vunet_switch *sw,
 		   const struct vunet_fwd_table *t, uint16_t in,
@@ -347,6 +372,7 @@ vunet_switch_input(const struct vunet_switch *sw,
 		break;
 	case VUNET_FWD_XCONNECT:
 		if (likely(vunet_port_is_up(&sw->ports[f->peer]))) {
+			n = xconnect_admit(f, pkts, n, &st[in]);
 			vunet_out_append_bulk(out, f->peer, pkts, n);
 		} else {
 			st[in].drop[VUNET_DROP_NO_DEST] += n;

@@ -38,6 +38,7 @@ struct vunet_fwd_port {
 	uint16_t peer;           /* XCONNECT */
 	uint16_t bridge;         /* BRIDGE */
 	uint16_t vlan;
+	uint16_t max_frame;      /* longer frames are dropped on ingress */
 	uint16_t n_allowed;      /* port security: allowed source MACs */
 	uint16_t n_flood;        /* ports of the same bridge and VLAN */
 	uint64_t allowed[VUNET_MAX_ALLOWED_MACS]; /* vunet_fdb_key(mac, 0) */

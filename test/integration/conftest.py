@@ -45,6 +45,8 @@ class World:
         return w
 
     def close(self):
+        # guests leave first: a vunetd that dies as a guest disconnects
+        # must be found still dead when its turn comes (stop() fails then)
         for g in self.guests:
             g.stop()
             g.kill()

@@ -100,6 +100,7 @@ class Vunetd:
         self.out = None
         self.log_path = os.path.join(workdir, name + ".log")
         self.tel = None
+        self.expect_exit = False  # the test ends this process itself
 
     def start(self, wait_ready=True):
         if self.tel is not None:    # a previous process's
@@ -108,6 +109,7 @@ class Vunetd:
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         self.out = Output(self.proc.stdout, self.log_path)
+        self.expect_exit = False
         if wait_ready:
             wait_for(lambda: "vunetd: ready" in self.out.text() or self.proc.poll() is not None,
                      30, "vunetd to start")
@@ -118,6 +120,7 @@ class Vunetd:
     def run_to_exit(self, timeout=30):
         """For configurations that must be refused: returns (code, output)."""
         self.start(wait_ready=False)
+        self.expect_exit = True
         code = self.proc.wait(timeout)
         self.out.thread.join(5)
         return code, self.out.text()
@@ -175,12 +178,19 @@ class Vunetd:
             self.wait_port_state(name, "up", timeout)
 
     def stop(self, timeout=20):
-        """SIGTERM; returns the output. The daemon must exit 0."""
+        """SIGTERM; returns the output. The daemon must still be running
+        (unless the test ended it itself) and must exit 0."""
         if self.tel is not None:
             self.tel.close()
             self.tel = None
-        if self.proc is None or self.proc.poll() is not None:
-            return self.out.text() if self.out else ""
+        if self.proc is None:
+            return ""
+        if self.proc.poll() is not None:
+            self.out.thread.join(5)
+            if not self.expect_exit:
+                raise AssertionError("vunetd died before the test ended (exit %d):\n%s" % (
+                    self.proc.returncode, self.out.text()[-3000:]))
+            return self.out.text()
         self.proc.send_signal(signal.SIGTERM)
         try:
             code = self.proc.wait(timeout)
@@ -193,6 +203,7 @@ class Vunetd:
         return self.out.text()
 
     def kill(self):
+        self.expect_exit = True
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
@@ -211,12 +222,13 @@ class Guest:
     BURST = 32
 
     def __init__(self, workdir, sock, mac, peer="ff:ff:ff:ff:ff:ff", queues=1, server=False,
-                 name=None, devargs="", queue_size=256):
+                 name=None, devargs="", queue_size=256, args=()):
         self.name = name or unique("g")
         self.sock, self.mac, self.peer, self.queues = sock, mac, peer, queues
         self.server = server
         self.devargs = devargs   # extra virtio_user devargs
         self.queue_size = queue_size
+        self.extra = list(args)  # more testpmd arguments
         self.log_path = os.path.join(workdir, self.name + ".log")
         self.proc = None
         self.out = None
@@ -233,7 +245,7 @@ class Guest:
                 "--file-prefix", self.name, "--log-level=user1,info", "--vdev", vdev, "--",
                 "-i", "--nb-cores=1", "--rxq=%d" % self.queues, "--txq=%d" % self.queues,
                 "--eth-peer=0,%s" % self.peer, "--burst=%d" % self.BURST, "--txpkts=64",
-                "--total-num-mbufs=16384"]
+                "--total-num-mbufs=16384"] + self.extra
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.out = Output(self.proc.stdout, self.log_path)

@@ -308,8 +308,7 @@ def test_sigkill_restores_everything_and_traffic_resumes(world):
     g["vm4"].cmd("start")
     g["vm3"].cmd("start tx_first 4")
     wait_for(lambda: d.port("vm4")["rx_packets"] > 10000, 10, "vm3 <-> vm4 bouncing")
-    d.proc.kill()                # SIGKILL, mid-traffic
-    d.proc.wait()
+    d.kill()                     # SIGKILL, mid-traffic
     assert state_bytes(d) == saved
     assert os.path.exists(world.sock("srv"))    # stale, as a crash leaves it
 

@@ -277,6 +277,7 @@ def test_fd_mode_relays_messages_and_descriptors(world):
     os.close(efd)
     # the front-end leaves: vunetd stops by itself and cleans up
     probe.close()
+    d.expect_exit = True
     assert d.proc.wait(20) == 0
     d.out.thread.join(5)
     m = re.search(r"(/tmp/vunetd-fd-\w+)/vm0.sock", d.out.text())

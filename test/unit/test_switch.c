@@ -462,6 +462,108 @@ burst_free_handles_shared_and_foreign_mbufs(void)
 	rte_mempool_free(other);
 }
 
+/* A chain of segs segments of seg_len bytes each, the first with a header. */
+static struct rte_mbuf *
+chain(const uint8_t *dst, const uint8_t *src, uint16_t segs, uint16_t seg_len)
+{
+	struct rte_mbuf *head = frame(dst, src, RTE_ETHER_TYPE_IPV4, seg_len);
+
+	for (uint16_t i = 1; head != NULL && i < segs; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+		if (m == NULL || rte_pktmbuf_append(m, seg_len) == NULL ||
+		    rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		memset(rte_pktmbuf_mtod(m, void *), (int)i, seg_len);
+	}
+	return head;
+}
+
+/*
+ * A flooded chain: every destination holds a reference to every segment,
+ * so releasing the batches returns each segment to the pool exactly once.
+ * (Raising only the head's count gave segment 2 back once per destination.)
+ */
+static void
+flooded_chains_hold_every_segment(void)
+{
+	struct rte_mbuf *m;
+
+	reset();
+	m = chain(bcast, mac0, 2, 2000);
+	CHECK(m != NULL);
+	input(P0, &m, 1);
+	/* p1 and p5: one frame each, the same chain */
+	CHECK_EQ(got(P1), 1);
+	CHECK_EQ(got(P5), 1);
+	CHECK(out.buf[P1].pkts[0] == out.buf[P5].pkts[0]);
+	CHECK_EQ(rte_pktmbuf_pkt_len(out.buf[P1].pkts[0]), 4000);
+	CHECK_EQ(rte_mbuf_refcnt_read(out.buf[P1].pkts[0]), 2);
+	CHECK_EQ(rte_mbuf_refcnt_read(out.buf[P1].pkts[0]->next), 2);
+	CHECK_EQ(rte_mempool_avail_count(pool), POOL_SIZE - 2);
+	release();
+	check_pool_full();
+}
+
+/* Frames longer than the port's MTU, header and one tag are dropped. */
+static void
+oversize_frames_are_dropped_on_ingress(void)
+{
+	struct rte_mbuf *m[3];
+
+	reset();
+	/* bridge ports here take 9018 bytes; 5 x 2000 is more */
+	m[0] = chain(bcast, mac0, 5, 2000);
+	m[1] = chain(bcast, mac0, 4, 2000);
+	CHECK(m[0] != NULL && m[1] != NULL);
+	input(P0, m, 2);
+	CHECK_EQ(st[P0].drop[VUNET_DROP_OVERSIZE], 1);
+	CHECK_EQ(got(P1), 1);
+	CHECK_EQ(rte_pktmbuf_pkt_len(out.buf[P1].pkts[0]), 8000);
+	/* the cross-connect's ports take 1518 */
+	m[0] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 1518);
+	m[1] = chain(mac1, mac0, 2, 760);
+	m[2] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 1518);
+	input(XA, m, 3);
+	CHECK_EQ(got(XB), 2);
+	CHECK_EQ(st[XA].drop[VUNET_DROP_OVERSIZE], 1);
+	reset();
+	check_pool_full();
+}
+
+/* What the egress port cannot take whole never reaches its driver. */
+static void
+egress_drops_what_the_port_cannot_send(void)
+{
+	struct vunet_port_stats s = { 0 };
+	struct vunet_port eth = { .type = VUNET_PORT_ETH, .max_frame = 1518,
+				  .tx_chains = false };
+	struct rte_mbuf *m[4];
+	uint16_t n;
+
+	reset();
+	m[0] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 100);
+	m[1] = chain(mac1, mac0, 2, 500);
+	m[2] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 1519);
+	m[3] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 1518);
+	n = vunet_port_tx_admit(&eth, m, 4, &s);
+	CHECK_EQ(n, 2);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m[0]), 100);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m[1]), 1518);
+	CHECK_EQ(s.drop[VUNET_DROP_TX_CHAIN], 1);
+	CHECK_EQ(s.drop[VUNET_DROP_TX_OVERSIZE], 1);
+	rte_pktmbuf_free_bulk(m, n);
+	/* a device that gathers chains gets them */
+	eth.tx_chains = true;
+	m[0] = chain(mac1, mac0, 3, 500);
+	CHECK_EQ(vunet_port_tx_admit(&eth, m, 1, &s), 1);
+	rte_pktmbuf_free(m[0]);
+	check_pool_full();
+}
+
 static void
 full_learning_ring_counts_lost_events(void)
 {
@@ -496,6 +598,9 @@ main(void)
 		ports[p].type = conf.ports[p].type;
 		ports[p].conf = &conf.ports[p];
 		ports[p].index = p;
+		/* bridge ports at MTU 9000, the cross-connect at 1500 */
+		ports[p].max_frame = p == XA || p == XB ? 1518 : 9018;
+		ports[p].tx_chains = true;
 	}
 	pool = rte_pktmbuf_pool_create("test_pool", POOL_SIZE, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -522,6 +627,9 @@ main(void)
 	RUN(full_learning_ring_counts_lost_events);
 	RUN(runs_of_equal_headers_keep_order_and_checks);
 	RUN(burst_free_handles_shared_and_foreign_mbufs);
+	RUN(flooded_chains_hold_every_segment);
+	RUN(oversize_frames_are_dropped_on_ingress);
+	RUN(egress_drops_what_the_port_cannot_send);
 	vunet_switch_free(sw);
 	rte_eal_cleanup();
 	return TAP_DONE();
