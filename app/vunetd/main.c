@@ -33,7 +33,6 @@
 #include "vunet_switch.h"
 #include "vunet_worker.h"
 
-#include "fd_relay.h"
 #include "options.h"
 
 /*
@@ -259,6 +258,10 @@ main(int argc, char **argv)
 	env.qsbr = qsbr;
 	env.n_workers = o.n_workers;
 	vunet_port_env_set(&env);
+	if (vunet_port_vhost_init(err, sizeof(err)) < 0) {
+		fprintf(stderr, "vunetd: %s\n", err);
+		goto out;
+	}
 	for (unsigned int w = 0; w < o.n_workers; w++)
 		lcore_ids[w] = w + 1;
 	sw = vunet_switch_new(ports, qsbr, err, sizeof(err));
@@ -298,8 +301,9 @@ main(int argc, char **argv)
 		d.conf->n_ports, o.n_workers, lcores,
 		o.control ? "; control socket " : "",
 		o.control ? o.control : "");
-	if (o.fd >= 0 && fd_relay_start(o.fd, o.fd_sock, on_relay_done, err,
-					sizeof(err)) < 0) {
+	if (o.fd >= 0 && vunet_port_vhost_attach_fd(&ports[0], o.fd,
+						    on_relay_done, err,
+						    sizeof(err)) < 0) {
 		fprintf(stderr, "vunetd: --fd: %s\n", err);
 		quit = 1;
 	}
@@ -324,6 +328,7 @@ out:
 	/* workers are stopped: closing a port waits for nobody */
 	if (d.conf != NULL)
 		vunet_daemon_close(&d);
+	vunet_port_vhost_fini();
 	json_decref(doc);
 	vunet_workers_free(workers, o.n_workers);
 	vunet_switch_free(sw);

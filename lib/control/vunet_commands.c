@@ -18,6 +18,7 @@
 #include <rte_log.h>
 
 #include "vunet_control.h"
+#include "vunet_relay.h"
 #include "vunet_port.h"
 
 typedef json_t *(*cmd_fn)(struct vunet_daemon *d,
@@ -202,6 +203,24 @@ cmd_port_list(struct vunet_daemon *d, const struct vunet_request *r __rte_unused
 	return a;
 }
 
+/* The relay's counters of a vhost port's front-end connections. */
+static json_t *
+frontend(const struct vunet_port *p)
+{
+	struct vunet_relay_stats st;
+
+	vunet_port_vhost_relay_stats(p, &st);
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"connected", st.connected,
+		"connections", (json_int_t)st.connections,
+		"refused", (json_int_t)st.refused,
+		"messages", (json_int_t)st.messages,
+		"fds_closed", (json_int_t)st.fds_closed,
+		"cut_stalled", (json_int_t)st.cut_stalled,
+		"cut_backlog", (json_int_t)st.cut_backlog,
+		"cut_malformed", (json_int_t)st.cut_malformed);
+}
+
 static json_t *
 cmd_port_show(struct vunet_daemon *d, const struct vunet_request *r,
 	      char *err, size_t errlen)
@@ -225,6 +244,7 @@ cmd_port_show(struct vunet_daemon *d, const struct vunet_request *r,
 		json_object_set_new(o, "guest_ups", json_integer(p->n_ups));
 		json_object_set_new(o, "profile_defaulted",
 			json_boolean(d->conf->ports[i].profile_defaulted));
+		json_object_set_new(o, "frontend", frontend(p));
 	} else {
 		json_object_set_new(o, "ethdev", json_integer(p->eth_id));
 	}

@@ -7,6 +7,13 @@
  * line and answering one JSON line each, on the control thread (so requests
  * are applied one at a time, in order). Who may connect is decided twice:
  * by the socket file's mode and group, and by the peer's credentials.
+ *
+ * No client can hold the control thread or lock others out: the thread
+ * never waits for a client (replies are queued and written as the client
+ * reads them), a request must arrive whole within REQUEST_TIMEOUT_MS and
+ * a reply be read within REPLY_TIMEOUT_MS, idle clients go after
+ * IDLE_TIMEOUT_MS, and when every slot is taken a new client takes the
+ * slot of the one that has been idle longest.
  */
 
 #include <errno.h>
@@ -18,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_log.h>
@@ -25,11 +33,18 @@
 #include "vunet_control.h"
 
 #define MAX_CLIENTS 16
+#define REQUEST_TIMEOUT_MS 5000
+#define REPLY_TIMEOUT_MS 5000
+#define IDLE_TIMEOUT_MS 60000
 
 struct client {
 	int fd;
 	size_t len;
 	char *buf;           /* VUNET_REQUEST_MAX + 1 */
+	char *out;           /* reply not yet written, NUL-terminated */
+	size_t out_off;
+	uint64_t since_ms;   /* last request, or the first byte of this one */
+	uint64_t out_ms;     /* last progress writing the reply */
 };
 
 struct vunet_ctl_server {
@@ -40,13 +55,24 @@ struct vunet_ctl_server {
 	struct client c[MAX_CLIENTS];
 };
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void
 drop_client(struct client *c)
 {
 	close(c->fd);
 	free(c->buf);
+	free(c->out);
 	c->fd = -1;
 	c->buf = NULL;
+	c->out = NULL;
 	c->len = 0;
 }
 
@@ -157,30 +183,68 @@ peer_allowed(const struct vunet_ctl_server *s, int fd, uid_t *uid)
 	return false;
 }
 
+/* Write what the client takes of its reply; drop it on a dead socket. */
 static void
-reply(struct client *c, const char *text)
+flush_reply(struct client *c)
 {
-	size_t len = strlen(text), off = 0;
-	struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+	size_t len = strlen(c->out);
 
-	/* a client that stops reading for 5 s is dropped, not waited for */
-	while (off < len) {
-		ssize_t n = send(c->fd, text + off, len - off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (c->out_off < len) {
+		ssize_t n = send(c->fd, c->out + c->out_off,
+				 len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n > 0) {
-			off += (size_t)n;
-		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (poll(&p, 1, 5000) <= 0)
-				break;
+			c->out_off += (size_t)n;
+			c->out_ms = now_ms();
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && errno == EAGAIN) {
+			return;
 		} else {
-			break;
+			drop_client(c);
+			return;
 		}
 	}
-	if (off == len)
-		send(c->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	else
+	free(c->out);
+	c->out = NULL;
+	c->out_off = 0;
+}
+
+/* Queue text and its newline (text is taken over). */
+static void
+reply(struct client *c, char *text)
+{
+	size_t len = strlen(text);
+	char *line = realloc(text, len + 2);
+
+	if (line == NULL) {
+		free(text);
 		drop_client(c);
+		return;
+	}
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	c->out = line;
+	c->out_off = 0;
+	c->out_ms = now_ms();
+	flush_reply(c);
+}
+
+/* With every slot taken: the client idle longest, or NULL if all work. */
+static struct client *
+idlest(struct vunet_ctl_server *s)
+{
+	struct client *best = NULL;
+
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		struct client *c = &s->c[i];
+
+		if (c->len != 0 || c->out != NULL)
+			continue;
+		if (best == NULL || c->since_ms < best->since_ms)
+			best = c;
+	}
+	return best;
 }
 
 static void
@@ -195,6 +259,14 @@ accept_client(struct vunet_ctl_server *s)
 	for (int i = 0; i < MAX_CLIENTS && c == NULL; i++)
 		if (s->c[i].fd < 0)
 			c = &s->c[i];
+	if (c == NULL && peer_allowed(s, fd, &uid)) {
+		c = idlest(s);
+		if (c != NULL) {
+			RTE_LOG(WARNING, USER1, "control: %d clients: the one "
+				"idle longest makes room\n", MAX_CLIENTS);
+			drop_client(c);
+		}
+	}
 	if (!peer_allowed(s, fd, &uid) || c == NULL) {
 		char msg[128];
 
@@ -217,46 +289,87 @@ accept_client(struct vunet_ctl_server *s)
 	}
 	c->fd = fd;
 	c->len = 0;
+	c->since_ms = now_ms();
+}
+
+/* Answer the whole requests c has sent, one at a time. */
+static void
+handle_lines(struct client *c, struct vunet_daemon *d)
+{
+	char *nl;
+
+	/* the next waits until the reply to this one is read */
+	while (c->fd >= 0 && c->out == NULL &&
+	       (nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		size_t line = (size_t)(nl - c->buf);
+		char *text = line == 0 ? NULL :
+			vunet_command_handle(d, c->buf, line);
+
+		memmove(c->buf, nl + 1, c->len - line - 1);
+		c->len -= line + 1;
+		c->since_ms = now_ms();
+		if (text != NULL)
+			reply(c, text);
+	}
+	if (c->fd >= 0 && c->out == NULL && c->len > VUNET_REQUEST_MAX) {
+		char *text = vunet_command_handle(d, c->buf, c->len);
+
+		/* the parser says why; the rest of the line is unreadable */
+		c->len = 0;
+		if (text != NULL)
+			reply(c, text);
+		if (c->fd >= 0)
+			drop_client(c);
+	}
 }
 
 static void
-serve_client(struct vunet_ctl_server *s __rte_unused, struct client *c,
-	     struct vunet_daemon *d)
+serve_client(struct client *c, struct vunet_daemon *d)
 {
-	ssize_t n = recv(c->fd, c->buf + c->len, VUNET_REQUEST_MAX + 1 -
-			 c->len, 0);
-	char *nl;
+	ssize_t n;
 
+	if (c->out != NULL) {
+		flush_reply(c);
+		if (c->fd >= 0 && c->out == NULL)
+			handle_lines(c, d);
+		return;
+	}
+	n = recv(c->fd, c->buf + c->len, VUNET_REQUEST_MAX + 1 - c->len, 0);
 	if (n <= 0) {
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			drop_client(c);
 		return;
 	}
+	if (c->len == 0)
+		c->since_ms = now_ms();
 	c->len += (size_t)n;
-	while (c->fd >= 0 && (nl = memchr(c->buf, '\n', c->len)) != NULL) {
-		size_t line = (size_t)(nl - c->buf);
-		char *text = line == 0 ? NULL :
-			vunet_command_handle(d, c->buf, line);
+	handle_lines(c, d);
+}
 
-		if (text != NULL) {
-			reply(c, text);
-			free(text);
-		}
+/* Clients past a deadline go; their slots are free again. */
+static void
+expire_clients(struct vunet_ctl_server *s)
+{
+	uint64_t now = now_ms();
+
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		struct client *c = &s->c[i];
+		const char *why = NULL;
+
 		if (c->fd < 0)
-			return;
-		memmove(c->buf, nl + 1, c->len - line - 1);
-		c->len -= line + 1;
-	}
-	if (c->len > VUNET_REQUEST_MAX) {
-		char *text = vunet_command_handle(d, c->buf, c->len);
-
-		/* the parser says why; the rest of the line is unreadable */
-		if (text != NULL) {
-			reply(c, text);
-			free(text);
-		}
-		if (c->fd >= 0)
-			drop_client(c);
+			continue;
+		if (c->out != NULL && now - c->out_ms > REPLY_TIMEOUT_MS)
+			why = "does not read its reply";
+		else if (c->out == NULL && c->len != 0 &&
+			 now - c->since_ms > REQUEST_TIMEOUT_MS)
+			why = "does not finish its request";
+		else if (c->out == NULL && c->len == 0 &&
+			 now - c->since_ms > IDLE_TIMEOUT_MS)
+			why = "idle";
+		if (why == NULL)
+			continue;
+		RTE_LOG(INFO, USER1, "control: dropped a client: %s\n", why);
+		drop_client(c);
 	}
 }
 
@@ -269,17 +382,19 @@ vunet_ctl_server_poll(struct vunet_ctl_server *s, struct vunet_daemon *d,
 
 	p[n] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
 	idx[n++] = -1;
+	expire_clients(s);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (s->c[i].fd >= 0) {
 			p[n] = (struct pollfd){ .fd = s->c[i].fd,
-						.events = POLLIN };
+				.events = s->c[i].out != NULL ? POLLOUT :
+					  POLLIN };
 			idx[n++] = i;
 		}
 	if (poll(p, (nfds_t)n, timeout_ms) <= 0)
 		return;
 	for (int i = 1; i < n; i++)
 		if (p[i].revents != 0)
-			serve_client(s, &s->c[idx[i]], d);
+			serve_client(&s->c[idx[i]], d);
 	if (p[0].revents & POLLIN)
 		accept_client(s);
 }

@@ -17,6 +17,7 @@
 #include <rte_telemetry.h>
 
 #include "vunet_control.h"
+#include "vunet_relay.h"
 
 /* NULL once the daemon is being torn down: commands then answer null. */
 static struct vunet_daemon *tel_daemon;
@@ -37,6 +38,28 @@ locked(tel_fn fn, const char *params, struct rte_tel_data *d)
 	ret = fn(dm, params, d);
 	pthread_mutex_unlock(&dm->lock);
 	return ret;
+}
+
+/* The relay's view of the port's front-end connections. */
+static void
+add_frontend(struct rte_tel_data *d, const struct vunet_port *port)
+{
+	struct rte_tel_data *f = rte_tel_data_alloc();
+	struct vunet_relay_stats st;
+
+	if (f == NULL)
+		return;
+	vunet_port_vhost_relay_stats(port, &st);
+	rte_tel_data_start_dict(f);
+	rte_tel_data_add_dict_u64(f, "connected", st.connected);
+	rte_tel_data_add_dict_u64(f, "connections", st.connections);
+	rte_tel_data_add_dict_u64(f, "refused", st.refused);
+	rte_tel_data_add_dict_u64(f, "messages", st.messages);
+	rte_tel_data_add_dict_u64(f, "fds_closed", st.fds_closed);
+	rte_tel_data_add_dict_u64(f, "cut_stalled", st.cut_stalled);
+	rte_tel_data_add_dict_u64(f, "cut_backlog", st.cut_backlog);
+	rte_tel_data_add_dict_u64(f, "cut_malformed", st.cut_malformed);
+	rte_tel_data_add_dict_container(d, "frontend", f, 0);
 }
 
 static int
@@ -87,6 +110,7 @@ read_port(struct vunet_daemon *dm, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "protocol_features",
 					  port->protocol_features);
 		rte_tel_data_add_dict_u64(d, "guest_ups", port->n_ups);
+		add_frontend(d, port);
 	}
 	rte_tel_data_start_dict(drops);
 	for (int r = 0; r < VUNET_DROP_MAX; r++)

@@ -58,6 +58,8 @@ struct vunet_port {
 	uint64_t features;       /* vhost: negotiated virtio features */
 	uint64_t protocol_features; /* vhost: negotiated protocol features */
 	unsigned int n_ups;      /* vhost: how often a guest came up */
+	int relay;               /* vhost: the relay's handle of the port */
+	char backend[VUNET_SOCK_PATH_MAX]; /* vhost: where rte_vhost listens */
 };
 
 /* What the vhost callbacks need from the rest of the daemon. */
@@ -68,6 +70,26 @@ struct vunet_port_env {
 };
 
 void vunet_port_env_set(const struct vunet_port_env *env);
+
+/*
+ * Start and stop what every vhost port shares: the relay thread that owns
+ * the front-end connections (vunet_relay.h). Before the first port; after
+ * the last one is destroyed.
+ */
+int vunet_port_vhost_init(char *err, size_t errlen);
+void vunet_port_vhost_fini(void);
+
+/*
+ * vunetd --fd: join an inherited, connected front-end socket to the vhost
+ * port p (server mode); done() runs when that front-end goes.
+ */
+int vunet_port_vhost_attach_fd(struct vunet_port *p, int fd,
+			       void (*done)(void), char *err, size_t errlen);
+
+/* vhost: the relay's counters of the port's front-end connections. */
+struct vunet_relay_stats;
+void vunet_port_vhost_relay_stats(const struct vunet_port *p,
+				  struct vunet_relay_stats *st);
 
 /*
  * Create the port described by conf into *port. eth: probe and start the

@@ -4,9 +4,14 @@
 
 /*
  * vhost-user ports on rte_vhost. The callbacks run on rte_vhost's
- * "vhost-events" (and "vhost_reconn") control threads. vring_state_changed
- * runs with every virtqueue lock held, so it only flips bits; the waits for
- * workers (RCU) happen in destroy_device, which holds no queue lock.
+ * "vhost-events" control thread. vring_state_changed runs with every
+ * virtqueue lock held, so it only flips bits; the waits for workers (RCU)
+ * happen in destroy_device, which holds no queue lock.
+ *
+ * rte_vhost never meets a front-end: it listens, in server mode, on a
+ * private socket per port in DPDK's runtime folder (0700, ours), and the
+ * relay (lib/relay) owns the port's public socket, or connects to QEMU's
+ * in client mode, and passes whole messages on. Why: vunet_relay.h.
  */
 
 #include <errno.h>
@@ -18,12 +23,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <stdarg.h>
+
+#include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_version.h>
 #include <rte_vhost.h>
 
 #include "vunet_profile.h"
+#include "vunet_relay.h"
 
 #include "vunet_port.h"
 #include "vunet_port_internal.h"
@@ -62,7 +71,14 @@ struct vhost_user_msg_head {
 	} payload;
 } __attribute__((packed));
 
+/* How long a front-end may take over a message or leave replies unread. */
+#define RELAY_MSG_TIMEOUT_MS 1000
+#define RELAY_REPLY_TIMEOUT_MS 2000
+#define RELAY_MAX_QUEUED (64 * 1024)
+#define RELAY_RECONNECT_MS 1000 /* as rte_vhost's own client mode */
+
 static pthread_mutex_t vhost_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vunet_relay *relay;
 static struct vunet_port *vhost_ports[VUNET_MAX_PORTS];
 static struct vunet_port *vid_port[RTE_MAX_VHOST_DEVICE];
 
@@ -164,7 +180,7 @@ vhost_new_connection(int vid)
 	pthread_mutex_lock(&vhost_lock);
 	for (int i = 0; i < VUNET_MAX_PORTS; i++)
 		if (vhost_ports[i] != NULL &&
-		    strcmp(vhost_ports[i]->conf->path, path) == 0)
+		    strcmp(vhost_ports[i]->backend, path) == 0)
 			p = vhost_ports[i];
 	if (p == NULL) {
 		VHOST_LOG(ERR, "%s: connection for no known port", path);
@@ -312,62 +328,21 @@ vunet_port_vhost_remap_tx(struct vunet_port *p)
 }
 
 /*
- * A server socket file left by a vunetd that died is removed; one that
- * another process still serves, or a file that is not a socket, is not.
- */
-static int
-vhost_clear_stale_socket(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, busy;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : (snprintf(err, errlen,
-			"%s: %s", path, strerror(errno)), -errno);
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket", path);
-		return -EEXIST;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -errno;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	busy = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	if (busy) {
-		snprintf(err, errlen, "%s is in use by another process",
-			 path);
-		return -EADDRINUSE;
-	}
-	if (unlink(path) < 0) {
-		snprintf(err, errlen, "cannot remove stale %s: %s", path,
-			 strerror(errno));
-		return -errno;
-	}
-	VHOST_LOG(INFO, "removed stale socket %s", path);
-	return 0;
-}
-
-/*
  * Offer exactly the profile. Features are only ever taken away from
  * rte_vhost's defaults: in 22.11 rte_vhost_driver_set_features() also
  * turns off the built-in net back-end and every burst returns 0.
  */
 static int
-vhost_apply_profile(const struct vunet_port_conf *c, char *err,
-		    size_t errlen)
+vhost_apply_profile(const char *path, const struct vunet_profile *prof,
+		    char *err, size_t errlen)
 {
-	const struct vunet_profile *prof = c->profile;
 	uint64_t features, proto;
 	char missing[512];
 
-	if (rte_vhost_driver_get_features(c->path, &features) < 0 ||
-	    rte_vhost_driver_get_protocol_features(c->path, &proto) < 0) {
+	if (rte_vhost_driver_get_features(path, &features) < 0 ||
+	    rte_vhost_driver_get_protocol_features(path, &proto) < 0) {
 		snprintf(err, errlen, "rte_vhost cannot read %s's features",
-			 c->path);
+			 path);
 		return -EINVAL;
 	}
 	for (int protocol = 0; protocol < 2; protocol++) {
@@ -383,9 +358,9 @@ vhost_apply_profile(const struct vunet_port_conf *c, char *err,
 			 rte_version());
 		return -ENOTSUP;
 	}
-	if (rte_vhost_driver_disable_features(c->path,
+	if (rte_vhost_driver_disable_features(path,
 					      features & ~prof->features) < 0 ||
-	    rte_vhost_driver_set_protocol_features(c->path,
+	    rte_vhost_driver_set_protocol_features(path,
 						   prof->protocol_features) < 0) {
 		snprintf(err, errlen, "rte_vhost refused profile %s",
 			 prof->name);
@@ -404,8 +379,7 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	 * dequeue runs the same code as testpmd's net_vhost. No profile
 	 * negotiates offloads yet, so today the flags stay empty either way.
 	 */
-	uint64_t flags = (c->client ? RTE_VHOST_USER_CLIENT : 0) |
-		RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
 	int ret, slot = -1;
 
 	p->vid = -1;
@@ -416,10 +390,14 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	p->tx_chains = true;     /* enqueue copies every segment */
 	p->txq_enabled = 0;
 	vunet_port_vhost_remap_tx(p);
-	if (!c->client) {
-		ret = vhost_clear_stale_socket(c->path, err, errlen);
-		if (ret < 0)
-			return ret;
+	p->relay = -1;
+	snprintf(p->backend, sizeof(p->backend), "%s/vhost-%u.sock",
+		 rte_eal_get_runtime_dir(), p->index);
+	/* only ours can be there (a crashed run's, with our prefix) */
+	if (unlink(p->backend) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove %s: %s", p->backend,
+			 strerror(errno));
+		return -errno;
 	}
 	pthread_mutex_lock(&vhost_lock);
 	for (int i = 0; i < VUNET_MAX_PORTS && slot < 0; i++)
@@ -433,36 +411,28 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		return -ENOSPC;
 	}
 
-	if (rte_vhost_driver_register(c->path, flags) < 0) {
-		snprintf(err, errlen, "rte_vhost cannot register %s", c->path);
+	if (rte_vhost_driver_register(p->backend, flags) < 0) {
+		snprintf(err, errlen, "rte_vhost cannot register %s",
+			 p->backend);
 		ret = -EINVAL;
 		goto unlist;
 	}
 	p->registered = true;
-	ret = vhost_apply_profile(c, err, errlen);
+	ret = vhost_apply_profile(p->backend, c->profile, err, errlen);
 	if (ret < 0)
 		goto unregister;
-	if (rte_vhost_driver_callback_register(c->path, &vhost_ops) < 0) {
-		snprintf(err, errlen, "rte_vhost cannot set up %s", c->path);
-		ret = -EINVAL;
-		goto unregister;
-	}
-	if (rte_vhost_driver_start(c->path) < 0) {
-		char dir[VUNET_SOCK_PATH_MAX];
-		struct stat st;
-
-		snprintf(dir, sizeof(dir), "%s", c->path);
-		*strrchr(dir, '/') = '\0';
-		if (!c->client && dir[0] != '\0' && stat(dir, &st) < 0)
-			snprintf(err, errlen, "cannot listen on %s: directory "
-				 "%s: %s", c->path, dir, strerror(errno));
-		else
-			snprintf(err, errlen, "rte_vhost cannot %s %s",
-				 c->client ? "connect to" : "listen on",
-				 c->path);
+	if (rte_vhost_driver_callback_register(p->backend, &vhost_ops) < 0 ||
+	    rte_vhost_driver_start(p->backend) < 0) {
+		snprintf(err, errlen, "rte_vhost cannot listen on %s",
+			 p->backend);
 		ret = -EIO;
 		goto unregister;
 	}
+	ret = vunet_relay_add(relay, c->name, c->path, c->client, p->backend,
+			      err, errlen);
+	if (ret < 0)
+		goto unregister;
+	p->relay = ret;
 	vunet_port_capture_attach(p);
 	VHOST_LOG(INFO, "port %s: %s %s, profile %s%s", c->name,
 		  c->client ? "client of" : "listening on", c->path,
@@ -471,7 +441,8 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	return 0;
 
 unregister:
-	rte_vhost_driver_unregister(c->path);
+	rte_vhost_driver_unregister(p->backend);
+	unlink(p->backend);
 	p->registered = false;
 unlist:
 	pthread_mutex_lock(&vhost_lock);
@@ -483,10 +454,16 @@ unlist:
 void
 vunet_port_vhost_destroy(struct vunet_port *p)
 {
+	/* the front-end first: no new connection while rte_vhost lets go */
+	vunet_relay_del(relay, p->relay);
+	p->relay = -1;
 	/* disconnects the guest: destroy_device, destroy_connection run */
-	if (p->registered && rte_vhost_driver_unregister(p->conf->path) < 0)
-		VHOST_LOG(ERR, "port %s: cannot unregister %s", p->conf->name,
-			  p->conf->path);
+	if (p->registered) {
+		if (rte_vhost_driver_unregister(p->backend) < 0)
+			VHOST_LOG(ERR, "port %s: cannot unregister %s",
+				  p->conf->name, p->backend);
+		unlink(p->backend);
+	}
 	p->registered = false;
 	vunet_port_capture_detach(p);
 	pthread_mutex_lock(&vhost_lock);
@@ -494,4 +471,58 @@ vunet_port_vhost_destroy(struct vunet_port *p)
 		if (vhost_ports[i] == p)
 			vhost_ports[i] = NULL;
 	pthread_mutex_unlock(&vhost_lock);
+}
+
+static void
+relay_log(int level, const char *fmt, ...)
+{
+	static const uint32_t levels[] = { RTE_LOG_ERR, RTE_LOG_WARNING,
+					   RTE_LOG_INFO };
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	rte_log(levels[level < 0 || level > 2 ? 0 : level], RTE_LOGTYPE_USER1,
+		"relay: %s\n", line);
+}
+
+int
+vunet_port_vhost_init(char *err, size_t errlen)
+{
+	const struct vunet_relay_conf rc = {
+		.msg_timeout_ms = RELAY_MSG_TIMEOUT_MS,
+		.reply_timeout_ms = RELAY_REPLY_TIMEOUT_MS,
+		.max_queued = RELAY_MAX_QUEUED,
+		.reconnect_ms = RELAY_RECONNECT_MS,
+		.log = relay_log,
+	};
+
+	relay = vunet_relay_new(&rc, err, errlen);
+	return relay == NULL ? -ENOMEM : 0;
+}
+
+void
+vunet_port_vhost_fini(void)
+{
+	vunet_relay_free(relay);
+	relay = NULL;
+}
+
+int
+vunet_port_vhost_attach_fd(struct vunet_port *p, int fd, void (*done)(void),
+			   char *err, size_t errlen)
+{
+	int ret = vunet_relay_add_fd(relay, p->conf->name, fd, p->backend,
+				     done, err, errlen);
+
+	return ret < 0 ? ret : 0;
+}
+
+void
+vunet_port_vhost_relay_stats(const struct vunet_port *p,
+			     struct vunet_relay_stats *st)
+{
+	vunet_relay_stats(relay, p->relay, st);
 }

@@ -188,9 +188,11 @@ class Vunetd:
         if self.proc.poll() is not None:
             self.out.thread.join(5)
             if not self.expect_exit:
+                self.expect_exit = True   # said once
                 raise AssertionError("vunetd died before the test ended (exit %d):\n%s" % (
                     self.proc.returncode, self.out.text()[-3000:]))
             return self.out.text()
+        self.expect_exit = True
         self.proc.send_signal(signal.SIGTERM)
         try:
             code = self.proc.wait(timeout)

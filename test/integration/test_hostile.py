@@ -4,9 +4,12 @@
 are flooded, front-ends that misbehave, control clients that hog the
 socket. Each test is about what the other tenants see, exactly."""
 
+import os
+import socket
+import struct
 import time
 
-from harness import Guest, wait_for
+from harness import Guest, VhostUserProbe, wait_for
 
 B = Guest.BURST
 MAC = {i: "52:54:00:00:00:%02x" % i for i in range(1, 10)}
@@ -97,3 +100,195 @@ def test_harness_fails_a_test_whose_vunetd_died(world):
     with pytest.raises(AssertionError, match="vunetd died before the test ended"):
         d.stop()
     d.expect_exit = True
+
+
+def fd_count(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def probe_rtt(path):
+    """Seconds for a fresh front-end's GET_FEATURES round trip."""
+    t0 = time.monotonic()
+    p = VhostUserProbe(path)
+    p.get(VhostUserProbe.GET_FEATURES)
+    p.close()
+    return time.monotonic() - t0
+
+
+def ctl_rtt(d):
+    t0 = time.monotonic()
+    d.ctl("port", "list")
+    return time.monotonic() - t0
+
+
+def test_descriptors_a_message_may_not_carry_are_not_kept(world):
+    """10 000 GET_QUEUE_NUM with 8 descriptors each: every one is
+    answered, none of the 80 000 descriptors stays open in vunetd (main
+    before the relay kept them all, and sent them back with the reply)."""
+    d = world.vunetd({"bridges": [{"name": "br0"}], "ports": [vhost(world, "vm1")]}).start()
+    pid = d.proc.pid
+    probe = VhostUserProbe(world.sock("vm1"))
+    probe.get(VhostUserProbe.GET_FEATURES)
+    before = fd_count(pid)
+    fds = [os.eventfd(0) for _ in range(8)]
+    for _ in range(10000):
+        probe.send(VhostUserProbe.GET_QUEUE_NUM, fds=fds)
+        assert probe.reply(VhostUserProbe.GET_QUEUE_NUM) == 8
+    after = fd_count(pid)
+    for fd in fds:
+        os.close(fd)
+    probe.close()
+    wait_for(lambda: fd_count(pid) <= before, 10, "vunetd's descriptors to be as before")
+    print("vunetd fds: %d before, %d after 10000 messages x 8 descriptors" % (before, after))
+    assert after == before
+
+
+def hostile_world(world):
+    """vm1 for the hostile front-end, vm2 and vm3 with guests bouncing
+    traffic, vm4 for a fresh front-end's round trips."""
+    d = world.vunetd({"bridges": [{"name": "br0"}],
+                      "ports": [vhost(world, "vm%d" % i, profile=V1) for i in (1, 2, 3, 4)]}).start()
+    g2 = world.guest(world.sock("vm2"), MAC[2], peer=MAC[3]).start()
+    g3 = world.guest(world.sock("vm3"), MAC[3], peer=MAC[2]).start()
+    d.wait_up("vm2", "vm3")
+    return d, g2, g3
+
+
+def exchange(g2, g3, bursts=4):
+    """Both guests send; each gets exactly what the other sent."""
+    r2, r3 = g2.rx(), g3.rx()
+    assert g2.send(bursts) == bursts * B and g3.send(bursts) == bursts * B
+    wait_for(lambda: g2.rx() - r2 == bursts * B and g3.rx() - r3 == bursts * B, 10,
+             "vm2 <-> vm3 traffic")
+
+
+def stuck_front_end(path):
+    """A front-end that sends a header announcing 8 bytes, then nothing."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(struct.pack("<III", VhostUserProbe.GET_FEATURES, 1, 8))
+    return s
+
+
+def closed_by_peer(s, timeout):
+    s.settimeout(timeout)
+    try:
+        while s.recv(65536):
+            pass
+        return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_a_front_end_stuck_mid_message_delays_nobody(world):
+    """While vm1's front-end sits in the middle of a message, another
+    port's front-end and the control socket are answered at once and
+    traffic flows; vunetd cuts vm1's front-end after 1 s and counts it.
+    port-del of a port with a stuck front-end, and SIGTERM, are quick.
+    (main before the relay: every other port's GET_FEATURES waited until
+    the stuck socket closed.)"""
+    d, g2, g3 = hostile_world(world)
+    stuck = stuck_front_end(world.sock("vm1"))
+    rtt, crtt = probe_rtt(world.sock("vm4")), ctl_rtt(d)
+    exchange(g2, g3)
+    print("stuck mid-message: another port's GET_FEATURES %.1f ms, control %.1f ms"
+          % (rtt * 1000, crtt * 1000))
+    assert rtt < 0.5 and crtt < 2
+    t0 = time.monotonic()
+    assert closed_by_peer(stuck, 5)
+    print("stuck front-end cut after %.2f s" % (time.monotonic() - t0))
+    fe = d.port("vm1")["frontend"]
+    assert (fe["connected"], fe["cut_stalled"], fe["connections"], fe["messages"]) == (0, 1, 1, 0)
+    stuck.close()
+    exchange(g2, g3)
+    # port-del and SIGTERM while a front-end is stuck
+    stuck = stuck_front_end(world.sock("vm1"))
+    t0 = time.monotonic()
+    d.ctl("port", "del", "vm1")
+    t_del = time.monotonic() - t0
+    assert closed_by_peer(stuck, 1)
+    stuck.close()
+    stuck = stuck_front_end(world.sock("vm4"))
+    g2.stop()
+    g3.stop()
+    t0 = time.monotonic()
+    d.stop()
+    t_term = time.monotonic() - t0
+    stuck.close()
+    print("with a stuck front-end: port-del %.0f ms, SIGTERM to exit %.0f ms"
+          % (t_del * 1000, t_term * 1000))
+    assert t_del < 1 and t_term < 5
+
+
+def test_a_front_end_that_reads_no_replies_is_cut(world):
+    """vm1's front-end sends GET_FEATURES and never reads a reply: vunetd
+    queues at most 64 KiB of replies for it, then cuts it; rte_vhost never
+    blocks, so other front-ends, the control socket and traffic carry on.
+    (main before the relay: rte_vhost's one thread blocked in sendmsg.)"""
+    d, g2, g3 = hostile_world(world)
+    deaf = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    deaf.connect(world.sock("vm1"))
+    deaf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    deaf.setblocking(False)
+    msg = struct.pack("<III", VhostUserProbe.GET_FEATURES, 1, 0)
+    sent, cut = 0, False
+    end = time.monotonic() + 10
+    while time.monotonic() < end and not cut:
+        try:
+            deaf.send(msg * 64)
+            sent += 64
+        except BlockingIOError:
+            time.sleep(0.01)
+        except (BrokenPipeError, ConnectionResetError):
+            cut = True
+        if sent and sent % 6400 == 0:
+            assert probe_rtt(world.sock("vm4")) < 0.5
+    rtt, crtt = probe_rtt(world.sock("vm4")), ctl_rtt(d)
+    exchange(g2, g3)
+    print("deaf front-end: cut after %d requests; another port's GET_FEATURES %.1f ms, "
+          "control %.1f ms" % (sent, rtt * 1000, crtt * 1000))
+    assert cut and rtt < 0.5 and crtt < 2
+    fe = d.port("vm1")["frontend"]
+    assert (fe["connected"], fe["cut_backlog"]) == (0, 1)
+    deaf.close()
+
+
+def test_control_clients_cannot_lock_out_the_operator(world):
+    """40 idle connections, one stuck in the middle of a request and one
+    that never reads its replies: vunetctl is still answered at once
+    (main before: the 17th connection locked every later vunetctl out).
+    The slow ones are dropped on their deadlines."""
+    d = world.vunetd({"bridges": [{"name": "br0"}], "ports": [vhost(world, "vm1")]}).start()
+
+    def conn():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(d.control)
+        return s
+
+    idle = [conn() for _ in range(40)]
+    slow = conn()
+    slow.sendall(b'{"command": "vers')
+    deaf = conn()
+    deaf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    deaf.setblocking(False)
+    try:
+        for _ in range(2000):
+            deaf.send(b'{"command": "port-list"}\n')
+    except BlockingIOError:
+        pass
+    t0 = time.monotonic()
+    for _ in range(5):
+        assert d.ctl("port", "list")
+    per = (time.monotonic() - t0) / 5
+    print("vunetctl with 42 hostile control clients: %.1f ms per command" % (per * 1000))
+    assert per < 1
+    # the slow and the deaf go within their 5 s (the idle ones were evicted)
+    wait_for(lambda: "does not finish its request" in d.out.text() and
+             "does not read its reply" in d.out.text(), 8, "the slow clients to be dropped")
+    deaf.setblocking(True)
+    assert closed_by_peer(slow, 1) and closed_by_peer(deaf, 1)
+    for s in idle + [slow, deaf]:
+        s.close()
+    assert d.ctl("port", "list")

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+#ifndef VUNET_RELAY_H
+#define VUNET_RELAY_H
+
+/*
+ * The vhost-user relay: vunetd's side of every front-end connection.
+ *
+ * rte_vhost 22.11 reads each message with blocking reads and sends each
+ * reply with a blocking sendmsg, all on one thread for every port, some of
+ * it while holding the device's queue locks. A front-end that stops in the
+ * middle of a message, or stops reading its replies, would freeze every
+ * other port's control path, and then the workers. So rte_vhost never
+ * talks to a front-end: it listens on a private socket per port, and this
+ * relay, one thread with non-blocking sockets, owns the public socket (or,
+ * in client mode, connects to QEMU's) and passes only whole messages on,
+ * with the descriptors each may carry, and takes every reply at once.
+ * A front-end that does not finish a message or does not read its replies
+ * in time is cut off; nobody else notices.
+ *
+ * Pure POSIX, no DPDK: the relay knows nothing of rte_vhost but the path
+ * of its private socket.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vunet_relay;
+
+struct vunet_relay_conf {
+	unsigned int msg_timeout_ms;   /* a message begun must end by then */
+	unsigned int reply_timeout_ms; /* queued replies must move by then */
+	size_t max_queued;             /* reply bytes queued per front-end */
+	unsigned int reconnect_ms;     /* client mode: retry period */
+	/* where the relay's words go (level: 0 error, 1 warning, 2 info) */
+	void (*log)(int level, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+};
+
+struct vunet_relay_stats {
+	uint64_t connections;    /* front-ends joined to the back-end */
+	uint64_t refused;        /* a second front-end while one is on */
+	uint64_t messages;       /* front-end messages passed on */
+	uint64_t fds_closed;     /* descriptors a message may not carry */
+	uint64_t cut_stalled;    /* a message not finished in time */
+	uint64_t cut_backlog;    /* replies not read in time, or too many */
+	uint64_t cut_malformed;  /* an impossible size, too many descriptors */
+	bool connected;
+};
+
+/* Start the relay thread. NULL and err on failure. */
+struct vunet_relay *vunet_relay_new(const struct vunet_relay_conf *conf,
+				    char *err, size_t errlen);
+
+/* Cut every connection, close every socket, stop the thread. */
+void vunet_relay_free(struct vunet_relay *r);
+
+/*
+ * Serve one port: listen on path (a stale socket file left by a dead
+ * process is replaced; a live one is not), or, client, connect to path and
+ * reconnect whenever the front-end goes. Each front-end is joined to a new
+ * connection to backend. Returns a handle >= 0, or a negative errno with
+ * the reason in err.
+ */
+int vunet_relay_add(struct vunet_relay *r, const char *name,
+		    const char *path, bool client, const char *backend,
+		    char *err, size_t errlen);
+
+/* Stop serving: the front-end is cut, a server socket removed. */
+void vunet_relay_del(struct vunet_relay *r, int handle);
+
+/*
+ * Join an already connected front-end socket to backend (vunetd --fd);
+ * done() is called on the relay thread when it goes. Returns a handle.
+ */
+int vunet_relay_add_fd(struct vunet_relay *r, const char *name, int fd,
+		       const char *backend, void (*done)(void), char *err,
+		       size_t errlen);
+
+void vunet_relay_stats(struct vunet_relay *r, int handle,
+		       struct vunet_relay_stats *st);
+
+#endif /* VUNET_RELAY_H */

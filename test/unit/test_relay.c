@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+/*
+ * The vhost-user relay against front-ends that misbehave, with a plain
+ * listening socket standing in for rte_vhost: whole messages with their
+ * own descriptors, a stall in the middle of a message, replies nobody
+ * reads, descriptors a message may not carry, impossible sizes, a second
+ * front-end, client mode's reconnection. Each cut is counted, and one
+ * port's trouble never delays another's messages.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "vunet_relay.h"
+
+static const struct vunet_relay_conf conf = {
+	.msg_timeout_ms = 300,
+	.reply_timeout_ms = 300,
+	.max_queued = 4096,
+	.reconnect_ms = 100,
+};
+
+static char dir[] = "/tmp/vunet-relay-XXXXXX";
+static struct vunet_relay *relay;
+
+static void
+path_of(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+static int
+listen_at(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	unlink(path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(s, 8) < 0) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* accept within ms, or -1 */
+static int
+accept_within(int srv, int ms)
+{
+	struct pollfd p = { .fd = srv, .events = POLLIN };
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	return accept(srv, NULL, NULL);
+}
+
+static void
+send_msg(int s, uint32_t request, uint64_t payload, const int *fds, int n)
+{
+	char buf[20], cbuf[CMSG_SPACE(sizeof(int) * 16)];
+	uint32_t head[3] = { request, 1, 8 };
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	memcpy(buf, head, 12);
+	memcpy(buf + 12, &payload, 8);
+	if (n > 0) {
+		struct cmsghdr *c;
+
+		msg.msg_control = cbuf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	}
+	CHECK_EQ(sendmsg(s, &msg, MSG_NOSIGNAL), 20);
+}
+
+/*
+ * One 20-byte message within ms: its request, or -1. Its descriptors are
+ * counted into *n_fds and closed.
+ */
+static int
+recv_msg(int s, int ms, int *n_fds)
+{
+	char buf[20], cbuf[CMSG_SPACE(sizeof(int) * 16)];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct pollfd p = { .fd = s, .events = POLLIN };
+	struct cmsghdr *c;
+	uint32_t request;
+
+	*n_fds = 0;
+	if (poll(&p, 1, ms) != 1 || recvmsg(s, &msg, MSG_WAITALL) != 20)
+		return -1;
+	memcpy(&request, buf, 4);
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+		for (int i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+		*n_fds += k;
+	}
+	return (int)request;
+}
+
+/* the peer closed within ms */
+static bool
+closed_within(int s, int ms)
+{
+	struct pollfd p = { .fd = s, .events = POLLIN };
+	char c;
+
+	while (poll(&p, 1, ms) == 1) {
+		ssize_t n = recv(s, &c, 1, MSG_DONTWAIT);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			return true;
+	}
+	return false;
+}
+
+static int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d != NULL && readdir(d) != NULL)
+		n++;
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static uint64_t
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A server port: its public socket, its back-end, a connected front-end. */
+struct rig {
+	int handle, backend, front, conn;
+	char pub[128], back[128];
+};
+
+static void
+rig_up(struct rig *g, const char *name)
+{
+	char err[256];
+
+	snprintf(g->pub, sizeof(g->pub), "%s/%s.sock", dir, name);
+	snprintf(g->back, sizeof(g->back), "%s/%s.back", dir, name);
+	g->backend = listen_at(g->back);
+	CHECK(g->backend >= 0);
+	g->handle = vunet_relay_add(relay, name, g->pub, false, g->back, err,
+				    sizeof(err));
+	CHECK(g->handle >= 0);
+	g->front = connect_to(g->pub);
+	CHECK(g->front >= 0);
+	g->conn = accept_within(g->backend, 2000);
+	CHECK(g->conn >= 0);
+}
+
+static void
+rig_down(struct rig *g)
+{
+	vunet_relay_del(relay, g->handle);
+	close(g->front);
+	close(g->conn);
+	close(g->backend);
+	unlink(g->back);
+}
+
+/* Messages queued back to back keep their own descriptors, both ways. */
+static void
+descriptors_stay_with_their_message(void)
+{
+	struct rig g;
+	int efd = eventfd(0, 0), n;
+
+	rig_up(&g, "a");
+	send_msg(g.front, 16, 8, NULL, 0);
+	send_msg(g.front, 13, 0, &efd, 1);
+	CHECK_EQ(recv_msg(g.conn, 1000, &n), 16);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(recv_msg(g.conn, 1000, &n), 13);
+	CHECK_EQ(n, 1);
+	send_msg(g.conn, 13, 1, NULL, 0);
+	CHECK_EQ(recv_msg(g.front, 1000, &n), 13);
+	/* the front-end leaves: so does its back-end connection */
+	close(g.front);
+	CHECK(closed_within(g.conn, 1000));
+	g.front = -1;
+	rig_down(&g);
+	close(efd);
+}
+
+/*
+ * Descriptors a message may not carry are closed by the relay: 1000
+ * GET_QUEUE_NUM with 8 each leave no descriptor open here, and the back-end
+ * sees none.
+ */
+static void
+extra_descriptors_are_closed(void)
+{
+	struct vunet_relay_stats st;
+	int fds[8], before, n, seen = 0, all = 0;
+	struct rig g;
+
+	rig_up(&g, "b");
+	for (int i = 0; i < 8; i++)
+		fds[i] = eventfd(0, 0);
+	before = open_fds();
+	for (int i = 0; i < 1000; i++) {
+		send_msg(g.front, 17, 0, fds, 8);
+		if (recv_msg(g.conn, 1000, &n) == 17)
+			all++;
+		seen += n;
+	}
+	CHECK_EQ(all, 1000);
+	CHECK_EQ(seen, 0);
+	vunet_relay_stats(relay, g.handle, &st);
+	CHECK_EQ(st.fds_closed, 8000);
+	CHECK_EQ(st.messages, 1000);
+	CHECK_EQ(open_fds(), before);
+	/* one per region of SET_MEM_TABLE: 2 regions, 3 sent */
+	{
+		char buf[12 + 8], cbuf[CMSG_SPACE(sizeof(int) * 3)];
+		uint32_t head[3] = { 5, 1, 8 }, regions[2] = { 2, 0 };
+		struct iovec iov = { .iov_base = buf, .iov_len = 20 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+		memcpy(buf, head, 12);
+		memcpy(buf + 12, regions, 8);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * 3);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * 3);
+		CHECK_EQ(sendmsg(g.front, &m, 0), 20);
+		CHECK_EQ(recv_msg(g.conn, 1000, &n), 5);
+		CHECK_EQ(n, 2);
+	}
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
+	rig_down(&g);
+}
+
+/*
+ * A front-end stuck in the middle of a message is cut off after the
+ * timeout; meanwhile another port's messages pass at once.
+ */
+static void
+a_stalled_message_is_cut_and_nobody_waits(void)
+{
+	uint32_t head[3] = { 1, 1, 8 };
+	struct vunet_relay_stats st;
+	struct rig stuck, other;
+	uint64_t t0, dt;
+	int n;
+
+	rig_up(&stuck, "stuck");
+	rig_up(&other, "other");
+	CHECK_EQ(send(stuck.front, head, 12, 0), 12);
+	t0 = ms_now();
+	send_msg(other.front, 1, 0, NULL, 0);
+	CHECK_EQ(recv_msg(other.conn, 1000, &n), 1);
+	dt = ms_now() - t0;
+	CHECK(dt < 100);
+	/* nothing of the stuck message reached its back-end */
+	CHECK_EQ(recv_msg(stuck.conn, 100, &n), -1);
+	CHECK(closed_within(stuck.front, 2000));
+	CHECK(closed_within(stuck.conn, 1000));
+	dt = ms_now() - t0;
+	CHECK(dt >= 250 && dt < 1500);
+	vunet_relay_stats(relay, stuck.handle, &st);
+	CHECK_EQ(st.cut_stalled, 1);
+	CHECK(!st.connected);
+	/* the port itself stays: a new front-end is served */
+	close(stuck.front);
+	close(stuck.conn);
+	stuck.front = connect_to(stuck.pub);
+	stuck.conn = accept_within(stuck.backend, 2000);
+	CHECK(stuck.conn >= 0);
+	send_msg(stuck.front, 1, 0, NULL, 0);
+	CHECK_EQ(recv_msg(stuck.conn, 1000, &n), 1);
+	rig_down(&stuck);
+	rig_down(&other);
+}
+
+/*
+ * Replies a front-end does not read are taken from the back-end at once
+ * (it never blocks) and the front-end is cut off when they pile up.
+ */
+static void
+unread_replies_cut_the_front_end_not_the_back_end(void)
+{
+	struct vunet_relay_stats st;
+	struct rig g;
+	int sent = 0;
+
+	rig_up(&g, "deaf");
+	fcntl(g.conn, F_SETFL, O_NONBLOCK);
+	/* far more than the 4 KiB the relay queues, plus socket buffers */
+	for (int i = 0; i < 200000; i++) {
+		uint32_t msg[5] = { 1, 5, 8, 0, 0 };
+		ssize_t n = send(g.conn, msg, sizeof(msg), MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EAGAIN) {
+			usleep(1000);
+			continue;
+		}
+		if (n < 0)
+			break;
+		sent++;
+	}
+	CHECK(sent > 4096 / 20);
+	CHECK(closed_within(g.front, 2000));
+	vunet_relay_stats(relay, g.handle, &st);
+	CHECK_EQ(st.cut_backlog, 1);
+	rig_down(&g);
+}
+
+/* A header announcing an impossible payload is cut at once. */
+static void
+an_impossible_size_is_cut(void)
+{
+	uint32_t head[3] = { 1, 1, 1u << 20 };
+	struct vunet_relay_stats st;
+	struct rig g;
+	int n;
+
+	rig_up(&g, "huge");
+	CHECK_EQ(send(g.front, head, 12, 0), 12);
+	CHECK(closed_within(g.front, 1000));
+	CHECK_EQ(recv_msg(g.conn, 100, &n), -1);
+	vunet_relay_stats(relay, g.handle, &st);
+	CHECK_EQ(st.cut_malformed, 1);
+	rig_down(&g);
+}
+
+/* One front-end per port: a second one is closed, the first goes on. */
+static void
+a_second_front_end_is_refused(void)
+{
+	struct vunet_relay_stats st;
+	struct rig g;
+	int second, n;
+
+	rig_up(&g, "one");
+	second = connect_to(g.pub);
+	CHECK(second >= 0);
+	CHECK(closed_within(second, 1000));
+	close(second);
+	send_msg(g.front, 1, 0, NULL, 0);
+	CHECK_EQ(recv_msg(g.conn, 1000, &n), 1);
+	vunet_relay_stats(relay, g.handle, &st);
+	CHECK_EQ(st.refused, 1);
+	CHECK_EQ(st.connections, 1);
+	rig_down(&g);
+	/* and the socket file is gone with the port */
+	CHECK(access(g.pub, F_OK) < 0);
+}
+
+/* Client mode: the relay connects, and again after the front-end left. */
+static void
+client_mode_reconnects(void)
+{
+	char qemu[128], back[128], err[256];
+	int srv, bsrv, h, front, conn, n;
+
+	path_of(qemu, sizeof(qemu), "qemu.sock");
+	path_of(back, sizeof(back), "c.back");
+	bsrv = listen_at(back);
+	h = vunet_relay_add(relay, "c", qemu, true, back, err, sizeof(err));
+	CHECK(h >= 0);
+	usleep(150000);        /* nobody there yet: it waits */
+	srv = listen_at(qemu);
+	for (int round = 0; round < 2; round++) {
+		front = accept_within(srv, 2000);
+		CHECK(front >= 0);
+		conn = accept_within(bsrv, 2000);
+		CHECK(conn >= 0);
+		send_msg(front, 1, 0, NULL, 0);
+		CHECK_EQ(recv_msg(conn, 1000, &n), 1);
+		close(front);
+		CHECK(closed_within(conn, 1000));
+		close(conn);
+	}
+	vunet_relay_del(relay, h);
+	/* a client port never removes QEMU's socket */
+	CHECK(access(qemu, F_OK) == 0);
+	close(srv);
+	close(bsrv);
+	unlink(qemu);
+	unlink(back);
+}
+
+/* A live server socket is never taken over; a stale one is. */
+static void
+live_sockets_are_kept_stale_ones_replaced(void)
+{
+	char path[128], err[256];
+	int live, h;
+
+	path_of(path, sizeof(path), "taken.sock");
+	live = listen_at(path);
+	h = vunet_relay_add(relay, "t", path, false, "/nonexistent", err,
+			    sizeof(err));
+	CHECK_EQ(h, -EADDRINUSE);
+	CHECK_STR_HAS(err, "in use by another process");
+	close(live);           /* the file stays, nobody answers */
+	h = vunet_relay_add(relay, "t", path, false, "/nonexistent", err,
+			    sizeof(err));
+	CHECK(h >= 0);
+	vunet_relay_del(relay, h);
+}
+
+int
+main(void)
+{
+	char err[256];
+
+	if (mkdtemp(dir) == NULL) {
+		printf("Bail out! mkdtemp\n");
+		return 1;
+	}
+	relay = vunet_relay_new(&conf, err, sizeof(err));
+	if (relay == NULL) {
+		printf("Bail out! %s\n", err);
+		return 1;
+	}
+	RUN(descriptors_stay_with_their_message);
+	RUN(extra_descriptors_are_closed);
+	RUN(a_stalled_message_is_cut_and_nobody_waits);
+	RUN(unread_replies_cut_the_front_end_not_the_back_end);
+	RUN(an_impossible_size_is_cut);
+	RUN(a_second_front_end_is_refused);
+	RUN(client_mode_reconnects);
+	RUN(live_sockets_are_kept_stale_ones_replaced);
+	vunet_relay_free(relay);
+	rmdir(dir);
+	return TAP_DONE();
+}
