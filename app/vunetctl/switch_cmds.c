@@ -17,7 +17,8 @@
 #include "vunetctl.h"
 
 static const char *const int_keys[] = { "vlan", "rx_queues", "tx_queues",
-	"mtu", "rx_desc", "tx_desc", "fdb_size", "aging_sec", NULL };
+	"mtu", "rx_desc", "tx_desc", "fdb_size", "aging_sec", "mac_limit",
+	"flood_pps", NULL };
 
 static bool
 is_int_key(const char *k)
@@ -396,6 +397,21 @@ build(int argc, char **argv, void (**print)(json_t *))
 	if (IS("port", "del", n == 1))
 		return json_pack("{s:s, s:s}", "command", "port-del", "name",
 				 a[0]);
+	if (IS("port", "set", n >= 2)) {
+		const char *key;
+		json_t *v;
+
+		obj = object_from_args(n, a);
+		if (obj == NULL)
+			return NULL;
+		json_object_del(obj, "name");
+		json_object_foreach(obj, key, v)
+			if (json_is_string(v) &&
+			    strcmp(json_string_value(v), "null") == 0)
+				json_object_set_new(obj, key, json_null());
+		return json_pack("{s:s, s:s, s:o}", "command", "port-set",
+				 "name", a[0], "set", obj);
+	}
 	if (IS("bridge", "list", argc <= 2)) {
 		*print = print_bridges;
 		return json_pack("{s:s}", "command", "bridge-list");

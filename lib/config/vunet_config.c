@@ -356,10 +356,11 @@ parse_port(struct ctx *c, json_t *o, const char *where,
 {
 	static const char *const vhost_keys[] = { "name", "type", "path",
 		"mode", "profile", "bridge", "vlan", "allowed_macs",
-		"rxq_workers", NULL };
+		"mac_limit", "flood_pps", "rxq_workers", NULL };
 	static const char *const eth_keys[] = { "name", "type", "devargs",
 		"rx_queues", "tx_queues", "mtu", "rx_desc", "tx_desc",
-		"bridge", "vlan", "allowed_macs", "rxq_workers", NULL };
+		"bridge", "vlan", "allowed_macs", "mac_limit", "flood_pps",
+		"rxq_workers", NULL };
 	char type[16], field[128], bridge[VUNET_NAME_MAX];
 	uint64_t v;
 
@@ -418,6 +419,15 @@ parse_port(struct ctx *c, json_t *o, const char *where,
 	if (get_uint(c, o, where, "vlan", 1, 4094, 1, &v) < 0)
 		return -1;
 	p->vlan = (uint16_t)v;
+	/* a VM's port is a tenant: it may not fill the bridge's table */
+	if (get_uint(c, o, where, "mac_limit", 0, 1u << 20,
+		     p->type == VUNET_PORT_VHOST ? VUNET_VHOST_MAC_LIMIT : 0,
+		     &v) < 0)
+		return -1;
+	p->mac_limit = (uint32_t)v;
+	if (get_uint(c, o, where, "flood_pps", 0, 100000000, 0, &v) < 0)
+		return -1;
+	p->flood_pps = (uint32_t)v;
 	if (parse_allowed_macs(c, o, where, p) < 0)
 		return -1;
 	return parse_rxq_workers(c, o, where, p);

@@ -28,6 +28,7 @@
 #define VUNET_MAX_ALLOWED_MACS 16
 #define VUNET_MAX_WORKERS 16
 #define VUNET_ERR_MAX 512
+#define VUNET_VHOST_MAC_LIMIT 64 /* default for a VM's port */
 
 enum vunet_port_type {
 	VUNET_PORT_VHOST,
@@ -56,6 +57,8 @@ struct vunet_port_conf {
 	/* forwarding */
 	int bridge;             /* index into bridges[], -1 if none */
 	uint16_t vlan;          /* access VLAN, 1..4094 */
+	uint32_t mac_limit;     /* MACs it may have learned; 0: no own limit */
+	uint32_t flood_pps;     /* flooded frames per second; 0: no limit */
 	uint16_t n_allowed_macs;  /* 0: port security off */
 	struct vunet_mac allowed_macs[VUNET_MAX_ALLOWED_MACS];
 	/* polling: worker of each receive queue, -1 to let vunetd deal it */

@@ -332,7 +332,7 @@ cmd_bridge_list(struct vunet_daemon *d,
 				json_array_append_new(ports, json_string(
 					d->conf->ports[i].name));
 		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I, "
-			"s:I, s:I, s:I, s:o}", "name", br->conf.name,
+			"s:I, s:I, s:I, s:I, s:o}", "name", br->conf.name,
 			"fdb_size", (json_int_t)br->conf.fdb_size,
 			"aging_sec", (json_int_t)br->conf.aging_sec,
 			"macs", (json_int_t)vunet_fdb_count(br->fdb),
@@ -340,6 +340,7 @@ cmd_bridge_list(struct vunet_daemon *d,
 			"moved", (json_int_t)br->moved,
 			"aged", (json_int_t)br->aged,
 			"table_full", (json_int_t)br->table_full,
+			"limited", (json_int_t)br->limited,
 			"ports", ports));
 	}
 	return a;
@@ -615,6 +616,48 @@ cmd_rxq_pin(struct vunet_daemon *d, const struct vunet_request *r, char *err,
 	return change(d, doc, "rxq-pin", err, errlen);
 }
 
+/*
+ * A running port's forwarding settings; its device (socket, devargs,
+ * profile, queues) stays: that takes port-del and port-add. A null value
+ * takes the setting back to its default.
+ */
+static json_t *
+cmd_port_set(struct vunet_daemon *d, const struct vunet_request *r,
+	     char *err, size_t errlen)
+{
+	static const char *const settable[] = { "bridge", "vlan",
+		"allowed_macs", "mac_limit", "flood_pps", NULL };
+	const char *name = arg_str(r, "name"), *key;
+	json_t *set = vunet_request_arg(r, "set"), *doc, *port, *v;
+	int i = find_in(d->doc, "ports", "name", name);
+
+	if (i < 0) {
+		snprintf(err, errlen, "port-set: no port is named '%s'", name);
+		return NULL;
+	}
+	json_object_foreach(set, key, v) {
+		int k = 0;
+
+		while (settable[k] != NULL && strcmp(settable[k], key) != 0)
+			k++;
+		if (settable[k] == NULL) {
+			snprintf(err, errlen, "port-set: '%s' cannot change "
+				 "while the port runs (it can: bridge, vlan, "
+				 "allowed_macs, mac_limit, flood_pps)", key);
+			return NULL;
+		}
+	}
+	doc = json_deep_copy(d->doc);
+	port = json_array_get(json_object_get(doc, "ports"), (size_t)i);
+	json_object_foreach(set, key, v) {
+		if (json_is_null(v))
+			json_object_del(port, key);
+		else
+			json_object_set(port, key, v);
+	}
+	return change(d, doc, "port-set", err, errlen);
+}
+
 static json_t *
 cmd_log_set(struct vunet_daemon *d __rte_unused, const struct vunet_request *r,
 	    char *err, size_t errlen)
@@ -657,6 +700,7 @@ static const cmd_fn handlers[VUNET_CMD_MAX] = {
 	[VUNET_CMD_RXQ_SHOW] = cmd_rxq_show,
 	[VUNET_CMD_RXQ_PIN] = cmd_rxq_pin,
 	[VUNET_CMD_LOG_SET] = cmd_log_set,
+	[VUNET_CMD_PORT_SET] = cmd_port_set,
 };
 
 char *
@@ -680,7 +724,8 @@ vunet_command_handle(struct vunet_daemon *d, const char *line, size_t len)
 			 req.cmd == VUNET_CMD_BRIDGE_DEL ||
 			 req.cmd == VUNET_CMD_XCONNECT_ADD ||
 			 req.cmd == VUNET_CMD_XCONNECT_DEL ||
-			 req.cmd == VUNET_CMD_RXQ_PIN)
+			 req.cmd == VUNET_CMD_RXQ_PIN ||
+			 req.cmd == VUNET_CMD_PORT_SET)
 			RTE_LOG(INFO, USER1, "control: %s done\n",
 				vunet_cmd_name(req.cmd));
 		vunet_request_free(&req);

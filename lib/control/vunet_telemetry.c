@@ -173,6 +173,7 @@ read_bridges(struct vunet_daemon *dm, const char *params __rte_unused,
 		rte_tel_data_add_dict_u64(c, "moved", br->moved);
 		rte_tel_data_add_dict_u64(c, "aged", br->aged);
 		rte_tel_data_add_dict_u64(c, "table_full", br->table_full);
+		rte_tel_data_add_dict_u64(c, "limited", br->limited);
 		rte_tel_data_add_dict_container(d, br->conf.name, c, 0);
 	}
 	return 0;

@@ -60,6 +60,9 @@ struct vunet_port {
 	unsigned int n_ups;      /* vhost: how often a guest came up */
 	int relay;               /* vhost: the relay's handle of the port */
 	char backend[VUNET_SOCK_PATH_MAX]; /* vhost: where rte_vhost listens */
+
+	/* Flood rate limit: written by whichever worker polls the port. */
+	uint64_t flood_tat __rte_cache_aligned; /* GCRA: next conforming TSC */
 };
 
 /* What the vhost callbacks need from the rest of the daemon. */

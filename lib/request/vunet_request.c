@@ -54,6 +54,8 @@ static const struct {
 	[VUNET_CMD_LOG_SET] = { "log-set",
 		{ { "type", ARG_STRING, true },
 		  { "level", ARG_STRING, true } } },
+	[VUNET_CMD_PORT_SET] = { "port-set",
+		{ { "name", ARG_STRING, true }, { "set", ARG_OBJECT, true } } },
 };
 
 static const char *const type_names[] = {

@@ -29,6 +29,9 @@ enum vunet_drop {
 	VUNET_DROP_OVERSIZE,   /* longer than the port's MTU (+ header, tag) */
 	VUNET_DROP_TX_OVERSIZE, /* longer than the egress port's MTU */
 	VUNET_DROP_TX_CHAIN,   /* chained, and the egress device sends no chains */
+	VUNET_DROP_MAC_LIMIT,  /* a new source MAC on a port at its limit */
+	VUNET_DROP_LINK_LOCAL, /* to 01:80:c2:00:00:0x (STP, LACP, pause) */
+	VUNET_DROP_FLOOD_RATE, /* flooded frames above the port's rate */
 	VUNET_DROP_MAX
 };
 
@@ -44,6 +47,9 @@ static const char *const vunet_drop_names[VUNET_DROP_MAX] = {
 	[VUNET_DROP_OVERSIZE] = "oversize",
 	[VUNET_DROP_TX_OVERSIZE] = "tx_oversize",
 	[VUNET_DROP_TX_CHAIN] = "tx_chain",
+	[VUNET_DROP_MAC_LIMIT] = "mac_limit",
+	[VUNET_DROP_LINK_LOCAL] = "link_local",
+	[VUNET_DROP_FLOOD_RATE] = "flood_rate",
 };
 
 struct vunet_queue_stats {

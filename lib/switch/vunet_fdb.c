@@ -101,21 +101,36 @@ vunet_fdb_get(const struct vunet_fdb *fdb, uint64_t key)
 	return __atomic_load_n(&fdb->e[pos].port, __ATOMIC_RELAXED);
 }
 
+static void
+port_count_add(struct vunet_fdb *fdb, uint16_t port, int32_t d)
+{
+	__atomic_store_n(&fdb->port_macs[port], fdb->port_macs[port] + d,
+			 __ATOMIC_RELAXED);
+}
+
 int
 vunet_fdb_learn(struct vunet_fdb *fdb, uint64_t key, uint16_t port,
-		uint64_t now)
+		uint32_t limit, uint64_t now)
 {
 	struct vunet_fdb_entry *e;
 	int32_t pos = rte_hash_lookup(fdb->h, &key);
 
 	if (pos >= 0) {
 		e = &fdb->e[pos];
-		__atomic_store_n(&e->seen, now, __ATOMIC_RELAXED);
-		if (e->port == port)
+		if (e->port == port) {
+			__atomic_store_n(&e->seen, now, __ATOMIC_RELAXED);
 			return VUNET_FDB_KNOWN;
+		}
+		if (fdb->port_macs[port] >= limit)
+			return -EDQUOT;
+		__atomic_store_n(&e->seen, now, __ATOMIC_RELAXED);
+		port_count_add(fdb, e->port, -1);
+		port_count_add(fdb, port, 1);
 		__atomic_store_n(&e->port, port, __ATOMIC_RELAXED);
 		return VUNET_FDB_MOVED;
 	}
+	if (fdb->port_macs[port] >= limit)
+		return -EDQUOT;
 	pos = rte_hash_add_key(fdb->h, &key);
 	if (pos < 0)
 		return -ENOSPC;
@@ -129,6 +144,7 @@ vunet_fdb_learn(struct vunet_fdb *fdb, uint64_t key, uint16_t port,
 	e->seen = now;
 	__atomic_store_n(&e->key, key, __ATOMIC_RELEASE);
 	fdb->n++;
+	port_count_add(fdb, port, 1);
 	return VUNET_FDB_NEW;
 }
 
@@ -149,6 +165,7 @@ fdb_delete(struct vunet_fdb *fdb, struct vunet_fdb_entry *e)
 	if (pos >= 0 && !fdb->rcu)
 		rte_hash_free_key_with_position(fdb->h, pos);
 	fdb->n--;
+	port_count_add(fdb, e->port, -1);
 }
 
 unsigned int

@@ -24,6 +24,8 @@
 
 /* Key: MAC in the low 48 bits (as laid out in the frame), VLAN above. */
 #define VUNET_FDB_KEY_NONE 0 /* VLAN 0 is never an access VLAN */
+#define VUNET_FDB_PORTS 256  /* VUNET_MAX_PORTS */
+#define VUNET_FDB_NO_LIMIT UINT32_MAX
 
 struct vunet_fdb_entry {
 	uint64_t key;    /* VUNET_FDB_KEY_NONE while being written or freed */
@@ -40,6 +42,8 @@ struct vunet_fdb {
 	uint64_t aging_tsc;
 	uint64_t refresh_tsc;      /* how stale 'seen' may get before a store */
 	bool rcu;                  /* deleted positions wait for a grace period */
+	/* MACs learned on each port (writer's, read by workers) */
+	uint32_t port_macs[VUNET_FDB_PORTS];
 };
 
 enum vunet_fdb_learn_result {
@@ -66,9 +70,20 @@ struct vunet_fdb *vunet_fdb_create(const char *name, uint32_t size,
 				   struct rte_rcu_qsbr *qsbr);
 void vunet_fdb_free(struct vunet_fdb *fdb);
 
-/* Writer side. Returns a vunet_fdb_learn_result, or -ENOSPC when full. */
+/*
+ * Writer side. Returns a vunet_fdb_learn_result, -ENOSPC when the table is
+ * full, or -EDQUOT when port has limit MACs already (a MAC that would move
+ * there stays where it was).
+ */
 int vunet_fdb_learn(struct vunet_fdb *fdb, uint64_t key, uint16_t port,
-		    uint64_t now);
+		    uint32_t limit, uint64_t now);
+
+/* MACs learned on port now (any thread). */
+static inline uint32_t
+vunet_fdb_port_count(const struct vunet_fdb *fdb, uint16_t port)
+{
+	return __atomic_load_n(&fdb->port_macs[port], __ATOMIC_RELAXED);
+}
 /* Forget entries not seen since now - aging; returns how many. */
 unsigned int vunet_fdb_age(struct vunet_fdb *fdb, uint64_t now);
 /* Forget every entry, or (port >= 0) those on one port. */

@@ -90,6 +90,16 @@ vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 			continue;
 		f->vlan = pc->vlan;
 		f->max_frame = sw->ports[p].max_frame;
+		f->mac_limit = pc->mac_limit ? pc->mac_limit :
+			       VUNET_FDB_NO_LIMIT;
+		if (pc->flood_pps != 0) {
+			uint64_t burst = RTE_MAX(pc->flood_pps / 20u,
+						 (uint32_t)VUNET_BURST);
+
+			f->flood_tsc = RTE_MAX(rte_get_tsc_hz() /
+					       pc->flood_pps, 1u);
+			f->flood_tau = burst * f->flood_tsc;
+		}
 		f->n_allowed = pc->n_allowed_macs;
 		for (uint16_t i = 0; i < pc->n_allowed_macs; i++)
 			f->allowed[i] = vunet_fdb_key(pc->allowed_macs[i].b, 0);
@@ -205,6 +215,33 @@ src_allowed(const struct vunet_fwd_port *f, uint64_t src)
 }
 
 /*
+ * How many of k flooded frames the port's rate admits now (GCRA: a frame
+ * conforms while the next conforming time is at most tau ahead). Several
+ * workers may poll one port's queues, so the state is updated with a CAS.
+ */
+static inline uint16_t
+flood_admit(struct vunet_port *p, const struct vunet_fwd_port *f, uint16_t k,
+	    uint64_t now)
+{
+	uint64_t tat, t, n;
+
+	if (likely(f->flood_tsc == 0))
+		return k;
+	tat = __atomic_load_n(&p->flood_tat, __ATOMIC_RELAXED);
+	do {
+		t = RTE_MAX(tat, now);
+		if (t - now > f->flood_tau)
+			return 0;
+		n = RTE_MIN((uint64_t)k, (now + f->flood_tau - t) /
+			    f->flood_tsc + 1);
+	} while (!__atomic_compare_exchange_n(&p->flood_tat, &tat,
+					      t + n * f->flood_tsc, false,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return (uint16_t)n;
+}
+
+/*
  * Bridge forwarding works on runs: consecutive packets with the same
  * Ethernet header (destination, source, type) get the same decision, and a
  * burst from one guest is mostly a few such runs (flows differ above L2).
@@ -218,11 +255,19 @@ struct bridge_runs {
 	struct rte_mbuf *ok[VUNET_BURST];
 };
 
+/* 01:80:c2:00:00:00-0f as a key: bridges never forward these (802.1D) */
+#define LINK_LOCAL_MASK 0xf0ffffffffffULL
+#define LINK_LOCAL_KEY 0x0000c28001ULL
+
 /* Why a run's header is dropped, or VUNET_DROP_MAX if it is fine. */
 static inline enum vunet_drop
-header_check(const struct vunet_fwd_port *f, uint64_t hi, uint64_t src)
+header_check(const struct vunet_fwd_port *f, uint64_t lo, uint64_t hi,
+	     uint64_t src)
 {
 	uint16_t type = (uint16_t)(hi >> 48);
+
+	if (unlikely((lo & LINK_LOCAL_MASK) == LINK_LOCAL_KEY))
+		return VUNET_DROP_LINK_LOCAL;
 
 	if (unlikely(type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
 		     type == RTE_BE16(RTE_ETHER_TYPE_QINQ)))
@@ -269,7 +314,7 @@ bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
 			r->ok[n_ok++] = m;
 			continue;
 		}
-		why = header_check(f, hi, hi & MAC_MASK);
+		why = header_check(f, lo, hi, hi & MAC_MASK);
 		if (unlikely(why != VUNET_DROP_MAX)) {
 			drop(m, st, why);
 			in_run = false;
@@ -316,6 +361,12 @@ bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 			if (unlikely(now - s->seen > f->fdb->refresh_tsc))
 				__atomic_store_n(&s->seen, now,
 						 __ATOMIC_RELAXED);
+		} else if (unlikely(vunet_fdb_port_count(f->fdb, in) >=
+				    f->mac_limit)) {
+			/* a new or moved source the port may not add */
+			for (uint16_t j = first; j < end; j++)
+				drop(r.ok[j], &st[in], VUNET_DROP_MAC_LIMIT);
+			continue;
 		} else if (n_ev == 0 || ev[n_ev - 1].key != skey) {
 			ev[n_ev++] = (struct vunet_learn){ .key = skey,
 				.port = in, .bridge = f->bridge };
@@ -323,8 +374,13 @@ bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 
 		/* group bit (broadcast, multicast) or unknown: flood */
 		if (unlikely((r.key[i] & 1) || d == NULL)) {
-			for (uint16_t j = first; j < end; j++)
+			uint16_t ok = first + flood_admit(&sw->ports[in], f,
+							  end - first, now);
+
+			for (uint16_t j = first; j < ok; j++)
 				flood(sw, f, r.ok[j], out, &st[in]);
+			for (uint16_t j = ok; j < end; j++)
+				drop(r.ok[j], &st[in], VUNET_DROP_FLOOD_RATE);
 		} else if (unlikely(d->port == in)) {
 			for (uint16_t j = first; j < end; j++)
 				drop(r.ok[j], &st[in], VUNET_DROP_SAME_PORT);
@@ -397,18 +453,22 @@ vunet_switch_learn_drain(struct vunet_switch *sw, struct rte_ring *ring,
 					LEARN_DRAIN_MAX, NULL);
 	for (unsigned int i = 0; i < n; i++) {
 		struct vunet_bridge *b = &sw->bridges[ev[i].bridge];
+		/* the control thread publishes tables: this one is current */
+		uint32_t limit = sw->table->fwd[ev[i].port].mac_limit;
 		int r;
 
 		/* queued before its bridge went away */
 		if (b->fdb == NULL)
 			continue;
-		r = vunet_fdb_learn(b->fdb, ev[i].key, ev[i].port, now);
+		r = vunet_fdb_learn(b->fdb, ev[i].key, ev[i].port, limit, now);
 		if (r == VUNET_FDB_NEW)
 			b->learned++;
 		else if (r == VUNET_FDB_MOVED)
 			b->moved++;
 		else if (r == -ENOSPC)
 			b->table_full++;
+		else if (r == -EDQUOT)
+			b->limited++;
 	}
 	return n;
 }

@@ -39,6 +39,9 @@ struct vunet_fwd_port {
 	uint16_t bridge;         /* BRIDGE */
 	uint16_t vlan;
 	uint16_t max_frame;      /* longer frames are dropped on ingress */
+	uint32_t mac_limit;      /* VUNET_FDB_NO_LIMIT: the table's size */
+	uint64_t flood_tsc;      /* TSC per flooded frame; 0: no limit */
+	uint64_t flood_tau;      /* burst the rate tolerates, in TSC */
 	uint16_t n_allowed;      /* port security: allowed source MACs */
 	uint16_t n_flood;        /* ports of the same bridge and VLAN */
 	uint64_t allowed[VUNET_MAX_ALLOWED_MACS]; /* vunet_fdb_key(mac, 0) */
@@ -52,6 +55,7 @@ struct vunet_bridge {
 	uint64_t learned;        /* control thread's counters */
 	uint64_t moved;
 	uint64_t table_full;
+	uint64_t limited;        /* not learned: the port is at its limit */
 	uint64_t aged;
 };
 

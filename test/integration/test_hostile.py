@@ -292,3 +292,64 @@ def test_control_clients_cannot_lock_out_the_operator(world):
     for s in idle + [slow, deaf]:
         s.close()
     assert d.ctl("port", "list")
+
+
+def macs_by_port(d):
+    by = {}
+    for e in d.ctl("mac", "show", "br0"):
+        by.setdefault(e["port"], set()).add(e["mac"])
+    return by
+
+
+def test_a_mac_flood_fills_only_its_own_share(world):
+    """A guest sending from 1000 source MACs (vunet-perf, 1000 pairs both
+    ways) gets 64 learned per port, the default limit of a VM's port; the
+    frames from the other MACs are dropped (mac_limit); the other guests'
+    entries stay and their unicast reaches only each other."""
+    import subprocess
+    from harness import ROOT, TRAFFIC_CPU, Output
+    perf = os.path.join(ROOT, "build", "app", "vunet-perf", "vunet-perf")
+    d, g2, g3 = hostile_world(world)
+    exchange(g2, g3)
+    wait_for(lambda: len(d.ctl("mac", "show", "br0")) == 2, 10, "vm2 and vm3 learned")
+    before = macs_by_port(d)
+    p = subprocess.Popen([perf, "--a", world.sock("a"), "--b", world.sock("b"), "--cpu",
+                          TRAFFIC_CPU, "--mode", "uni", "--macs", "1000", "--rate", "20000",
+                          "--seconds", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = Output(p.stdout, os.path.join(world.dir, "perf.log"))
+    try:
+        wait_for(lambda: "waiting for client connection" in out.text() or p.poll() is not None,
+                 30, "vunet-perf to listen")
+        for n in ("a", "b"):
+            d.ctl("port", "add", n, "type=vhost", "path=" + world.sock(n), "mode=client",
+                  "bridge=br0", "vlan=1")
+        p.wait(120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    out.thread.join(5)
+    assert p.returncode == 0, out.text()[-3000:]
+    after = macs_by_port(d)
+    br = d.telemetry("/vunet/bridges")["br0"]
+    print("MAC flood: learned per port %s; bridge macs %d, limited %d; vm2/vm3 before %s after %s; "
+          "a dropped %d as mac_limit" % (
+              {k: len(v) for k, v in after.items()}, br["macs"], br["limited"],
+              sorted(before["vm2"] | before["vm3"]), sorted(after["vm2"] | after["vm3"]),
+              d.port("a")["drops"]["mac_limit"]))
+    assert (len(after["a"]), len(after["b"])) == (64, 64)
+    assert after["vm2"] == before["vm2"] and after["vm3"] == before["vm3"]
+    assert br["macs"] == 130 and br["limited"] > 0
+    assert d.port("a")["drops"]["mac_limit"] > 0
+    # vm2 <-> vm3 stays unicast: nothing of it reaches the flooding guest's ports
+    tx_a, tx_b = d.port("a")["tx_packets"], d.port("b")["tx_packets"]
+    exchange(g2, g3)
+    assert (d.port("a")["tx_packets"], d.port("b")["tx_packets"]) == (tx_a, tx_b)
+    # at run time: limits change in place; the device does not
+    d.ctl("port", "set", "a", "mac_limit=100", "flood_pps=500")
+    conf = {p["name"]: p for p in d.ctl("config", "show")["ports"]}
+    assert (conf["a"]["mac_limit"], conf["a"]["flood_pps"]) == (100, 500)
+    d.ctl("port", "set", "a", "flood_pps=null")
+    assert "flood_pps" not in {p["name"]: p for p in d.ctl("config", "show")["ports"]}["a"]
+    r = d.ctl("port", "set", "a", "path=/tmp/x.sock", check=False)
+    assert r.returncode == 1 and "'path' cannot change while the port runs" in r.stderr

@@ -87,7 +87,8 @@ main(int argc, char **argv)
 
 			mac(m, side, i);
 			vunet_fdb_learn(sw->bridges[0].fdb,
-					vunet_fdb_key(m, 1), (uint16_t)side, 0);
+					vunet_fdb_key(m, 1), (uint16_t)side,
+					VUNET_FDB_NO_LIMIT, 0);
 		}
 	for (unsigned int b = 0; b < bursts; b++) {
 		for (int i = 0; i < VUNET_BURST; i++, k = (k + 1) % pairs) {

@@ -45,11 +45,11 @@ learn_new_known_moved(void)
 
 	CHECK(fdb != NULL);
 	CHECK_EQ(vunet_fdb_get(fdb, a10), -1);
-	CHECK_EQ(vunet_fdb_learn(fdb, a10, 3, 100), VUNET_FDB_NEW);
-	CHECK_EQ(vunet_fdb_learn(fdb, a10, 3, 110), VUNET_FDB_KNOWN);
+	CHECK_EQ(vunet_fdb_learn(fdb, a10, 3, VUNET_FDB_NO_LIMIT, 100), VUNET_FDB_NEW);
+	CHECK_EQ(vunet_fdb_learn(fdb, a10, 3, VUNET_FDB_NO_LIMIT, 110), VUNET_FDB_KNOWN);
 	CHECK_EQ(vunet_fdb_get(fdb, a10), 3);
 	CHECK_EQ(lookup_one(fdb, a10), 3);
-	CHECK_EQ(vunet_fdb_learn(fdb, a10, 7, 120), VUNET_FDB_MOVED);
+	CHECK_EQ(vunet_fdb_learn(fdb, a10, 7, VUNET_FDB_NO_LIMIT, 120), VUNET_FDB_MOVED);
 	CHECK_EQ(lookup_one(fdb, a10), 7);
 	CHECK_EQ(vunet_fdb_count(fdb), 1);
 	vunet_fdb_free(fdb);
@@ -61,8 +61,8 @@ vlans_are_separate_tables(void)
 	struct vunet_fdb *fdb = fdb_new(64);
 	uint64_t a10 = vunet_fdb_key(mac_a, 10), a20 = vunet_fdb_key(mac_a, 20);
 
-	CHECK_EQ(vunet_fdb_learn(fdb, a10, 1, 0), VUNET_FDB_NEW);
-	CHECK_EQ(vunet_fdb_learn(fdb, a20, 2, 0), VUNET_FDB_NEW);
+	CHECK_EQ(vunet_fdb_learn(fdb, a10, 1, VUNET_FDB_NO_LIMIT, 0), VUNET_FDB_NEW);
+	CHECK_EQ(vunet_fdb_learn(fdb, a20, 2, VUNET_FDB_NO_LIMIT, 0), VUNET_FDB_NEW);
 	CHECK_EQ(lookup_one(fdb, a10), 1);
 	CHECK_EQ(lookup_one(fdb, a20), 2);
 	CHECK_EQ(lookup_one(fdb, vunet_fdb_key(mac_a, 30)), -1);
@@ -79,8 +79,8 @@ bulk_lookup_mixes_hits_and_misses(void)
 	const void *kp[4] = { &keys[0], &keys[1], &keys[2], &keys[3] };
 	struct vunet_fdb_entry *e[4];
 
-	vunet_fdb_learn(fdb, keys[0], 4, 0);
-	vunet_fdb_learn(fdb, keys[1], 5, 0);
+	vunet_fdb_learn(fdb, keys[0], 4, VUNET_FDB_NO_LIMIT, 0);
+	vunet_fdb_learn(fdb, keys[1], 5, VUNET_FDB_NO_LIMIT, 0);
 	vunet_fdb_lookup_bulk(fdb, kp, 4, e);
 	CHECK(e[0] != NULL && e[0]->port == 4);
 	CHECK(e[1] != NULL && e[1]->port == 5);
@@ -95,10 +95,10 @@ aging_forgets_only_idle_entries(void)
 	struct vunet_fdb *fdb = fdb_new(64);
 	uint64_t a = vunet_fdb_key(mac_a, 1), b = vunet_fdb_key(mac_b, 1);
 
-	vunet_fdb_learn(fdb, a, 1, 0);
-	vunet_fdb_learn(fdb, b, 2, 0);
+	vunet_fdb_learn(fdb, a, 1, VUNET_FDB_NO_LIMIT, 0);
+	vunet_fdb_learn(fdb, b, 2, VUNET_FDB_NO_LIMIT, 0);
 	/* b is seen again at 600: it stays past a's expiry */
-	vunet_fdb_learn(fdb, b, 2, 600);
+	vunet_fdb_learn(fdb, b, 2, VUNET_FDB_NO_LIMIT, 600);
 	CHECK_EQ(vunet_fdb_age(fdb, AGING), 0);   /* exactly the limit */
 	CHECK_EQ(vunet_fdb_age(fdb, AGING + 1), 1);
 	CHECK_EQ(vunet_fdb_get(fdb, a), -1);
@@ -107,7 +107,7 @@ aging_forgets_only_idle_entries(void)
 	CHECK_EQ(vunet_fdb_age(fdb, 600 + AGING + 1), 1);
 	CHECK_EQ(vunet_fdb_count(fdb), 0);
 	/* a worker refreshing 'seen' keeps an entry alive */
-	vunet_fdb_learn(fdb, a, 1, 2000);
+	vunet_fdb_learn(fdb, a, 1, VUNET_FDB_NO_LIMIT, 2000);
 	{
 		struct vunet_fdb_entry *e;
 		const void *k = &a;
@@ -132,17 +132,17 @@ full_table_refuses_then_recovers(void)
 	for (uint32_t i = 0; i < size; i++) {
 		mac[4] = (uint8_t)(i >> 8);
 		mac[5] = (uint8_t)i;
-		CHECK_EQ(vunet_fdb_learn(fdb, vunet_fdb_key(mac, 1), 1, 0),
+		CHECK_EQ(vunet_fdb_learn(fdb, vunet_fdb_key(mac, 1), 1, VUNET_FDB_NO_LIMIT, 0),
 			 VUNET_FDB_NEW);
 	}
 	CHECK_EQ(vunet_fdb_count(fdb), size);
-	CHECK_EQ(vunet_fdb_learn(fdb, vunet_fdb_key(mac_a, 9), 1, 0),
+	CHECK_EQ(vunet_fdb_learn(fdb, vunet_fdb_key(mac_a, 9), 1, VUNET_FDB_NO_LIMIT, 0),
 		 -ENOSPC);
 	/* a known MAC still moves in a full table */
-	CHECK_EQ(vunet_fdb_learn(fdb, vunet_fdb_key(mac, 1), 2, 0),
+	CHECK_EQ(vunet_fdb_learn(fdb, vunet_fdb_key(mac, 1), 2, VUNET_FDB_NO_LIMIT, 0),
 		 VUNET_FDB_MOVED);
 	CHECK_EQ(vunet_fdb_age(fdb, AGING + 1), size);
-	CHECK_EQ(vunet_fdb_learn(fdb, vunet_fdb_key(mac_a, 9), 1, 0),
+	CHECK_EQ(vunet_fdb_learn(fdb, vunet_fdb_key(mac_a, 9), 1, VUNET_FDB_NO_LIMIT, 0),
 		 VUNET_FDB_NEW);
 	vunet_fdb_free(fdb);
 }
@@ -152,9 +152,9 @@ flush_by_port_and_all(void)
 {
 	struct vunet_fdb *fdb = fdb_new(64);
 
-	vunet_fdb_learn(fdb, vunet_fdb_key(mac_a, 1), 1, 0);
-	vunet_fdb_learn(fdb, vunet_fdb_key(mac_b, 1), 2, 0);
-	vunet_fdb_learn(fdb, vunet_fdb_key(mac_b, 2), 2, 0);
+	vunet_fdb_learn(fdb, vunet_fdb_key(mac_a, 1), 1, VUNET_FDB_NO_LIMIT, 0);
+	vunet_fdb_learn(fdb, vunet_fdb_key(mac_b, 1), 2, VUNET_FDB_NO_LIMIT, 0);
+	vunet_fdb_learn(fdb, vunet_fdb_key(mac_b, 2), 2, VUNET_FDB_NO_LIMIT, 0);
 	CHECK_EQ(vunet_fdb_flush(fdb, 2), 2);
 	CHECK_EQ(vunet_fdb_count(fdb), 1);
 	CHECK_EQ(vunet_fdb_get(fdb, vunet_fdb_key(mac_a, 1)), 1);
@@ -202,20 +202,20 @@ cache_follows_moves_flushes_and_tables(void)
 		return;
 	memset(&cache, 0, sizeof(cache));
 	CHECK_EQ(cached_one(t1, a), -1);
-	vunet_fdb_learn(t1, a, 3, 0);
-	vunet_fdb_learn(t2, a, 5, 0);
+	vunet_fdb_learn(t1, a, 3, VUNET_FDB_NO_LIMIT, 0);
+	vunet_fdb_learn(t2, a, 5, VUNET_FDB_NO_LIMIT, 0);
 	CHECK_EQ(cached_one(t1, a), 3);
 	CHECK_EQ(cached_one(t1, a), 3);  /* from the cache */
 	CHECK_EQ(cached_one(t2, a), 5);  /* same key, other table */
 	CHECK_EQ(cached_one(t1, a), 3);
-	vunet_fdb_learn(t1, a, 4, 0);    /* moved */
+	vunet_fdb_learn(t1, a, 4, VUNET_FDB_NO_LIMIT, 0);    /* moved */
 	CHECK_EQ(cached_one(t1, a), 4);
 	vunet_fdb_flush(t1, -1);         /* gone */
 	CHECK_EQ(cached_one(t1, a), -1);
-	vunet_fdb_learn(t1, b, 6, 0);    /* may take a's old position */
+	vunet_fdb_learn(t1, b, 6, VUNET_FDB_NO_LIMIT, 0);    /* may take a's old position */
 	CHECK_EQ(cached_one(t1, a), -1);
 	CHECK_EQ(cached_one(t1, b), 6);
-	vunet_fdb_learn(t1, a, 7, 0);
+	vunet_fdb_learn(t1, a, 7, VUNET_FDB_NO_LIMIT, 0);
 	CHECK_EQ(cached_one(t1, a), 7);
 	vunet_fdb_free(t1);
 	vunet_fdb_free(t2);
@@ -237,7 +237,7 @@ cache_overflow_stays_exact(void)
 		uint8_t m[6] = { 0x52, 0x54, 0, (uint8_t)(i >> 16),
 				 (uint8_t)(i >> 8), (uint8_t)i };
 
-		vunet_fdb_learn(fdb, vunet_fdb_key(m, 1), (uint16_t)(i % 251),
+		vunet_fdb_learn(fdb, vunet_fdb_key(m, 1), (uint16_t)(i % 251), VUNET_FDB_NO_LIMIT,
 				0);
 	}
 	for (int pass = 0; pass < 2; pass++)

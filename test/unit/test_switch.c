@@ -36,10 +36,13 @@ static const char conf_text[] =
 	"    \"allowed_macs\": [ \"52:54:00:00:05:01\", \"52:54:00:00:05:02\" ] },"
 	"  { \"name\": \"xa\", \"type\": \"eth\", \"devargs\": \"xa\" },"
 	"  { \"name\": \"xb\", \"type\": \"eth\", \"devargs\": \"xb\" },"
-	"  { \"name\": \"lone\", \"type\": \"eth\", \"devargs\": \"xl\" } ],"
+	"  { \"name\": \"lone\", \"type\": \"eth\", \"devargs\": \"xl\" },"
+	"  { \"name\": \"q0\", \"type\": \"eth\", \"devargs\": \"xq\","
+	"    \"bridge\": \"br1\", \"vlan\": 10, \"mac_limit\": 2,"
+	"    \"flood_pps\": 100 } ],"
 	"  \"xconnects\": [ { \"a\": \"xa\", \"b\": \"xb\" } ] }";
 
-enum { P0, P1, P2, P3, P4, P5, XA, XB, LONE, N_PORTS };
+enum { P0, P1, P2, P3, P4, P5, XA, XB, LONE, Q0, N_PORTS };
 
 static struct vunet_config conf;
 static struct vunet_port ports[N_PORTS];
@@ -79,12 +82,18 @@ frame(const uint8_t *dst, const uint8_t *src, uint16_t type, uint16_t len)
 
 /* Run one burst from port in; returns how many batch slots port p got. */
 static void
-input(uint16_t in, struct rte_mbuf **pkts, uint16_t n)
+input_at(uint16_t in, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	struct vunet_learn_q lq = { .ring = learn_ring, .lost = &learn_lost };
 
-	vunet_switch_input(sw, vunet_switch_table(sw), in, pkts, n, &out, st, 1000, &lq,
-			   &cache);
+	vunet_switch_input(sw, vunet_switch_table(sw), in, pkts, n, &out, st,
+			   now, &lq, &cache);
+}
+
+static void
+input(uint16_t in, struct rte_mbuf **pkts, uint16_t n)
+{
+	input_at(in, pkts, n, 1000);
 }
 
 static uint16_t
@@ -564,6 +573,109 @@ egress_drops_what_the_port_cannot_send(void)
 	check_pool_full();
 }
 
+/*
+ * A port at its MAC limit learns no more: the control thread refuses what
+ * the workers let through before the count caught up, then the workers
+ * drop frames from new sources; known sources go on.
+ */
+static void
+a_port_at_its_mac_limit_learns_no_more(void)
+{
+	static const uint8_t src[3][6] = { { 0x52, 0x54, 0, 0, 0x0a, 1 },
+					   { 0x52, 0x54, 0, 0, 0x0a, 2 },
+					   { 0x52, 0x54, 0, 0, 0x0a, 3 } };
+	struct vunet_bridge *b = &sw->bridges[1];
+	uint64_t limited = b->limited;
+	struct rte_mbuf *m[3];
+
+	reset();
+	for (int i = 0; i < 3; i++)
+		m[i] = frame(mac1, src[i], RTE_ETHER_TYPE_IPV4, 60);
+	input(Q0, m, 3);
+	CHECK_EQ(got(P4), 3);
+	CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 3);
+	CHECK_EQ(vunet_fdb_port_count(b->fdb, Q0), 2);
+	CHECK_EQ(b->limited, limited + 1);
+	release();
+	for (int i = 0; i < 3; i++)
+		m[i] = frame(mac1, src[i], RTE_ETHER_TYPE_IPV4, 60);
+	input(Q0, m, 3);
+	CHECK_EQ(got(P4), 2);
+	CHECK_EQ(st[Q0].drop[VUNET_DROP_MAC_LIMIT], 1);
+	/* its MACs aged out or flushed: room again */
+	vunet_fdb_flush(b->fdb, Q0);
+	CHECK_EQ(vunet_fdb_port_count(b->fdb, Q0), 0);
+	reset();
+	check_pool_full();
+}
+
+/* 01:80:c2:00:00:00-0f is never forwarded; :10 is ordinary multicast. */
+static void
+link_local_frames_are_not_forwarded(void)
+{
+	static const uint8_t stp[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x00 };
+	static const uint8_t lldp[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x0e };
+	static const uint8_t other[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x10 };
+	struct rte_mbuf *m[3];
+
+	reset();
+	m[0] = frame(stp, mac0, 0x0026, 60);
+	m[1] = frame(lldp, mac0, 0x88cc, 60);
+	m[2] = frame(other, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(P0, m, 3);
+	CHECK_EQ(st[P0].drop[VUNET_DROP_LINK_LOCAL], 2);
+	CHECK_EQ(got(P1), 1);
+	reset();
+	check_pool_full();
+}
+
+/*
+ * 100 flooded frames a second, a burst of 32 tolerated: of 40 at once 33
+ * pass (the burst and the frame due now), none more at the same instant,
+ * 100 more a second later; unicast is not limited.
+ */
+static void
+flooding_is_rate_limited_per_port(void)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0 = 5 * hz;
+	struct rte_mbuf *m[VUNET_BURST];
+
+	reset();
+	sw->ports[Q0].flood_tat = 0;
+	for (int i = 0; i < 32; i++)
+		m[i] = frame(bcast, mac0, RTE_ETHER_TYPE_ARP, 60);
+	input_at(Q0, m, 32, t0);
+	CHECK_EQ(got(P4), 32);
+	for (int i = 0; i < 8; i++)
+		m[i] = frame(bcast, mac0, RTE_ETHER_TYPE_ARP, 60);
+	input_at(Q0, m, 8, t0);
+	CHECK_EQ(got(P4), 33);
+	CHECK_EQ(st[Q0].drop[VUNET_DROP_FLOOD_RATE], 7);
+	release();
+	m[0] = frame(bcast, mac0, RTE_ETHER_TYPE_ARP, 60);
+	input_at(Q0, m, 1, t0);
+	CHECK_EQ(got(P4), 0);
+	CHECK_EQ(st[Q0].drop[VUNET_DROP_FLOOD_RATE], 8);
+	/* a second later: the burst again (100 earned, 33 tolerated) */
+	for (int i = 0; i < 32; i++)
+		m[i] = frame(bcast, mac0, RTE_ETHER_TYPE_ARP, 60);
+	input_at(Q0, m, 32, t0 + hz);
+	for (int i = 0; i < 8; i++)
+		m[i] = frame(bcast, mac0, RTE_ETHER_TYPE_ARP, 60);
+	input_at(Q0, m, 8, t0 + hz);
+	CHECK_EQ(got(P4), 33);
+	/* unicast to a known port is not counted against it */
+	CHECK_EQ(vunet_fdb_learn(sw->bridges[1].fdb, vunet_fdb_key(mac1, 10),
+				 P4, VUNET_FDB_NO_LIMIT, 0), VUNET_FDB_NEW);
+	release();
+	for (int i = 0; i < 32; i++)
+		m[i] = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input_at(Q0, m, 32, t0 + hz);
+	CHECK_EQ(got(P4), 32);
+	reset();
+	check_pool_full();
+}
+
 static void
 full_learning_ring_counts_lost_events(void)
 {
@@ -630,6 +742,9 @@ main(void)
 	RUN(flooded_chains_hold_every_segment);
 	RUN(oversize_frames_are_dropped_on_ingress);
 	RUN(egress_drops_what_the_port_cannot_send);
+	RUN(a_port_at_its_mac_limit_learns_no_more);
+	RUN(link_local_frames_are_not_forwarded);
+	RUN(flooding_is_rate_limited_per_port);
 	vunet_switch_free(sw);
 	rte_eal_cleanup();
 	return TAP_DONE();
