@@ -10,6 +10,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -129,6 +130,45 @@ make_parent(const char *path)
 }
 
 /*
+ * The socket directory: created if missing (0755), then opened without
+ * following a link in its place. It must be ours and not writable by
+ * everyone, or anyone could put a link where a port's socket will be.
+ */
+static int
+open_socket_dir(const char *dir, char *err, size_t errlen)
+{
+	char probe[VUNET_SOCK_PATH_MAX + 2];
+	struct stat st;
+	int fd;
+
+	snprintf(probe, sizeof(probe), "%s/x", dir);
+	if (make_parent(probe) < 0) {
+		snprintf(err, errlen, "socket directory %s: %s", dir,
+			 strerror(errno));
+		return -1;
+	}
+	fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "socket directory %s: %s", dir,
+			 errno == ELOOP || errno == ENOTDIR ?
+			 "not a directory (a link is not taken)" :
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & S_IWOTH)) {
+		snprintf(err, errlen, "socket directory %s: must belong to "
+			 "root or to vunetd's user and not be writable by "
+			 "others", dir);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * What to run: the state a previous run saved, unless there is none or
  * --reset-state; else the configuration. Checked whole before EAL starts.
  */
@@ -197,7 +237,7 @@ main(int argc, char **argv)
 	struct vunet_worker *workers = NULL;
 	const char *origin = NULL;
 	bool launched = false;
-	int first_eal, eal_argc, ret = 1;
+	int first_eal, eal_argc, ret = 1, socket_dir_fd;
 	json_t *doc;
 
 	if (options_wants_capabilities(argc, argv))
@@ -232,6 +272,11 @@ main(int argc, char **argv)
 			o.control, strerror(errno));
 		return 2;
 	}
+	socket_dir_fd = open_socket_dir(o.socket_dir, err, sizeof(err));
+	if (socket_dir_fd < 0) {
+		fprintf(stderr, "vunetd: %s\n", err);
+		return 2;
+	}
 	eal_argc = options_eal_args(&o, &conf, argv[0], argc - first_eal,
 				  argv + first_eal, eal_argv, lcores,
 				  sizeof(lcores));
@@ -258,7 +303,8 @@ main(int argc, char **argv)
 	env.qsbr = qsbr;
 	env.n_workers = o.n_workers;
 	vunet_port_env_set(&env);
-	if (vunet_port_vhost_init(err, sizeof(err)) < 0) {
+	if (vunet_port_vhost_init(o.socket_dir, socket_dir_fd, err,
+				  sizeof(err)) < 0) {
 		fprintf(stderr, "vunetd: %s\n", err);
 		goto out;
 	}
@@ -275,6 +321,8 @@ main(int argc, char **argv)
 			"memory" : err);
 		goto out;
 	}
+	d.allow_devargs = o.allow_devargs;
+	d.n_allow_devargs = o.n_allow_devargs;
 	if (o.control != NULL) {
 		srv = vunet_ctl_server_open(o.control, o.control_group, err,
 					    sizeof(err));
@@ -329,6 +377,7 @@ out:
 	if (d.conf != NULL)
 		vunet_daemon_close(&d);
 	vunet_port_vhost_fini();
+	close(socket_dir_fd);
 	json_decref(doc);
 	vunet_workers_free(workers, o.n_workers);
 	vunet_switch_free(sw);

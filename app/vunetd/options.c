@@ -60,6 +60,11 @@ usage(FILE *f)
 "                         configuration (default " STATE_DIR "/PREFIX.json;\n"
 "                         none: changes are not saved)\n"
 "      --reset-state      start from the configuration, not the state\n"
+"      --socket-dir DIR   every vhost port's socket is a file in DIR,\n"
+"                         created if missing (default " RUN_DIR ")\n"
+"      --allow-devargs PATTERN  eth devargs a control client may have\n"
+"                         probed at run time (shell pattern, e.g.\n"
+"                         'net_af_xdp*'; repeat it; default: none)\n"
 "      --check-config     validate the configuration and exit\n"
 "      --print-capabilities  print this vunetd's interface profiles as\n"
 "                         JSON (vhost-user back-end conventions) and exit\n"
@@ -136,7 +141,8 @@ options_parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_MAIN_CPU = 256, OPT_NO_HUGE, OPT_CHECK, OPT_PREFIX,
 	       OPT_CAPS, OPT_SOCKET_PATH, OPT_PROFILE, OPT_FD, OPT_CONTROL,
-	       OPT_CONTROL_GROUP, OPT_STATE, OPT_RESET_STATE };
+	       OPT_CONTROL_GROUP, OPT_STATE, OPT_RESET_STATE,
+	       OPT_SOCKET_DIR, OPT_ALLOW_DEVARGS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -153,6 +159,9 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "reset-state", no_argument, NULL, OPT_RESET_STATE },
+		{ "socket-dir", required_argument, NULL, OPT_SOCKET_DIR },
+		{ "allow-devargs", required_argument, NULL,
+		  OPT_ALLOW_DEVARGS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -237,6 +246,25 @@ options_parse(int argc, char **argv, struct options *o)
 		case OPT_RESET_STATE:
 			o->reset_state = true;
 			break;
+		case OPT_SOCKET_DIR:
+			if (optarg[0] != '/' || strlen(optarg) + 2 >=
+			    VUNET_SOCK_PATH_MAX) {
+				fprintf(stderr, "vunetd: --socket-dir '%s': "
+					"want an absolute path shorter than "
+					"%d bytes\n", optarg,
+					VUNET_SOCK_PATH_MAX - 2);
+				return -1;
+			}
+			o->socket_dir = optarg;
+			break;
+		case OPT_ALLOW_DEVARGS:
+			if (o->n_allow_devargs == MAX_ALLOW_DEVARGS) {
+				fprintf(stderr, "vunetd: at most %d "
+					"--allow-devargs\n", MAX_ALLOW_DEVARGS);
+				return -1;
+			}
+			o->allow_devargs[o->n_allow_devargs++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -276,6 +304,23 @@ options_parse(int argc, char **argv, struct options *o)
 	}
 	if (o->config == NULL && o->socket_path == NULL)
 		o->config = DEFAULT_CONFIG;
+	/* one port on PATH: its folder is the socket directory */
+	if (o->socket_dir == NULL && o->socket_path != NULL) {
+		char *slash;
+
+		snprintf(o->socket_dir_buf, sizeof(o->socket_dir_buf), "%s",
+			 o->socket_path);
+		slash = strrchr(o->socket_dir_buf, '/');
+		if (slash == NULL || slash == o->socket_dir_buf) {
+			fprintf(stderr, "vunetd: --socket-path %s: want an "
+				"absolute path in a folder\n", o->socket_path);
+			return -1;
+		}
+		*slash = '\0';
+		o->socket_dir = o->socket_dir_buf;
+	}
+	if (o->socket_dir == NULL)
+		o->socket_dir = RUN_DIR;
 	/* one port for one front-end (QEMU's convention): nothing to keep */
 	if (!control_set && o->socket_path == NULL) {
 		snprintf(o->control_buf, sizeof(o->control_buf), RUN_DIR

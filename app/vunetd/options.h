@@ -14,6 +14,7 @@
 #define RUN_DIR "/run/vunet"
 #define STATE_DIR "/var/lib/vunet"
 #define MAX_EAL_ARGS 64
+#define MAX_ALLOW_DEVARGS 16
 
 struct options {
 	const char *config;
@@ -32,6 +33,10 @@ struct options {
 	const char *control_group;
 	const char *state;         /* state file; NULL: not persisted */
 	bool reset_state;
+	const char *socket_dir;    /* every vhost port's socket is in it */
+	const char *allow_devargs[MAX_ALLOW_DEVARGS]; /* run-time eth ports */
+	unsigned int n_allow_devargs;
+	char socket_dir_buf[VUNET_SOCK_PATH_MAX];
 	char control_buf[VUNET_SOCK_PATH_MAX];
 	char state_buf[256];
 };

@@ -10,6 +10,7 @@
  * running switch.
  */
 
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,10 +283,36 @@ new_name(const struct vunet_request *r, const char *arg)
 	return name != NULL ? name : "";
 }
 
+/*
+ * A control client may have a device probed only if its devargs match a
+ * pattern vunetd was started with: otherwise a client could open the
+ * host's own NIC, or a PMD that writes files (net_pcap) or listens on
+ * sockets (net_vhost), as root.
+ */
+static bool
+devargs_allowed(const struct vunet_daemon *d, const char *devargs)
+{
+	for (unsigned int i = 0; i < d->n_allow_devargs; i++)
+		if (fnmatch(d->allow_devargs[i], devargs, 0) == 0)
+			return true;
+	return false;
+}
+
 static json_t *
 cmd_port_add(struct vunet_daemon *d, const struct vunet_request *r,
 	     char *err, size_t errlen)
 {
+	json_t *port = vunet_request_arg(r, "port");
+	const char *devargs = json_string_value(json_object_get(port,
+								"devargs"));
+
+	if (devargs != NULL && !devargs_allowed(d, devargs)) {
+		snprintf(err, errlen, "port-add: devargs '%s' may not be "
+			 "probed at run time (vunetd --allow-devargs PATTERN "
+			 "allows %s)", devargs, d->n_allow_devargs ?
+			 "others" : "none");
+		return NULL;
+	}
 	return add_object(d, r, "port", "ports", vunet_config_port_index(
 		d->conf, new_name(r, "port")) >= 0, err, errlen);
 }

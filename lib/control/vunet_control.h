@@ -39,6 +39,10 @@ struct vunet_daemon {
 	bool slot_used[VUNET_MAX_PORTS];
 	struct vunet_port_conf port_conf[VUNET_MAX_PORTS]; /* by slot */
 	uint64_t changes;                  /* applied since start */
+	/* shell patterns of the devargs port-add may probe; none: no eth
+	 * port can be added at run time */
+	const char *const *allow_devargs;
+	unsigned int n_allow_devargs;
 };
 
 /* An empty daemon over ports/switch/workers made by the caller. */

@@ -65,7 +65,15 @@ vunet_state_save(const char *path, json_t *doc, char *err, size_t errlen)
 	}
 	len = strlen(text);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/*
+	 * A file of our own, new: whatever is at the name (a crashed run's
+	 * temporary, or a link someone put there to make root write through
+	 * it) is removed first, never written through.
+	 */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		goto fail;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
 	if (fd < 0)
 		goto fail;
 	while (off < len) {

@@ -79,6 +79,7 @@ struct vhost_user_msg_head {
 
 static pthread_mutex_t vhost_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vunet_relay *relay;
+static char socket_dir[VUNET_SOCK_PATH_MAX];
 static struct vunet_port *vhost_ports[VUNET_MAX_PORTS];
 static struct vunet_port *vid_port[RTE_MAX_VHOST_DEVICE];
 
@@ -369,6 +370,24 @@ vhost_apply_profile(const char *path, const struct vunet_profile *prof,
 	return 0;
 }
 
+/*
+ * The socket's name in the socket directory, or NULL: a port's socket is
+ * always directly in it, so a control client cannot make root bind,
+ * connect to or remove a socket anywhere else.
+ */
+static const char *
+socket_file(const char *path)
+{
+	size_t n = strlen(socket_dir);
+	const char *file = path + n + 1;
+
+	if (strncmp(path, socket_dir, n) != 0 || path[n] != '/' ||
+	    file[0] == '\0' || strchr(file, '/') != NULL ||
+	    strcmp(file, ".") == 0 || strcmp(file, "..") == 0)
+		return NULL;
+	return file;
+}
+
 int
 vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 {
@@ -380,8 +399,15 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	 * negotiates offloads yet, so today the flags stay empty either way.
 	 */
 	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	const char *file = socket_file(c->path);
 	int ret, slot = -1;
 
+	if (file == NULL) {
+		snprintf(err, errlen, "%s is not a socket in the socket "
+			 "directory %s (vunetd --socket-dir)", c->path,
+			 socket_dir);
+		return -EPERM;
+	}
 	p->vid = -1;
 	p->conn_vid = -1;
 	p->nb_rxq = c->profile->max_queue_pairs;
@@ -428,7 +454,7 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		ret = -EIO;
 		goto unregister;
 	}
-	ret = vunet_relay_add(relay, c->name, c->path, c->client, p->backend,
+	ret = vunet_relay_add(relay, c->name, file, c->client, p->backend,
 			      err, errlen);
 	if (ret < 0)
 		goto unregister;
@@ -489,9 +515,11 @@ relay_log(int level, const char *fmt, ...)
 }
 
 int
-vunet_port_vhost_init(char *err, size_t errlen)
+vunet_port_vhost_init(const char *dir, int dir_fd, char *err, size_t errlen)
 {
 	const struct vunet_relay_conf rc = {
+		.dir_fd = dir_fd,
+		.dir = dir,
 		.msg_timeout_ms = RELAY_MSG_TIMEOUT_MS,
 		.reply_timeout_ms = RELAY_REPLY_TIMEOUT_MS,
 		.max_queued = RELAY_MAX_QUEUED,
@@ -499,6 +527,7 @@ vunet_port_vhost_init(char *err, size_t errlen)
 		.log = relay_log,
 	};
 
+	snprintf(socket_dir, sizeof(socket_dir), "%s", dir);
 	relay = vunet_relay_new(&rc, err, errlen);
 	return relay == NULL ? -ENOMEM : 0;
 }

@@ -58,7 +58,8 @@ struct rport {
 	bool client;
 	uint32_t gen;
 	char name[32];
-	char path[RELAY_PATH_MAX];
+	char file[RELAY_PATH_MAX];    /* in the socket directory */
+	char path[2 * RELAY_PATH_MAX]; /* for messages */
 	char backend[RELAY_PATH_MAX];
 	int listen_fd;
 	dev_t sock_dev;          /* the socket file we made, to remove it */
@@ -270,6 +271,45 @@ unix_connect(const char *path, int *fd)
 	}
 	*fd = s;
 	return 0;
+}
+
+/*
+ * file in the socket directory as a path that resolves through the
+ * directory we opened, not through its name: /proc/self/fd/DIR/file.
+ */
+static int
+dir_path(const struct vunet_relay *r, const char *file, char *buf,
+	 size_t len)
+{
+	int n = snprintf(buf, len, "/proc/self/fd/%d/%s", r->conf.dir_fd,
+			 file);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Connect to the socket named file in the socket directory, refusing a
+ * symbolic link: it is opened O_PATH | O_NOFOLLOW and connected to through
+ * that descriptor's /proc name.
+ */
+static int
+dir_connect(const struct vunet_relay *r, const char *file, int *fd)
+{
+	char via[64];
+	struct stat st;
+	int pfd, ret;
+
+	pfd = openat(r->conf.dir_fd, file, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		close(pfd);
+		return -ENOTSOCK;
+	}
+	snprintf(via, sizeof(via), "/proc/self/fd/%d", pfd);
+	ret = unix_connect(via, fd);
+	close(pfd);
+	return ret;
 }
 
 /* A front-end is here: open its own connection to rte_vhost. */
@@ -488,7 +528,7 @@ tick(struct vunet_relay *r, uint64_t now)
 			port_cut(r, p, "it does not read its replies");
 		}
 		if (p->client && p->front < 0 && now >= p->next_connect_ms) {
-			int fd, ret = unix_connect(p->path, &fd);
+			int fd, ret = dir_connect(r, p->file, &fd);
 
 			p->next_connect_ms = now + r->conf.reconnect_ms;
 			if (ret == 0) {
@@ -605,9 +645,10 @@ port_close(struct vunet_relay *r, struct rport *p)
 	if (p->listen_fd >= 0) {
 		close(p->listen_fd);
 		/* only the file we made: never another one put there since */
-		if (lstat(p->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		if (fstatat(r->conf.dir_fd, p->file, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode) &&
 		    st.st_dev == p->sock_dev && st.st_ino == p->sock_ino)
-			unlink(p->path);
+			unlinkat(r->conf.dir_fd, p->file, 0);
 	}
 	p->listen_fd = -1;
 	p->used = false;
@@ -635,35 +676,38 @@ vunet_relay_free(struct vunet_relay *r)
 
 /*
  * A socket file left by a process that died is removed; one that a live
- * process answers on, or a file that is not a socket, is not.
+ * process answers on, or anything that is not a socket (a symbolic link
+ * included), is not.
  */
 static int
-clear_stale_socket(struct vunet_relay *r, const char *path, char *err,
+clear_stale_socket(struct vunet_relay *r, const struct rport *p, char *err,
 		   size_t errlen)
 {
 	struct stat st;
 	int fd, ret;
 
-	if (lstat(path, &st) < 0)
+	if (fstatat(r->conf.dir_fd, p->file, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : (snprintf(err, errlen,
-			"%s: %s", path, strerror(errno)), -errno);
+			"%s: %s", p->path, strerror(errno)), -errno);
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket", path);
+		snprintf(err, errlen, "%s exists and is not a socket",
+			 p->path);
 		return -EEXIST;
 	}
-	ret = unix_connect(path, &fd);
+	ret = dir_connect(r, p->file, &fd);
 	if (ret == 0 || ret == -EAGAIN) {
 		if (ret == 0)
 			close(fd);
-		snprintf(err, errlen, "%s is in use by another process", path);
+		snprintf(err, errlen, "%s is in use by another process",
+			 p->path);
 		return -EADDRINUSE;
 	}
-	if (unlink(path) < 0) {
-		snprintf(err, errlen, "cannot remove stale %s: %s", path,
+	if (unlinkat(r->conf.dir_fd, p->file, 0) < 0) {
+		snprintf(err, errlen, "cannot remove stale %s: %s", p->path,
 			 strerror(errno));
 		return -errno;
 	}
-	r->conf.log(2, "removed stale socket %s", path);
+	r->conf.log(2, "removed stale socket %s", p->path);
 	return 0;
 }
 
@@ -671,28 +715,20 @@ static int
 listen_on(struct vunet_relay *r, struct rport *p, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[RELAY_PATH_MAX], *slash;
 	struct stat st;
 	int fd, ret;
 
-	snprintf(dir, sizeof(dir), "%s", p->path);
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (stat(dir, &st) < 0) {
-			ret = -errno;
-			snprintf(err, errlen, "cannot listen on %s: directory "
-				 "%s: %s", p->path, dir, strerror(errno));
-			return ret;
-		}
-	}
-	ret = clear_stale_socket(r, p->path, err, errlen);
+	ret = clear_stale_socket(r, p, err, errlen);
 	if (ret < 0)
 		return ret;
-	memcpy(sa.sun_path, p->path, strlen(p->path) + 1);
+	if (dir_path(r, p->file, sa.sun_path, sizeof(sa.sun_path)) < 0) {
+		snprintf(err, errlen, "socket name %s is too long", p->file);
+		return -ENAMETOOLONG;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 16) < 0 || lstat(p->path, &st) < 0) {
+	    listen(fd, 16) < 0 ||
+	    fstatat(r->conf.dir_fd, p->file, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot listen on %s: %s", p->path,
 			 strerror(errno));
@@ -707,16 +743,21 @@ listen_on(struct vunet_relay *r, struct rport *p, char *err, size_t errlen)
 }
 
 static int
-slot_take(struct vunet_relay *r, const char *name, const char *path,
+slot_take(struct vunet_relay *r, const char *name, const char *file,
 	  const char *backend, char *err, size_t errlen)
 {
 	int slot = -1;
 
-	if (strlen(path) >= RELAY_PATH_MAX ||
+	if (strlen(file) >= RELAY_PATH_MAX ||
 	    strlen(backend) >= RELAY_PATH_MAX) {
 		snprintf(err, errlen, "socket path longer than %d bytes",
 			 RELAY_PATH_MAX - 1);
 		return -ENAMETOOLONG;
+	}
+	if (strchr(file, '/') != NULL) {
+		snprintf(err, errlen, "%s: a socket is a name in %s, not a "
+			 "path", file, r->conf.dir);
+		return -EINVAL;
 	}
 	for (int s = 0; s < RELAY_MAX_PORTS && slot < 0; s++)
 		if (!r->port[s].used)
@@ -734,20 +775,21 @@ slot_take(struct vunet_relay *r, const char *name, const char *path,
 	p->used = true;
 	p->listen_fd = p->front = p->back = -1;
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->path, sizeof(p->path), "%s", path);
+	snprintf(p->file, sizeof(p->file), "%s", file);
+	snprintf(p->path, sizeof(p->path), "%s/%s", r->conf.dir, file);
 	snprintf(p->backend, sizeof(p->backend), "%s", backend);
 	return slot;
 }
 
 int
-vunet_relay_add(struct vunet_relay *r, const char *name, const char *path,
+vunet_relay_add(struct vunet_relay *r, const char *name, const char *file,
 		bool client, const char *backend, char *err, size_t errlen)
 {
 	struct rport *p;
 	int slot, ret = 0;
 
 	pthread_mutex_lock(&r->lock);
-	slot = slot_take(r, name, path, backend, err, errlen);
+	slot = slot_take(r, name, file, backend, err, errlen);
 	if (slot < 0) {
 		pthread_mutex_unlock(&r->lock);
 		return slot;
@@ -782,7 +824,7 @@ vunet_relay_add_fd(struct vunet_relay *r, const char *name, int fd,
 		return -errno;
 	}
 	pthread_mutex_lock(&r->lock);
-	slot = slot_take(r, name, "", backend, err, errlen);
+	slot = slot_take(r, name, "-", backend, err, errlen);
 	if (slot >= 0) {
 		ret = port_join(r, slot, fd);
 		if (ret < 0) {

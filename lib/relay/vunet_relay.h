@@ -31,6 +31,14 @@
 struct vunet_relay;
 
 struct vunet_relay_conf {
+	/*
+	 * The socket directory, opened (O_PATH, O_NOFOLLOW) by the caller:
+	 * public sockets are made, probed and removed only there, by name,
+	 * so no symbolic link, in the folder's path or in it, can send a
+	 * bind, a connect or an unlink elsewhere.
+	 */
+	int dir_fd;
+	const char *dir;               /* its path, for messages */
 	unsigned int msg_timeout_ms;   /* a message begun must end by then */
 	unsigned int reply_timeout_ms; /* queued replies must move by then */
 	size_t max_queued;             /* reply bytes queued per front-end */
@@ -59,14 +67,15 @@ struct vunet_relay *vunet_relay_new(const struct vunet_relay_conf *conf,
 void vunet_relay_free(struct vunet_relay *r);
 
 /*
- * Serve one port: listen on path (a stale socket file left by a dead
- * process is replaced; a live one is not), or, client, connect to path and
- * reconnect whenever the front-end goes. Each front-end is joined to a new
+ * Serve one port on the socket named file in the socket directory: listen
+ * there (a stale socket left by a dead process is replaced; a live one, or
+ * anything that is not a socket, is not), or, client, connect to it and
+ * again whenever the front-end goes. Each front-end is joined to a new
  * connection to backend. Returns a handle >= 0, or a negative errno with
  * the reason in err.
  */
 int vunet_relay_add(struct vunet_relay *r, const char *name,
-		    const char *path, bool client, const char *backend,
+		    const char *file, bool client, const char *backend,
 		    char *err, size_t errlen);
 
 /* Stop serving: the front-end is cut, a server socket removed. */

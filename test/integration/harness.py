@@ -89,7 +89,7 @@ class Vunetd:
                 json.dump(config, f, indent=1)
         self.control = os.path.join(workdir, name + ".ctl")
         self.state = os.path.join(workdir, name + ".state.json")
-        own = ["--control", self.control, "--state", self.state]
+        own = ["--control", self.control, "--state", self.state, "--socket-dir", workdir]
         if any(a in ("--socket-path", "--fd") for a in extra_args):
             own = []
         # hugepages only where a secondary process must attach (dumpcap)

@@ -62,11 +62,32 @@ def test_check_config_validates_without_starting(world):
     assert out.strip() == "%s: valid: 1 bridge(s), 1 port(s), 0 cross-connect(s)" % d.config_path
 
 
-def test_server_socket_in_a_missing_directory(world):
-    sock = os.path.join(world.dir, "no-such-dir", "vm1.sock")
+def test_sockets_outside_the_socket_directory_are_refused(world):
+    """A port's socket is a file directly in --socket-dir: not in a
+    folder below it, not anywhere else."""
+    sock = os.path.join(world.dir, "sub", "vm1.sock")
     d = world.vunetd({"ports": [{"name": "vm1", "type": "vhost", "path": sock,
                                  "mode": "server"}]})
     code, out = d.run_to_exit()
     assert code == 1
-    assert ("ports[0] 'vm1': cannot listen on %s: directory %s: No such file or directory"
-            % (sock, os.path.dirname(sock))) in out
+    assert ("ports[0] 'vm1': %s is not a socket in the socket directory %s (vunetd --socket-dir)"
+            % (sock, world.dir)) in out
+
+
+def test_socket_directory_must_be_safe(world):
+    """A socket directory anyone may write to, or a link in its place, is
+    refused before anything starts."""
+    loose = os.path.join(world.dir, "loose")
+    os.mkdir(loose)
+    os.chmod(loose, 0o777)
+    d = world.vunetd({}, extra_args=["--socket-dir", loose])
+    code, out = d.run_to_exit()
+    assert code == 2
+    assert ("vunetd: socket directory %s: must belong to root or to vunetd's user and not be "
+            "writable by others" % loose) in out
+    link = os.path.join(world.dir, "link")
+    os.symlink(loose, link)
+    d = world.vunetd({}, name="second", extra_args=["--socket-dir", link])
+    code, out = d.run_to_exit()
+    assert code == 2
+    assert "vunetd: socket directory %s: not a directory (a link is not taken)" % link in out

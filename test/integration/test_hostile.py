@@ -353,3 +353,30 @@ def test_a_mac_flood_fills_only_its_own_share(world):
     assert "flood_pps" not in {p["name"]: p for p in d.ctl("config", "show")["ports"]}["a"]
     r = d.ctl("port", "set", "a", "path=/tmp/x.sock", check=False)
     assert r.returncode == 1 and "'path' cannot change while the port runs" in r.stderr
+
+
+def test_the_state_file_is_never_written_through_a_link(world):
+    """A link at the state file's temporary name is replaced, not
+    followed: what it points to stays as it was."""
+    d = world.vunetd({"bridges": [{"name": "br0"}], "ports": [vhost(world, "vm1")]}).start()
+    victim = os.path.join(world.dir, "victim")
+    with open(victim, "w") as f:
+        f.write("precious\n")
+    os.symlink(victim, d.state + ".tmp")
+    d.ctl("port", "add", "vm2", "type=vhost", "path=" + world.sock("vm2"), "bridge=br0")
+    with open(victim) as f:
+        assert f.read() == "precious\n"
+    assert not os.path.lexists(d.state + ".tmp")
+    assert "vm2" in open(d.state).read()
+
+
+def test_run_time_devargs_come_from_the_allowlist(world):
+    """Without --allow-devargs no eth port can be added at run time, and
+    nothing is probed; the configuration's own eth ports are not affected."""
+    d = world.vunetd({"bridges": [{"name": "br0"}], "ports": [vhost(world, "vm1")]}).start()
+    r = d.ctl("port", "add", "nic", "type=eth", "devargs=net_af_packet9,iface=lo", check=False)
+    assert r.returncode == 1
+    assert ("devargs 'net_af_packet9,iface=lo' may not be probed at run time "
+            "(vunetd --allow-devargs PATTERN allows none)") in r.stderr
+    assert "cannot probe" not in d.out.text() and "Invalid" not in d.out.text()
+    assert [p["name"] for p in d.ctl("port", "list")] == ["vm1"]

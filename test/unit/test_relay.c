@@ -27,7 +27,7 @@
 #include "tap.h"
 #include "vunet_relay.h"
 
-static const struct vunet_relay_conf conf = {
+static struct vunet_relay_conf conf = {
 	.msg_timeout_ms = 300,
 	.reply_timeout_ms = 300,
 	.max_queued = 4096,
@@ -195,8 +195,8 @@ rig_up(struct rig *g, const char *name)
 	snprintf(g->back, sizeof(g->back), "%s/%s.back", dir, name);
 	g->backend = listen_at(g->back);
 	CHECK(g->backend >= 0);
-	g->handle = vunet_relay_add(relay, name, g->pub, false, g->back, err,
-				    sizeof(err));
+	g->handle = vunet_relay_add(relay, name, strrchr(g->pub, '/') + 1,
+				    false, g->back, err, sizeof(err));
 	CHECK(g->handle >= 0);
 	g->front = connect_to(g->pub);
 	CHECK(g->front >= 0);
@@ -417,7 +417,8 @@ client_mode_reconnects(void)
 	path_of(qemu, sizeof(qemu), "qemu.sock");
 	path_of(back, sizeof(back), "c.back");
 	bsrv = listen_at(back);
-	h = vunet_relay_add(relay, "c", qemu, true, back, err, sizeof(err));
+	h = vunet_relay_add(relay, "c", "qemu.sock", true, back, err,
+			    sizeof(err));
 	CHECK(h >= 0);
 	usleep(150000);        /* nobody there yet: it waits */
 	srv = listen_at(qemu);
@@ -450,15 +451,49 @@ live_sockets_are_kept_stale_ones_replaced(void)
 
 	path_of(path, sizeof(path), "taken.sock");
 	live = listen_at(path);
-	h = vunet_relay_add(relay, "t", path, false, "/nonexistent", err,
-			    sizeof(err));
+	h = vunet_relay_add(relay, "t", "taken.sock", false, "/nonexistent",
+			    err, sizeof(err));
 	CHECK_EQ(h, -EADDRINUSE);
 	CHECK_STR_HAS(err, "in use by another process");
 	close(live);           /* the file stays, nobody answers */
-	h = vunet_relay_add(relay, "t", path, false, "/nonexistent", err,
-			    sizeof(err));
+	h = vunet_relay_add(relay, "t", "taken.sock", false, "/nonexistent",
+			    err, sizeof(err));
 	CHECK(h >= 0);
 	vunet_relay_del(relay, h);
+	CHECK(access(path, F_OK) < 0);
+}
+
+/*
+ * Symbolic links lead nowhere: one in the socket's place is neither
+ * connected to (client) nor replaced (server), and a path is refused.
+ */
+static void
+symbolic_links_are_not_followed(void)
+{
+	char target[128], link[128], err[256];
+	int srv, h, got;
+
+	path_of(target, sizeof(target), "elsewhere.sock");
+	path_of(link, sizeof(link), "link.sock");
+	srv = listen_at(target);
+	CHECK_EQ(symlink(target, link), 0);
+	h = vunet_relay_add(relay, "l", "link.sock", false, "/nonexistent",
+			    err, sizeof(err));
+	CHECK_EQ(h, -EEXIST);
+	CHECK_STR_HAS(err, "exists and is not a socket");
+	h = vunet_relay_add(relay, "l", "link.sock", true, "/nonexistent",
+			    err, sizeof(err));
+	CHECK(h >= 0);
+	got = accept_within(srv, 400);   /* 4 reconnection periods */
+	CHECK_EQ(got, -1);
+	vunet_relay_del(relay, h);
+	CHECK_EQ(access(link, F_OK), 0); /* not removed either */
+	h = vunet_relay_add(relay, "l", "../x.sock", false, "/nonexistent",
+			    err, sizeof(err));
+	CHECK_EQ(h, -EINVAL);
+	close(srv);
+	unlink(link);
+	unlink(target);
 }
 
 int
@@ -470,6 +505,8 @@ main(void)
 		printf("Bail out! mkdtemp\n");
 		return 1;
 	}
+	conf.dir = dir;
+	conf.dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	relay = vunet_relay_new(&conf, err, sizeof(err));
 	if (relay == NULL) {
 		printf("Bail out! %s\n", err);
@@ -483,7 +520,9 @@ main(void)
 	RUN(a_second_front_end_is_refused);
 	RUN(client_mode_reconnects);
 	RUN(live_sockets_are_kept_stale_ones_replaced);
+	RUN(symbolic_links_are_not_followed);
 	vunet_relay_free(relay);
+	close(conf.dir_fd);
 	rmdir(dir);
 	return TAP_DONE();
 }
