@@ -451,6 +451,11 @@ on_front(struct vunet_relay *r, int slot, uint32_t events, uint64_t now)
 		}
 		if (vunet_vhu_want(m) != 0)
 			continue;
+		if (!vunet_vhu_regions_ok(m)) {
+			p->st.cut_malformed++;
+			port_cut(r, p, "memory regions that cannot be mapped");
+			return;
+		}
 		p->st.fds_closed += (uint64_t)vunet_vhu_trim_fds(m);
 		if (queue_push(&p->to_back, m, now) < 0) {
 			port_cut(r, p, "out of memory");

@@ -72,6 +72,47 @@ vunet_vhu_fd_limit(const struct vunet_vhu_msg *m)
 	}
 }
 
+/* VhostUserMemoryRegion: guest_phys_addr, memory_size, userspace_addr,
+ * mmap_offset */
+static bool
+region_ok(const uint8_t *r)
+{
+	uint64_t gpa, size, uaddr, off;
+
+	memcpy(&gpa, r, 8);
+	memcpy(&size, r + 8, 8);
+	memcpy(&uaddr, r + 16, 8);
+	memcpy(&off, r + 24, 8);
+	return size != 0 && off < -size && gpa <= UINT64_MAX - size &&
+	       uaddr <= UINT64_MAX - size;
+}
+
+bool
+vunet_vhu_regions_ok(const struct vunet_vhu_msg *m)
+{
+	const uint8_t *p = m->buf + VUNET_VHU_HDR;
+	uint32_t size = vunet_vhu_size(m), n;
+
+	switch (vunet_vhu_request(m)) {
+	case VHU_SET_MEM_TABLE:
+		/* VhostUserMemory: u32 nregions, u32 padding, regions */
+		if (size < 8)
+			return false;
+		memcpy(&n, p, sizeof(n));
+		if (n == 0 || n > VUNET_VHU_MAX_FDS || size < 8 + 32 * n)
+			return false;
+		for (uint32_t i = 0; i < n; i++)
+			if (!region_ok(p + 8 + 32 * i))
+				return false;
+		return true;
+	case VHU_ADD_MEM_REG:
+		/* u64 padding, one region */
+		return size >= 40 && region_ok(p + 8);
+	default:
+		return true;
+	}
+}
+
 bool
 vunet_vhu_add_fds(struct vunet_vhu_msg *m, const int *fds, int n_new)
 {

@@ -69,6 +69,15 @@ enum vunet_vhu_state vunet_vhu_got(struct vunet_vhu_msg *m, size_t n);
 int vunet_vhu_fd_limit(const struct vunet_vhu_msg *m);
 
 /*
+ * Whether a complete message's memory regions can be mapped as they say:
+ * SET_MEM_TABLE with at most VUNET_VHU_MAX_FDS regions, all of them
+ * present, none empty and none whose offset and size, or addresses and
+ * size, wrap around. rte_vhost 22.11 keeps the descriptor of a region it
+ * refuses for that, so such a message never reaches it.
+ */
+bool vunet_vhu_regions_ok(const struct vunet_vhu_msg *m);
+
+/*
  * Take n_new descriptors that arrived with m's bytes. Those past
  * VUNET_VHU_MAX_FDS are closed; returns false if any were.
  */

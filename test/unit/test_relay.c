@@ -268,23 +268,38 @@ extra_descriptors_are_closed(void)
 	CHECK_EQ(open_fds(), before);
 	/* one per region of SET_MEM_TABLE: 2 regions, 3 sent */
 	{
-		char buf[12 + 8], cbuf[CMSG_SPACE(sizeof(int) * 3)];
-		uint32_t head[3] = { 5, 1, 8 }, regions[2] = { 2, 0 };
-		struct iovec iov = { .iov_base = buf, .iov_len = 20 };
+		char buf[12 + 8 + 64], cbuf[CMSG_SPACE(sizeof(int) * 3)];
+		uint32_t head[3] = { 5, 1, 72 }, count[2] = { 2, 0 };
+		uint64_t regions[2][4] = { { 0, 4096, 0x10000, 0 },
+					   { 4096, 4096, 0x20000, 0 } };
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 				    .msg_control = cbuf,
 				    .msg_controllen = sizeof(cbuf) };
 		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		char got[sizeof(buf)];
 
 		memcpy(buf, head, 12);
-		memcpy(buf + 12, regions, 8);
+		memcpy(buf + 12, count, 8);
+		memcpy(buf + 20, regions, 64);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(sizeof(int) * 3);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * 3);
-		CHECK_EQ(sendmsg(g.front, &m, 0), 20);
-		CHECK_EQ(recv_msg(g.conn, 1000, &n), 5);
-		CHECK_EQ(n, 2);
+		CHECK_EQ(sendmsg(g.front, &m, 0), (ssize_t)sizeof(buf));
+		iov.iov_base = got;
+		m.msg_controllen = sizeof(cbuf);
+		CHECK_EQ(recvmsg(g.conn, &m, MSG_WAITALL), (ssize_t)sizeof(buf));
+		CHECK(memcmp(got, buf, sizeof(buf)) == 0);
+		c = CMSG_FIRSTHDR(&m);
+		CHECK(c != NULL && c->cmsg_len == CMSG_LEN(sizeof(int) * 2));
+		if (c != NULL && c->cmsg_len == CMSG_LEN(sizeof(int) * 2)) {
+			int two[2];
+
+			memcpy(two, CMSG_DATA(c), sizeof(two));
+			close(two[0]);
+			close(two[1]);
+		}
 	}
 	for (int i = 0; i < 8; i++)
 		close(fds[i]);
@@ -382,6 +397,46 @@ an_impossible_size_is_cut(void)
 	vunet_relay_stats(relay, g.handle, &st);
 	CHECK_EQ(st.cut_malformed, 1);
 	rig_down(&g);
+}
+
+/*
+ * Memory regions rte_vhost 22.11 would refuse while keeping their
+ * descriptor (empty, or wrapping around) never reach it.
+ */
+static void
+unmappable_regions_are_cut(void)
+{
+	uint64_t regions[2][4] = { { 0, 0, 0x1000, 0 },
+				   { 0, 4096, 0x1000, UINT64_MAX - 100 } };
+	struct vunet_relay_stats st;
+	int efd = eventfd(0, 0), n;
+
+	for (int i = 0; i < 2; i++) {
+		char buf[12 + 8 + 32], cbuf[CMSG_SPACE(sizeof(int))];
+		uint32_t head[3] = { 5, 1, 40 }, count[2] = { 1, 0 };
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		struct rig g;
+
+		rig_up(&g, i ? "wrap" : "empty");
+		memcpy(buf, head, 12);
+		memcpy(buf + 12, count, 8);
+		memcpy(buf + 20, regions[i], 32);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &efd, sizeof(int));
+		CHECK_EQ(sendmsg(g.front, &m, 0), (ssize_t)sizeof(buf));
+		CHECK(closed_within(g.front, 1000));
+		CHECK_EQ(recv_msg(g.conn, 100, &n), -1);
+		vunet_relay_stats(relay, g.handle, &st);
+		CHECK_EQ(st.cut_malformed, 1);
+		rig_down(&g);
+	}
+	close(efd);
 }
 
 /* One front-end per port: a second one is closed, the first goes on. */
@@ -517,6 +572,7 @@ main(void)
 	RUN(a_stalled_message_is_cut_and_nobody_waits);
 	RUN(unread_replies_cut_the_front_end_not_the_back_end);
 	RUN(an_impossible_size_is_cut);
+	RUN(unmappable_regions_are_cut);
 	RUN(a_second_front_end_is_refused);
 	RUN(client_mode_reconnects);
 	RUN(live_sockets_are_kept_stale_ones_replaced);
