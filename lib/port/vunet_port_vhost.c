@@ -16,14 +16,10 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
-
-#include <stdarg.h>
 
 #include <rte_eal.h>
 #include <rte_ether.h>
@@ -417,8 +413,14 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	p->txq_enabled = 0;
 	vunet_port_vhost_remap_tx(p);
 	p->relay = -1;
-	snprintf(p->backend, sizeof(p->backend), "%s/vhost-%u.sock",
-		 rte_eal_get_runtime_dir(), p->index);
+	if (snprintf(p->backend, sizeof(p->backend), "%s/vhost-%u.sock",
+		     rte_eal_get_runtime_dir(), p->index) >=
+	    (int)sizeof(p->backend)) {
+		snprintf(err, errlen, "DPDK's runtime folder %s is too long "
+			 "for a socket path (a shorter --file-prefix)",
+			 rte_eal_get_runtime_dir());
+		return -ENAMETOOLONG;
+	}
 	/* only ours can be there (a crashed run's, with our prefix) */
 	if (unlink(p->backend) < 0 && errno != ENOENT) {
 		snprintf(err, errlen, "cannot remove %s: %s", p->backend,

@@ -25,7 +25,7 @@ VERSION, REPLY, NEED_REPLY = 0x1, 0x4, 0x8
 DESC_NEXT, DESC_WRITE, DESC_INDIRECT = 1, 2, 4
 HDR_LEN = 12                 # virtio_net_hdr with VERSION_1
 
-MEM_SIZE = 2 << 20
+MEM_SIZE = 4 << 20
 UADDR = 0x7f0000000000       # where "our" memory is, for ring addresses
 DESC, AVAIL, USED = 0x1000, 0x3000, 0x5000   # per vring, + 0x8000 * vring
 BUFS = 0x40000
@@ -135,6 +135,14 @@ class Frontend:
     def used_idx(self, vring=1):
         base = 0x8000 * vring + USED
         return struct.unpack("<H", self.mem[base + 2:base + 4])[0]
+
+    def used(self, k, vring=0):
+        """The k-th used element: (descriptor head, bytes written)."""
+        off = 0x8000 * vring + USED + 4 + 8 * (k % self.n)
+        return struct.unpack("<II", self.mem[off:off + 8])
+
+    def read(self, addr, length):
+        return bytes(self.mem[addr:addr + length])
 
     def frame(self, at, dst, src, size=60):
         """A virtio-net header and an Ethernet frame at guest address at;
