@@ -169,6 +169,45 @@ vunet_pkts_bytes(struct rte_mbuf **pkts, uint16_t n)
 	return bytes;
 }
 
+/* The same, and the longest packet's length in *longest. */
+static inline uint32_t
+vunet_pkts_bytes_longest(struct rte_mbuf **pkts, uint16_t n,
+			 uint32_t *longest)
+{
+	uint32_t bytes = 0, max = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+
+		bytes += len;
+		max = len > max ? len : max;
+	}
+	*longest = max;
+	return bytes;
+}
+
+/*
+ * Drop what is longer than the ingress port's MTU (plus header and one
+ * tag): a guest can post a frame of any length. Called only when the
+ * burst's longest packet is too long; returns how many are left, in order.
+ */
+static inline uint16_t
+vunet_port_rx_admit(const struct vunet_port *p, struct rte_mbuf **pkts,
+		    uint16_t n, struct vunet_port_stats *st)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (rte_pktmbuf_pkt_len(pkts[i]) > p->max_frame) {
+			st->drop[VUNET_DROP_OVERSIZE]++;
+			rte_pktmbuf_free(pkts[i]);
+		} else {
+			pkts[k++] = pkts[i];
+		}
+	}
+	return k;
+}
+
 /*
  * Free a burst after a vhost enqueue. What a vhost port received is direct,
  * single-segment, unshared and from one pool: such a burst goes back with
@@ -204,18 +243,25 @@ vunet_mbufs_free(struct rte_mbuf **pkts, uint16_t n)
  * so it is dropped and counted here. Returns how many are left, in order.
  */
 static inline uint16_t
-vunet_port_tx_admit(const struct vunet_port *p, struct rte_mbuf **pkts, uint16_t n,
-	     struct vunet_port_stats *st)
+vunet_port_tx_admit(const struct vunet_port *p, struct rte_mbuf **pkts,
+		    uint16_t n, struct vunet_port_stats *st)
 {
-	uint16_t k = 0;
+	uint16_t max_segs = p->tx_chains ? UINT16_MAX : 1, k = 0;
+	uint32_t bad = 0;
 
+	/* the common case is one pass without a branch per packet */
+	for (uint16_t i = 0; i < n; i++)
+		bad |= (rte_pktmbuf_pkt_len(pkts[i]) > p->max_frame) |
+		       (pkts[i]->nb_segs > max_segs);
+	if (likely(bad == 0))
+		return n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (unlikely(rte_pktmbuf_pkt_len(m) > p->max_frame)) {
+		if (rte_pktmbuf_pkt_len(m) > p->max_frame) {
 			st->drop[VUNET_DROP_TX_OVERSIZE]++;
 			rte_pktmbuf_free(m);
-		} else if (unlikely(m->nb_segs > 1 && !p->tx_chains)) {
+		} else if (m->nb_segs > max_segs) {
 			st->drop[VUNET_DROP_TX_CHAIN]++;
 			rte_pktmbuf_free(m);
 		} else {
@@ -227,11 +273,12 @@ vunet_port_tx_admit(const struct vunet_port *p, struct rte_mbuf **pkts, uint16_t
 
 /*
  * Send n packets from worker w, counting sent packets on the queue used and
- * the rest as drops with their reason.
+ * the rest as drops with their reason. longest: no packet is longer (a
+ * guest ring takes chains, so only a longer one needs a look).
  */
 static inline uint16_t
 vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
-	      uint16_t n, struct vunet_port_stats *st)
+	      uint16_t n, uint32_t longest, struct vunet_port_stats *st)
 {
 	uint16_t sent = 0, q;
 	uint32_t bytes;
@@ -247,9 +294,11 @@ vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
 			return 0;
 		}
 		q = (uint16_t)(vring / 2);
-		n = vunet_port_tx_admit(p, pkts, n, st);
-		if (n == 0)
-			return 0;
+		if (unlikely(longest > p->max_frame)) {
+			n = vunet_port_tx_admit(p, pkts, n, st);
+			if (n == 0)
+				return 0;
+		}
 		if (p->cap_id != VUNET_NO_CAPTURE) {
 			void *cb = __atomic_load_n((void **)
 				&rte_eth_fp_ops[p->cap_id].txq.clbk[q],

@@ -89,7 +89,6 @@ vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 		if (pc == NULL)
 			continue;
 		f->vlan = pc->vlan;
-		f->max_frame = sw->ports[p].max_frame;
 		f->mac_limit = pc->mac_limit ? pc->mac_limit :
 			       VUNET_FDB_NO_LIMIT;
 		if (pc->flood_pps != 0) {
@@ -261,13 +260,9 @@ struct bridge_runs {
 
 /* Why a run's header is dropped, or VUNET_DROP_MAX if it is fine. */
 static inline enum vunet_drop
-header_check(const struct vunet_fwd_port *f, uint64_t lo, uint64_t hi,
-	     uint64_t src)
+header_check(const struct vunet_fwd_port *f, uint64_t hi, uint64_t src)
 {
 	uint16_t type = (uint16_t)(hi >> 48);
-
-	if (unlikely((lo & LINK_LOCAL_MASK) == LINK_LOCAL_KEY))
-		return VUNET_DROP_LINK_LOCAL;
 
 	if (unlikely(type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
 		     type == RTE_BE16(RTE_ETHER_TYPE_QINQ)))
@@ -302,10 +297,6 @@ bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
 			drop(m, st, VUNET_DROP_RUNT);
 			continue;
 		}
-		if (unlikely(rte_pktmbuf_pkt_len(m) > f->max_frame)) {
-			drop(m, st, VUNET_DROP_OVERSIZE);
-			continue;
-		}
 		/* bytes 0-7 and 6-13: the whole header in two loads */
 		eth = rte_pktmbuf_mtod(m, const uint8_t *);
 		lo = *(const unaligned_uint64_t *)eth;
@@ -314,7 +305,7 @@ bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
 			r->ok[n_ok++] = m;
 			continue;
 		}
-		why = header_check(f, lo, hi, hi & MAC_MASK);
+		why = header_check(f, hi, hi & MAC_MASK);
 		if (unlikely(why != VUNET_DROP_MAX)) {
 			drop(m, st, why);
 			in_run = false;
@@ -374,8 +365,18 @@ bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 
 		/* group bit (broadcast, multicast) or unknown: flood */
 		if (unlikely((r.key[i] & 1) || d == NULL)) {
-			uint16_t ok = first + flood_admit(&sw->ports[in], f,
-							  end - first, now);
+			uint16_t ok;
+
+			/* link-local are group addresses: only here */
+			if (unlikely((r.key[i] & LINK_LOCAL_MASK) ==
+				     LINK_LOCAL_KEY)) {
+				for (uint16_t j = first; j < end; j++)
+					drop(r.ok[j], &st[in],
+					     VUNET_DROP_LINK_LOCAL);
+				continue;
+			}
+			ok = first + flood_admit(&sw->ports[in], f,
+						 end - first, now);
 
 			for (uint16_t j = first; j < ok; j++)
 				flood(sw, f, r.ok[j], out, &st[in]);
@@ -397,22 +398,6 @@ bridge_input(const struct vunet_switch *sw, const struct vunet_fwd_table *t,
 	}
 }
 
-/* A cross-connect checks nothing but the length the port allows. */
-static inline uint16_t
-xconnect_admit(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
-	       uint16_t n, struct vunet_port_stats *st)
-{
-	uint16_t k = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		if (unlikely(rte_pktmbuf_pkt_len(pkts[i]) > f->max_frame))
-			drop(pkts[i], st, VUNET_DROP_OVERSIZE);
-		else
-			pkts[k++] = pkts[i];
-	}
-	return k;
-}
-
 void
 vunet_switch_input(const struct vunet_switch *sw,
 		   const struct vunet_fwd_table *t, uint16_t in,
@@ -428,7 +413,6 @@ vunet_switch_input(const struct vunet_switch *sw,
 		break;
 	case VUNET_FWD_XCONNECT:
 		if (likely(vunet_port_is_up(&sw->ports[f->peer]))) {
-			n = xconnect_admit(f, pkts, n, &st[in]);
 			vunet_out_append_bulk(out, f->peer, pkts, n);
 		} else {
 			st[in].drop[VUNET_DROP_NO_DEST] += n;

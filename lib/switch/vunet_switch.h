@@ -38,7 +38,6 @@ struct vunet_fwd_port {
 	uint16_t peer;           /* XCONNECT */
 	uint16_t bridge;         /* BRIDGE */
 	uint16_t vlan;
-	uint16_t max_frame;      /* longer frames are dropped on ingress */
 	uint32_t mac_limit;      /* VUNET_FDB_NO_LIMIT: the table's size */
 	uint64_t flood_tsc;      /* TSC per flooded frame; 0: no limit */
 	uint64_t flood_tau;      /* burst the rate tolerates, in TSC */

@@ -137,8 +137,9 @@ vunet_workers_free(struct vunet_worker *ws, unsigned int n)
 	rte_free(ws);
 }
 
+/* longest: of the burst the batches came from (each holds one burst) */
 static inline void
-flush(struct vunet_worker *w, struct vunet_port *ports)
+flush(struct vunet_worker *w, struct vunet_port *ports, uint32_t longest)
 {
 	struct vunet_out *out = &w->out;
 
@@ -146,7 +147,7 @@ flush(struct vunet_worker *w, struct vunet_port *ports)
 		uint16_t p = out->dirty[i];
 		struct vunet_txbuf *b = &out->buf[p];
 
-		vunet_port_tx(&ports[p], w->index, b->pkts, b->n,
+		vunet_port_tx(&ports[p], w->index, b->pkts, b->n, longest,
 			      &w->stats.port[p]);
 		b->n = 0;
 	}
@@ -185,6 +186,7 @@ vunet_worker_main(void *arg)
 			     ready &= ready - 1) {
 				uint16_t q = (uint16_t)rte_bsf32(ready);
 				struct vunet_queue_stats *qs;
+				uint32_t longest;
 				uint16_t n;
 
 				n = vunet_port_rx(p, vid, q, pkts, VUNET_BURST);
@@ -192,13 +194,20 @@ vunet_worker_main(void *arg)
 					continue;
 				qs = &st->port[port].rxq[q];
 				qs->pkts += n;
-				qs->bytes += vunet_pkts_bytes(pkts, n);
+				qs->bytes += vunet_pkts_bytes_longest(pkts, n,
+								      &longest);
 				moved += n;
+				if (unlikely(longest > p->max_frame)) {
+					n = vunet_port_rx_admit(p, pkts, n,
+								&st->port[port]);
+					if (n == 0)
+						continue;
+				}
 				vunet_switch_input(sw, t, port, pkts, n,
 						   &w->out, st->port, prev,
 						   &lq, &w->fdb_cache);
 				/* batches hold at most one burst: flush */
-				flush(w, sw->ports);
+				flush(w, sw->ports, longest);
 			}
 		}
 		now = rte_rdtsc();

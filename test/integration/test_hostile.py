@@ -437,3 +437,25 @@ def test_jumbo_payloads_arrive_byte_for_byte(world):
     finally:
         for fe in fes.values():
             fe.close()
+
+
+def test_jumbo_frames_stop_at_a_port_with_a_smaller_mtu(world):
+    """A v2 guest's 4000-byte broadcasts reach the other v2 port and stop
+    at the v1 port (MTU 1500), counted there as tx_oversize."""
+    d = world.vunetd({"bridges": [{"name": "br0"}],
+                      "ports": [vhost(world, "vm1", profile=V2), vhost(world, "vm2", profile=V2),
+                                vhost(world, "vm3", profile=V1)]}).start()
+    jumbo = ["--max-pkt-len=9018", "--enable-scatter"]
+    g1 = world.guest(world.sock("vm1"), MAC[1], peer=BCAST, args=jumbo + ["--mbuf-size=9200"],
+                     queue_size=1024).start()
+    g2 = world.guest(world.sock("vm2"), MAC[2], args=jumbo, queue_size=1024).start()
+    g3 = world.guest(world.sock("vm3"), MAC[3]).start()
+    d.wait_up("vm1", "vm2", "vm3")
+    g1.cmd("stop")
+    g1.cmd("set txpkts 4000")
+    g1.started = False
+    assert g1.send(2) == 2 * B
+    wait_for(lambda: g2.rx() == 2 * B, 10, "jumbo frames at vm2")
+    wait_for(lambda: drops(d, "vm3") == {"tx_oversize": 2 * B}, 10, "tx_oversize at vm3")
+    assert g3.rx() == 0
+    assert drops(d, "vm1") == {} and drops(d, "vm2") == {}

@@ -67,6 +67,7 @@ main(int argc, char **argv)
 		ports[p].conf = &conf.ports[p];
 		ports[p].index = p;
 		ports[p].eth_up = true;
+		ports[p].max_frame = RTE_ETHER_MAX_LEN;
 	}
 	pool = rte_pktmbuf_pool_create("bench_pool", 4095, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE,
