@@ -398,6 +398,7 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	const char *file = socket_file(c->path);
 	int ret, slot = -1;
 
+	p->relay = -1;
 	if (file == NULL) {
 		snprintf(err, errlen, "%s is not a socket in the socket "
 			 "directory %s (vunetd --socket-dir)", c->path,
@@ -412,7 +413,6 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	p->tx_chains = true;     /* enqueue copies every segment */
 	p->txq_enabled = 0;
 	vunet_port_vhost_remap_tx(p);
-	p->relay = -1;
 	if (snprintf(p->backend, sizeof(p->backend), "%s/vhost-%u.sock",
 		     rte_eal_get_runtime_dir(), p->index) >=
 	    (int)sizeof(p->backend)) {

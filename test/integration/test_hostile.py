@@ -306,30 +306,18 @@ def test_a_mac_flood_fills_only_its_own_share(world):
     ways) gets 64 learned per port, the default limit of a VM's port; the
     frames from the other MACs are dropped (mac_limit); the other guests'
     entries stay and their unicast reaches only each other."""
-    import subprocess
-    from harness import ROOT, TRAFFIC_CPU, Output
-    perf = os.path.join(ROOT, "build", "app", "vunet-perf", "vunet-perf")
+    from test_perf import run_perf
     d, g2, g3 = hostile_world(world)
     exchange(g2, g3)
     wait_for(lambda: len(d.ctl("mac", "show", "br0")) == 2, 10, "vm2 and vm3 learned")
     before = macs_by_port(d)
-    p = subprocess.Popen([perf, "--a", world.sock("a"), "--b", world.sock("b"), "--cpu",
-                          TRAFFIC_CPU, "--mode", "uni", "--macs", "1000", "--rate", "20000",
-                          "--seconds", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = Output(p.stdout, os.path.join(world.dir, "perf.log"))
-    try:
-        wait_for(lambda: "waiting for client connection" in out.text() or p.poll() is not None,
-                 30, "vunet-perf to listen")
+
+    def connect():
         for n in ("a", "b"):
             d.ctl("port", "add", n, "type=vhost", "path=" + world.sock(n), "mode=client",
                   "bridge=br0", "vlan=1")
-        p.wait(120)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    out.thread.join(5)
-    assert p.returncode == 0, out.text()[-3000:]
+    run_perf(world, d, ["--mode", "uni", "--macs", "1000", "--rate", "20000", "--seconds", "2"],
+             connect=connect)
     after = macs_by_port(d)
     br = d.telemetry("/vunet/bridges")["br0"]
     print("MAC flood: learned per port %s; bridge macs %d, limited %d; vm2/vm3 before %s after %s; "

@@ -12,8 +12,9 @@ from harness import ROOT, TRAFFIC_CPU, Output, wait_for
 PERF = os.path.join(ROOT, "build", "app", "vunet-perf", "vunet-perf")
 
 
-def run_perf(world, d, args, timeout=120):
-    """vunet-perf (server sockets) first, then vunetd connects to it."""
+def run_perf(world, d, args, timeout=120, connect=None):
+    """vunet-perf (server sockets) first, then vunetd connects to it
+    (connect(): how; default: start d, whose ports are client ports)."""
     out_json = os.path.join(world.dir, "perf.json")
     p = subprocess.Popen([PERF, "--a", world.sock("a"), "--b", world.sock("b"),
                           "--cpu", TRAFFIC_CPU, "--json", out_json] + args,
@@ -22,7 +23,7 @@ def run_perf(world, d, args, timeout=120):
     try:
         wait_for(lambda: "waiting for client connection" in out.text() or p.poll() is not None,
                  30, "vunet-perf to listen")
-        d.start()
+        (connect or d.start)()
         p.wait(timeout)
     finally:
         if p.poll() is None:

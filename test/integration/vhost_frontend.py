@@ -11,6 +11,8 @@ import os
 import socket
 import struct
 
+from harness import VhostUserProbe
+
 # requests (docs/interop/vhost-user.rst)
 GET_FEATURES, SET_FEATURES, SET_OWNER, RESET_OWNER, SET_MEM_TABLE = 1, 2, 3, 4, 5
 SET_LOG_BASE, SET_LOG_FD = 6, 7
@@ -31,11 +33,11 @@ DESC, AVAIL, USED = 0x1000, 0x3000, 0x5000   # per vring, + 0x8000 * vring
 BUFS = 0x40000
 
 
-class Frontend:
-    def __init__(self, path, queue_size=256, timeout=10):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(timeout)
-        self.s.connect(path)
+class Frontend(VhostUserProbe):
+    """VhostUserProbe's connection and reads, plus memory and rings."""
+
+    def __init__(self, path, queue_size=256):
+        super().__init__(path)
         self.n = queue_size
         self.memfd = os.memfd_create("guest", 0)
         os.ftruncate(self.memfd, MEM_SIZE)
@@ -57,15 +59,6 @@ class Frontend:
         head = self._read(12)
         req, flags, size = struct.unpack("<III", head)
         return req, flags, self._read(size)
-
-    def _read(self, n):
-        data = b""
-        while len(data) < n:
-            chunk = self.s.recv(n - len(data))
-            if not chunk:
-                raise ConnectionError("the back-end closed the connection")
-            data += chunk
-        return data
 
     def get_u64(self, req):
         self.send(req)
