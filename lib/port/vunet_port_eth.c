@@ -125,7 +125,9 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 	rte_eth_allmulticast_enable(id);
 	if (rte_eth_dev_get_mtu(id, &mtu) < 0)
 		mtu = RTE_ETHER_MTU;
-	p->max_frame = (uint16_t)(mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN);
+	/* a device may say 65535 (loopback): longer frames do not exist */
+	p->max_frame = (uint16_t)RTE_MIN((uint32_t)mtu + RTE_ETHER_HDR_LEN +
+					 RTE_VLAN_HLEN, (uint32_t)UINT16_MAX);
 	p->pool = pool;
 	return 0;
 }

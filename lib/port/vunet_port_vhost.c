@@ -408,8 +408,9 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	p->vid = -1;
 	p->conn_vid = -1;
 	p->nb_rxq = c->profile->max_queue_pairs;
-	p->max_frame = (uint16_t)(c->profile->max_mtu + RTE_ETHER_HDR_LEN +
-				  RTE_VLAN_HLEN);
+	p->max_frame = (uint16_t)RTE_MIN((uint32_t)c->profile->max_mtu +
+					 RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN,
+					 (uint32_t)UINT16_MAX);
 	p->tx_chains = true;     /* enqueue copies every segment */
 	p->txq_enabled = 0;
 	vunet_port_vhost_remap_tx(p);
