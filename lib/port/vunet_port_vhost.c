@@ -87,6 +87,9 @@ port_of_vid(int vid)
 	if (vid >= 0 && vid < RTE_MAX_VHOST_DEVICE) {
 		pthread_mutex_lock(&vhost_lock);
 		p = vid_port[vid];
+		/* a connection another took over speaks for no port */
+		if (p != NULL && p->conn_vid != vid)
+			p = NULL;
 		pthread_mutex_unlock(&vhost_lock);
 	}
 	return p;
@@ -181,11 +184,16 @@ vhost_new_connection(int vid)
 			p = vhost_ports[i];
 	if (p == NULL) {
 		VHOST_LOG(ERR, "%s: connection for no known port", path);
-	} else if (p->conn_vid >= 0) {
-		VHOST_LOG(ERR, "port %s: refusing a second front-end on %s "
-			  "(vid %d is connected)", p->conf->name, path,
-			  p->conn_vid);
 	} else {
+		/*
+		 * The relay lets one front-end at a time through, so a
+		 * second connection means the first is gone and rte_vhost
+		 * has not seen its end yet: the new one takes the port.
+		 */
+		if (p->conn_vid >= 0)
+			VHOST_LOG(INFO, "port %s: vid %d takes over from vid "
+				  "%d, which is closing", p->conf->name, vid,
+				  p->conn_vid);
 		p->conn_vid = vid;
 		vid_port[vid] = p;
 		ret = 0;
@@ -211,7 +219,8 @@ vhost_destroy_connection(int vid)
 	pthread_mutex_lock(&vhost_lock);
 	p = vid_port[vid];
 	vid_port[vid] = NULL;
-	if (p != NULL) {
+	/* a connection that was taken over leaves the new one alone */
+	if (p != NULL && p->conn_vid == vid) {
 		p->conn_vid = -1;
 		__atomic_store_n(&p->rxq_ready, 0, __ATOMIC_RELAXED);
 		p->txq_enabled = 0;
@@ -255,12 +264,18 @@ vhost_new_device(int vid)
 static void
 vhost_destroy_device(int vid)
 {
-	struct vunet_port *p = port_of_vid(vid);
 	const struct vunet_port_env *env = vunet_port_env();
+	struct vunet_port *p;
+	int running = vid;
 
+	/* also a connection taken over: workers may still use its device */
+	pthread_mutex_lock(&vhost_lock);
+	p = vid >= 0 && vid < RTE_MAX_VHOST_DEVICE ? vid_port[vid] : NULL;
+	pthread_mutex_unlock(&vhost_lock);
 	if (p == NULL)
 		return;
-	__atomic_store_n(&p->vid, -1, __ATOMIC_RELEASE);
+	__atomic_compare_exchange_n(&p->vid, &running, -1, false,
+				    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	/* rte_vhost may unmap the rings when we return: wait for workers */
 	if (env->qsbr != NULL)
 		rte_rcu_qsbr_synchronize(env->qsbr, RTE_QSBR_THRID_INVALID);

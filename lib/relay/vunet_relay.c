@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,6 +344,16 @@ port_join(struct vunet_relay *r, int slot, int front)
 	return 0;
 }
 
+/* The front-end has hung up (its EOF may wait later in this round). */
+static bool
+front_gone(const struct rport *p)
+{
+	struct pollfd pf = { .fd = p->front, .events = POLLRDHUP };
+
+	return poll(&pf, 1, 0) == 1 &&
+	       (pf.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 static void
 on_listen(struct vunet_relay *r, int slot)
 {
@@ -354,6 +365,9 @@ on_listen(struct vunet_relay *r, int slot)
 
 		if (fd < 0)
 			return;
+		/* a front-end that reconnects at once is not a second one */
+		if (p->front >= 0 && front_gone(p))
+			port_cut(r, p, NULL);
 		if (p->front >= 0) {
 			p->st.refused++;
 			r->conf.log(1, "port %s: refusing a second front-end",

@@ -361,7 +361,8 @@ def test_broken_vhost_user_hurts_nobody_else(rig):
         time.sleep(0.1)
         still_fine(world, d, g2, g3, case.__name__)
         fe.close()
-        # the same port serves a good front-end right after
+        # the same port serves a good front-end at once (one that comes
+        # back before vunetd saw it go is not a second front-end)
         probe = VhostUserProbe(world.sock("vm1"))
         assert probe.get(VhostUserProbe.GET_QUEUE_NUM) == 4
         probe.close()

@@ -457,6 +457,20 @@ a_second_front_end_is_refused(void)
 	vunet_relay_stats(relay, g.handle, &st);
 	CHECK_EQ(st.refused, 1);
 	CHECK_EQ(st.connections, 1);
+	/* one that leaves and comes straight back is taken, not refused */
+	for (int round = 0; round < 20; round++) {
+		close(g.front);
+		g.front = connect_to(g.pub);
+		CHECK(closed_within(g.conn, 1000));
+		close(g.conn);
+		g.conn = accept_within(g.backend, 1000);
+		CHECK(g.conn >= 0);
+		send_msg(g.front, 1, 0, NULL, 0);
+		CHECK_EQ(recv_msg(g.conn, 1000, &n), 1);
+	}
+	vunet_relay_stats(relay, g.handle, &st);
+	CHECK_EQ(st.refused, 1);
+	CHECK_EQ(st.connections, 21);
 	rig_down(&g);
 	/* and the socket file is gone with the port */
 	CHECK(access(g.pub, F_OK) < 0);
