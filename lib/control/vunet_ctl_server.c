@@ -253,13 +253,16 @@ accept_client(struct vunet_ctl_server *s)
 	int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	struct client *c = NULL;
 	uid_t uid = (uid_t)-1;
+	bool allowed;
 
 	if (fd < 0)
 		return;
+	allowed = peer_allowed(s, fd, &uid);
 	for (int i = 0; i < MAX_CLIENTS && c == NULL; i++)
 		if (s->c[i].fd < 0)
 			c = &s->c[i];
-	if (c == NULL && peer_allowed(s, fd, &uid)) {
+	/* only a client who may connect makes room */
+	if (c == NULL && allowed) {
 		c = idlest(s);
 		if (c != NULL) {
 			RTE_LOG(WARNING, USER1, "control: %d clients: the one "
@@ -267,17 +270,17 @@ accept_client(struct vunet_ctl_server *s)
 			drop_client(c);
 		}
 	}
-	if (!peer_allowed(s, fd, &uid) || c == NULL) {
+	if (!allowed || c == NULL) {
 		char msg[128];
 
 		snprintf(msg, sizeof(msg), "{\"ok\": false, \"error\": \"%s\"}"
-			 "\n", c == NULL ? "too many control clients" :
+			 "\n", allowed ? "too many control clients" :
 			 "permission denied");
 		if (send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) <
 		    0)
 			RTE_LOG(DEBUG, USER1, "control: refusal not sent\n");
 		RTE_LOG(WARNING, USER1, "control: refused a client (uid %d)"
-			": %s\n", (int)uid, c == NULL ? "too many clients" :
+			": %s\n", (int)uid, allowed ? "too many clients" :
 			"not allowed");
 		close(fd);
 		return;

@@ -27,6 +27,9 @@
 #include "vunet_port.h"
 #include "vunet_stats.h"
 
+/* the MAC table counts MACs per port slot */
+_Static_assert(VUNET_FDB_PORTS == VUNET_MAX_PORTS, "one count per port slot");
+
 enum vunet_fwd_mode {
 	VUNET_FWD_NONE,
 	VUNET_FWD_BRIDGE,
