@@ -9,7 +9,9 @@ HUGEPAGES=${VUNET_HUGEPAGES:-1024}   # 2 MiB pages: 2 GiB
 PACKAGES=(build-essential pkg-config meson ninja-build
 	libdpdk-dev dpdk dpdk-dev libjansson-dev libnuma-dev libbpf-dev
 	libxdp-dev python3 python3-pytest python3-pytest-timeout iproute2 procps
-	coreutils util-linux clang libclang-rt-14-dev valgrind)
+	coreutils util-linux clang libclang-rt-14-dev valgrind
+	qemu-system-x86 busybox-static iputils-ping
+	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients systemd)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "setup.sh: run as root (apt-get, hugepages, mounts)" >&2

@@ -7,6 +7,7 @@
  * with no daemon involved (management asks before a VM exists).
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,57 +120,107 @@ cmd_check(int argc, char **argv)
 }
 
 static int
-cmd_frontend(int argc, char **argv, bool libvirt)
+parse_uint(const char *opt, const char *s, unsigned int max,
+	   unsigned int *v)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    n > max) {
+		fprintf(stderr, "vunetctl: %s '%s': a number from 0 to %u\n",
+			opt, s, max);
+		return -1;
+	}
+	*v = (unsigned int)n;
+	return 0;
+}
+
+static int
+frontend_opts(int argc, char **argv, struct vunet_frontend *f)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "mac", required_argument, NULL, 'm' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "mtu", required_argument, NULL, 'u' },
+		{ "port-mode", required_argument, NULL, 'M' },
+		{ "memory", required_argument, NULL, 'G' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "bridge", required_argument, NULL, 'b' },
+		{ "vlan", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = NULL, *mac = NULL;
-	unsigned int queues = 1, mtu = 0;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': f->socket_path = optarg; break;
+		case 'm': f->mac = optarg; break;
+		case 'G': f->memory = optarg; break;
+		case 'p': f->port = optarg; break;
+		case 'b': f->bridge = optarg; break;
+		case 'q':
+			if (parse_uint("--queues", optarg, 64, &f->queues) < 0)
+				return -1;
+			break;
+		case 'u':
+			if (parse_uint("--mtu", optarg, 65535, &f->mtu) < 0)
+				return -1;
+			break;
+		case 'v':
+			if (parse_uint("--vlan", optarg, 4094, &f->vlan) < 0)
+				return -1;
+			break;
+		case 'M':
+			if (strcmp(optarg, "server") != 0 &&
+			    strcmp(optarg, "client") != 0) {
+				fprintf(stderr, "vunetctl: --port-mode '%s': "
+					"client or server\n", optarg);
+				return -1;
+			}
+			f->port_server = strcmp(optarg, "server") == 0;
+			break;
+		default:
+			usage_print(stderr);
+			return -1;
+		}
+	}
+	if (f->socket_path == NULL || optind != argc) {
+		usage_print(stderr);
+		return -1;
+	}
+	if ((f->bridge != NULL || f->vlan != 0) && f->port == NULL) {
+		fprintf(stderr, "vunetctl: --bridge and --vlan go in the "
+			"metadata: give the port's name with --port\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_frontend(int argc, char **argv, bool libvirt)
+{
+	struct vunet_frontend f = { .queues = 1 };
 	const struct vunet_profile *p;
 	char out[OUT_MAX];
-	int c, ret;
+	int ret;
 
 	if (argc < 1) {
 		usage_print(stderr);
 		return 2;
 	}
-	p = find(argv[0]);
+	p = strcmp(argv[0], "latest") == 0 ? vunet_profile_latest() :
+	    find(argv[0]);
 	if (p == NULL)
 		return 2;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			sock = optarg;
-			break;
-		case 'm':
-			mac = optarg;
-			break;
-		case 'q':
-			queues = (unsigned int)strtoul(optarg, NULL, 10);
-			break;
-		case 'u':
-			mtu = (unsigned int)strtoul(optarg, NULL, 10);
-			break;
-		default:
-			usage_print(stderr);
-			return 2;
-		}
-	}
-	if (sock == NULL || optind != argc) {
-		usage_print(stderr);
+	if (frontend_opts(argc, argv, &f) < 0)
 		return 2;
-	}
-	ret = libvirt ?
-	      vunet_profile_libvirt_xml(p, sock, mac, queues, mtu, out,
-					sizeof(out)) :
-	      vunet_profile_qemu_args(p, sock, mac, queues, mtu, out,
-				      sizeof(out));
+	ret = libvirt ? vunet_profile_libvirt_xml(p, &f, out, sizeof(out)) :
+	      vunet_profile_qemu_args(p, &f, out, sizeof(out));
 	if (ret < 0) {
 		fprintf(stderr, "vunetctl: %s\n", out);
 		return 2;

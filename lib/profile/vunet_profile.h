@@ -97,18 +97,31 @@ json_t *vunet_capabilities(const char *version);
 int vunet_profile_check_move(json_t *src, json_t *dst, const char *name,
 			     char *why, size_t len);
 
+/* How a front-end is to be set up for a port on a profile. */
+struct vunet_frontend {
+	const char *socket_path;
+	const char *mac;          /* NULL: QEMU picks one */
+	unsigned int queues;      /* <= max_queue_pairs */
+	unsigned int mtu;         /* <= max_mtu; 0: none negotiated */
+	bool port_server;         /* vunetd's port listens; QEMU connects */
+	const char *memory;       /* QEMU: guest memory, e.g. "1G" */
+	/* libvirt <metadata>, read by vunet's qemu hook (NULL port: none) */
+	const char *port;         /* vunetd port name */
+	const char *bridge;       /* NULL: none */
+	unsigned int vlan;        /* 0: none */
+};
+
 /*
- * The libvirt <interface type='vhostuser'> element and the QEMU -device
- * properties that pin the front-end to p. queues <= max_queue_pairs,
- * mtu <= max_mtu (0: no <mtu>). Return 0 or -1 with why in buf.
+ * The libvirt <interface type='vhostuser'>, <qemu:override> and
+ * <metadata> elements, or the QEMU options (shared guest memory, chardev,
+ * netdev, device) that pin the front-end to p. Return 0 or -1 with why in
+ * buf.
  */
 int vunet_profile_libvirt_xml(const struct vunet_profile *p,
-			      const char *socket_path, const char *mac,
-			      unsigned int queues, unsigned int mtu,
-			      char *buf, size_t len);
+			      const struct vunet_frontend *f, char *buf,
+			      size_t len);
 int vunet_profile_qemu_args(const struct vunet_profile *p,
-			    const char *socket_path, const char *mac,
-			    unsigned int queues, unsigned int mtu,
-			    char *buf, size_t len);
+			    const struct vunet_frontend *f, char *buf,
+			    size_t len);
 
 #endif /* VUNET_PROFILE_H */

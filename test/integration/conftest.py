@@ -19,55 +19,12 @@ def pytest_configure(config):
         pytest.exit("no %s: build first (scripts/setup.sh)" % harness.VUNETD, returncode=2)
 
 
-class World:
-    def __init__(self, workdir):
-        self.dir = workdir
-        self.guests = []
-        self.daemons = []
-        self.wires = []
-
-    def sock(self, name):
-        return os.path.join(self.dir, name + ".sock")
-
-    def vunetd(self, config, **kw):
-        d = harness.Vunetd(self.dir, config, **kw)
-        self.daemons.append(d)
-        return d
-
-    def guest(self, sock, mac, **kw):
-        g = harness.Guest(self.dir, sock, mac, **kw)
-        self.guests.append(g)
-        return g
-
-    def wire(self):
-        w = harness.Wire()
-        self.wires.append(w)
-        return w
-
-    def close(self):
-        # guests leave first: a vunetd that dies as a guest disconnects
-        # must be found still dead when its turn comes (stop() fails then)
-        for g in self.guests:
-            g.stop()
-            g.kill()
-        errors = []
-        for d in self.daemons:
-            try:
-                d.stop()
-            except AssertionError as e:
-                errors.append(str(e))
-            d.kill()
-        for w in self.wires:
-            w.remove()
-        return errors
-
-
 @pytest.fixture
 def world(request):
     base = os.environ.get("VUNET_TEST_DIR", "/tmp/vunet-test")
     os.makedirs(base, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix=request.node.name[:40] + "-", dir=base)
-    w = World(workdir)
+    w = harness.World(workdir)
     yield w
     errors = w.close()
     assert not errors, "\n".join(errors)

@@ -406,3 +406,49 @@ class VhostUserProbe:
 
     def close(self):
         self.s.close()
+
+
+class World:
+    """Owns every process, socket and namespace a test makes; close()
+    removes them, pass or fail."""
+
+    def __init__(self, workdir):
+        self.dir = workdir
+        self.guests = []
+        self.daemons = []
+        self.wires = []
+
+    def sock(self, name):
+        return os.path.join(self.dir, name + ".sock")
+
+    def vunetd(self, config, **kw):
+        d = Vunetd(self.dir, config, **kw)
+        self.daemons.append(d)
+        return d
+
+    def guest(self, sock, mac, **kw):
+        g = Guest(self.dir, sock, mac, **kw)
+        self.guests.append(g)
+        return g
+
+    def wire(self):
+        w = Wire()
+        self.wires.append(w)
+        return w
+
+    def close(self):
+        # guests leave first: a vunetd that dies as a guest disconnects
+        # must be found still dead when its turn comes (stop() fails then)
+        for g in self.guests:
+            g.stop()
+            g.kill()
+        errors = []
+        for d in self.daemons:
+            try:
+                d.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+            d.kill()
+        for w in self.wires:
+            w.remove()
+        return errors

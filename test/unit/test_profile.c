@@ -237,12 +237,16 @@ front_end_settings(void)
 {
 	const struct vunet_profile *v1 = vunet_profile_at(0);
 	const struct vunet_profile *v2 = vunet_profile_latest();
+	struct vunet_frontend f = { .socket_path = "/run/vm.sock",
+				    .queues = 2, .memory = "512M" };
 	char out[8192];
 
-	CHECK_EQ(vunet_profile_qemu_args(v1, "/run/vm.sock", NULL, 2, 0, out,
-					 sizeof(out)), 0);
-	CHECK(strcmp(out, "-chardev socket,id=vunet0,path=/run/vm.sock,"
-		     "server=on -netdev vhost-user,id=vunet0,chardev=vunet0,"
+	CHECK_EQ(vunet_profile_qemu_args(v1, &f, out, sizeof(out)), 0);
+	CHECK(strcmp(out, "-m 512M -object memory-backend-memfd,"
+		     "id=vunet-mem,size=512M,share=on -machine "
+		     "memory-backend=vunet-mem -chardev socket,id=vunet0,"
+		     "path=/run/vm.sock,server=on,wait=off -netdev "
+		     "vhost-user,id=vunet0,chardev=vunet0,"
 		     "queues=2 -device virtio-net-pci,netdev=vunet0,csum=off,"
 		     "guest_csum=off,gso=off,guest_tso4=off,guest_tso6=off,"
 		     "guest_ecn=off,guest_ufo=off,host_tso4=off,host_tso6=off,"
@@ -250,24 +254,38 @@ front_end_settings(void)
 		     "ctrl_rx=on,guest_announce=on,mq=on,any_layout=on,"
 		     "indirect_desc=on,event_idx=on,packed=off,"
 		     "rx_queue_size=256,tx_queue_size=256\n") == 0);
-	CHECK_EQ(vunet_profile_qemu_args(v1, "/s", NULL, 1, 1500, out,
-					 sizeof(out)), -1);
+	/* vunetd listens: QEMU connects, and again after a vunetd restart */
+	f.port_server = true;
+	CHECK_EQ(vunet_profile_qemu_args(v1, &f, out, sizeof(out)), 0);
+	CHECK_STR_HAS(out, "path=/run/vm.sock,reconnect=1 -netdev");
+	f.mtu = 1500;
+	CHECK_EQ(vunet_profile_qemu_args(v1, &f, out, sizeof(out)), -1);
 	CHECK(strcmp(out, "org.vunet.net.v1 does not negotiate an MTU (it "
 		     "lacks VIRTIO_NET_F_MTU): omit the MTU") == 0);
-	CHECK_EQ(vunet_profile_qemu_args(v1, "/s", NULL, 5, 0, out,
-					 sizeof(out)), -1);
+	f.mtu = 0;
+	f.queues = 5;
+	CHECK_EQ(vunet_profile_qemu_args(v1, &f, out, sizeof(out)), -1);
 	CHECK(strcmp(out, "5 queue pairs: org.vunet.net.v1 allows 1 to 4") ==
 	      0);
-	CHECK_EQ(vunet_profile_libvirt_xml(v2, "/run/vm.sock",
-					   "52:54:00:00:00:01", 8, 9000, out,
-					   sizeof(out)), 0);
+	f = (struct vunet_frontend){ .socket_path = "/run/v'm.sock",
+		.mac = "52:54:00:00:00:01", .queues = 8, .mtu = 9000 };
+	CHECK_EQ(vunet_profile_libvirt_xml(v2, &f, out, sizeof(out)), 0);
 	CHECK_STR_HAS(out, "<driver queues='8' rx_queue_size='1024' "
 		      "tx_queue_size='1024' event_idx='on' packed='on'>");
 	CHECK_STR_HAS(out, "<mtu size='9000'/>");
-	CHECK_STR_HAS(out, "<source type='unix' path='/run/vm.sock' "
+	CHECK_STR_HAS(out, "<source type='unix' path='/run/v&apos;m.sock' "
 		      "mode='server'/>");
-	CHECK_EQ(vunet_profile_libvirt_xml(v2, "/s", NULL, 1, 9001, out,
-					   sizeof(out)), -1);
+	CHECK(strstr(out, "<metadata") == NULL && strstr(out, "vunet:") ==
+	      NULL);
+	f.port = "vm1";
+	f.bridge = "br0";
+	f.vlan = 10;
+	CHECK_EQ(vunet_profile_libvirt_xml(v2, &f, out, sizeof(out)), 0);
+	CHECK_STR_HAS(out, "<vunet:port name='vm1' profile='org.vunet.net.v2' "
+		      "socket='/run/v&apos;m.sock' mode='client' bridge='br0' "
+		      "vlan='10' allowed_macs='52:54:00:00:00:01'/>");
+	f.mtu = 9001;
+	CHECK_EQ(vunet_profile_libvirt_xml(v2, &f, out, sizeof(out)), -1);
 }
 
 int
