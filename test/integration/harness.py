@@ -78,7 +78,7 @@ class Output:
 class Vunetd:
     """vunetd with a generated configuration, read through DPDK telemetry."""
 
-    def __init__(self, workdir, config, extra_args=(), name="vunetd", huge=False):
+    def __init__(self, workdir, config, extra_args=(), name="vunetd", huge=False, binary=VUNETD):
         self.workdir = workdir
         self.prefix = unique("vt")
         self.config_path = os.path.join(workdir, name + ".json")
@@ -89,12 +89,14 @@ class Vunetd:
                 json.dump(config, f, indent=1)
         self.control = os.path.join(workdir, name + ".ctl")
         self.state = os.path.join(workdir, name + ".state.json")
-        own = ["--control", self.control, "--state", self.state, "--socket-dir", workdir]
+        own = ["--control", self.control, "--state", self.state]
+        if binary == VUNETD:   # an older build (e2e upgrade tests) may lack it
+            own += ["--socket-dir", workdir]
         if any(a in ("--socket-path", "--fd") for a in extra_args):
             own = []
         # hugepages only where a secondary process must attach (dumpcap)
         mem = ["-m", "256"] if huge else ["--no-huge"]
-        self.args = [VUNETD, "-c", self.config_path] + mem + ["-w", SWITCH_CPU,
+        self.args = [binary, "-c", self.config_path] + mem + ["-w", SWITCH_CPU,
                      "--main-cpu", TRAFFIC_CPU, "--file-prefix", self.prefix] + own + list(extra_args)
         self.proc = None
         self.out = None
