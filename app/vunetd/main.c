@@ -303,8 +303,8 @@ main(int argc, char **argv)
 	env.qsbr = qsbr;
 	env.n_workers = o.n_workers;
 	vunet_port_env_set(&env);
-	if (vunet_port_vhost_init(o.socket_dir, socket_dir_fd, err,
-				  sizeof(err)) < 0) {
+	if (vunet_port_vhost_init(o.socket_dir, socket_dir_fd, o.socket_group,
+				  err, sizeof(err)) < 0) {
 		fprintf(stderr, "vunetd: %s\n", err);
 		goto out;
 	}

@@ -62,6 +62,8 @@ usage(FILE *f)
 "      --reset-state      start from the configuration, not the state\n"
 "      --socket-dir DIR   every vhost port's socket is a file in DIR,\n"
 "                         created if missing (default " RUN_DIR ")\n"
+"      --socket-group G   server sockets that name no socket_group get\n"
+"                         group G, mode 0660 (default: 0600, vunetd's)\n"
 "      --allow-devargs PATTERN  eth devargs a control client may have\n"
 "                         probed at run time (shell pattern, e.g.\n"
 "                         'net_af_xdp*'; repeat it; default: none)\n"
@@ -141,7 +143,7 @@ options_parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_MAIN_CPU = 256, OPT_NO_HUGE, OPT_CHECK, OPT_PREFIX,
 	       OPT_CAPS, OPT_SOCKET_PATH, OPT_PROFILE, OPT_FD, OPT_CONTROL,
-	       OPT_CONTROL_GROUP, OPT_STATE, OPT_RESET_STATE,
+	       OPT_CONTROL_GROUP, OPT_SOCKET_GROUP, OPT_STATE, OPT_RESET_STATE,
 	       OPT_SOCKET_DIR, OPT_ALLOW_DEVARGS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -157,6 +159,7 @@ options_parse(int argc, char **argv, struct options *o)
 		{ "fd", required_argument, NULL, OPT_FD },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
+		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "reset-state", no_argument, NULL, OPT_RESET_STATE },
 		{ "socket-dir", required_argument, NULL, OPT_SOCKET_DIR },
@@ -238,6 +241,9 @@ options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CONTROL_GROUP:
 			o->control_group = optarg;
+			break;
+		case OPT_SOCKET_GROUP:
+			o->socket_group = optarg;
 			break;
 		case OPT_STATE:
 			o->state = strcmp(optarg, "none") ? optarg : NULL;

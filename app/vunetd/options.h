@@ -34,6 +34,7 @@ struct options {
 	const char *state;         /* state file; NULL: not persisted */
 	bool reset_state;
 	const char *socket_dir;    /* every vhost port's socket is in it */
+	const char *socket_group;  /* server sockets' default group */
 	const char *allow_devargs[MAX_ALLOW_DEVARGS]; /* run-time eth ports */
 	unsigned int n_allow_devargs;
 	char socket_dir_buf[VUNET_SOCK_PATH_MAX];

@@ -240,6 +240,43 @@ parse_allowed_macs(struct ctx *c, json_t *o, const char *where,
 	return 0;
 }
 
+/*
+ * Who may connect to a server socket: a group and a mode. Never anything
+ * for others, and always read-write for vunetd's user.
+ */
+static int
+parse_socket_access(struct ctx *c, json_t *o, const char *where,
+		    struct vunet_port_conf *p)
+{
+	char field[128], mode[8] = "", *end;
+	unsigned long m;
+
+	if (get_string(c, o, where, "socket_group", "", p->socket_group,
+		       sizeof(p->socket_group)) < 0 ||
+	    get_string(c, o, where, "socket_mode", "", mode,
+		       sizeof(mode)) < 0)
+		return -1;
+	if (p->client && (p->socket_group[0] != '\0' || mode[0] != '\0')) {
+		snprintf(field, sizeof(field), "%s.%s", where,
+			 p->socket_group[0] != '\0' ? "socket_group" :
+			 "socket_mode");
+		return fail(c, field, "only for mode \"server\": in client "
+			    "mode QEMU makes the socket");
+	}
+	if (mode[0] == '\0')
+		return 0;
+	m = strtoul(mode, &end, 8);
+	if (*end != '\0' || mode[0] == '-' || (m & ~0770UL) != 0 ||
+	    (m & 0600) != 0600) {
+		snprintf(field, sizeof(field), "%s.socket_mode", where);
+		return fail(c, field, "'%s' must be an octal mode from 0600 to "
+			    "0770 (read-write for vunetd's user, nothing for "
+			    "others), e.g. \"0660\"", mode);
+	}
+	p->socket_mode = (uint16_t)m;
+	return 0;
+}
+
 static int
 parse_vhost(struct ctx *c, json_t *o, const char *where,
 	    struct vunet_port_conf *p)
@@ -266,6 +303,8 @@ parse_vhost(struct ctx *c, json_t *o, const char *where,
 		return fail(c, field, "'%s' is neither \"client\" nor "
 			    "\"server\"", mode);
 	}
+	if (parse_socket_access(c, o, where, p) < 0)
+		return -1;
 	if (json_object_get(o, "profile") == NULL) {
 		p->profile = vunet_profile_latest();
 		p->profile_defaulted = true;
@@ -356,7 +395,8 @@ parse_port(struct ctx *c, json_t *o, const char *where,
 {
 	static const char *const vhost_keys[] = { "name", "type", "path",
 		"mode", "profile", "bridge", "vlan", "allowed_macs",
-		"mac_limit", "flood_pps", "rxq_workers", NULL };
+		"mac_limit", "flood_pps", "rxq_workers", "socket_group",
+		"socket_mode", NULL };
 	static const char *const eth_keys[] = { "name", "type", "devargs",
 		"rx_queues", "tx_queues", "mtu", "rx_desc", "tx_desc",
 		"bridge", "vlan", "allowed_macs", "mac_limit", "flood_pps",

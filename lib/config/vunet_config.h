@@ -47,6 +47,9 @@ struct vunet_port_conf {
 	bool client;            /* vunetd connects; QEMU owns the socket */
 	const struct vunet_profile *profile; /* the device the guest sees */
 	bool profile_defaulted; /* none was given: the latest */
+	/* server mode: who may connect ("": vunetd's default) */
+	char socket_group[VUNET_NAME_MAX];
+	uint16_t socket_mode;   /* 0: 0660 with a group, else 0600 */
 	/* eth */
 	char devargs[VUNET_DEVARGS_MAX];
 	uint16_t rx_queues;

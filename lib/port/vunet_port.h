@@ -78,11 +78,12 @@ void vunet_port_env_set(const struct vunet_port_env *env);
  * Start and stop what every vhost port shares: the relay thread that owns
  * the front-end connections (vunet_relay.h), and the socket directory
  * every port's socket must be in (dir, opened O_PATH | O_NOFOLLOW as
- * dir_fd, which stays the caller's). Before the first port; after the
- * last one is destroyed.
+ * dir_fd, which stays the caller's); group (NULL: none) is the one of
+ * server sockets that name none. Before the first port; after the last
+ * one is destroyed.
  */
-int vunet_port_vhost_init(const char *dir, int dir_fd, char *err,
-			  size_t errlen);
+int vunet_port_vhost_init(const char *dir, int dir_fd, const char *group,
+			  char *err, size_t errlen);
 void vunet_port_vhost_fini(void);
 
 /*

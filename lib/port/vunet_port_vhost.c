@@ -15,6 +15,7 @@
  */
 
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@ struct vhost_user_msg_head {
 static pthread_mutex_t vhost_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vunet_relay *relay;
 static char socket_dir[VUNET_SOCK_PATH_MAX];
+static int socket_gid = -1;   /* server sockets' group by default */
 static struct vunet_port *vhost_ports[VUNET_MAX_PORTS];
 static struct vunet_port *vid_port[RTE_MAX_VHOST_DEVICE];
 
@@ -399,6 +401,22 @@ socket_file(const char *path)
 	return file;
 }
 
+/* a group by name, as a gid; -1 and why if there is none */
+static int
+group_id(const char *name, char *err, size_t errlen)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL) {
+		snprintf(err, errlen, "socket group '%s': no such group",
+			 name);
+		return -1;
+	}
+	return (int)gr.gr_gid;
+}
+
 int
 vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 {
@@ -411,9 +429,14 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	 */
 	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
 	const char *file = socket_file(c->path);
-	int ret, slot = -1;
+	int ret, slot = -1, gid = socket_gid;
 
 	p->relay = -1;
+	if (c->socket_group[0] != '\0') {
+		gid = group_id(c->socket_group, err, errlen);
+		if (gid < 0)
+			return -EINVAL;
+	}
 	if (file == NULL) {
 		snprintf(err, errlen, "%s is not a socket in the socket "
 			 "directory %s (vunetd --socket-dir)", c->path,
@@ -473,7 +496,8 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		goto unregister;
 	}
 	ret = vunet_relay_add(relay, c->name, file, c->client, p->backend,
-			      err, errlen);
+			      gid, c->socket_mode != 0 ? c->socket_mode :
+			      gid >= 0 ? 0660 : 0600, err, errlen);
 	if (ret < 0)
 		goto unregister;
 	p->relay = ret;
@@ -533,7 +557,8 @@ relay_log(int level, const char *fmt, ...)
 }
 
 int
-vunet_port_vhost_init(const char *dir, int dir_fd, char *err, size_t errlen)
+vunet_port_vhost_init(const char *dir, int dir_fd, const char *group,
+		      char *err, size_t errlen)
 {
 	const struct vunet_relay_conf rc = {
 		.dir_fd = dir_fd,
@@ -546,6 +571,12 @@ vunet_port_vhost_init(const char *dir, int dir_fd, char *err, size_t errlen)
 	};
 
 	snprintf(socket_dir, sizeof(socket_dir), "%s", dir);
+	socket_gid = -1;
+	if (group != NULL) {
+		socket_gid = group_id(group, err, errlen);
+		if (socket_gid < 0)
+			return -EINVAL;
+	}
 	relay = vunet_relay_new(&rc, err, errlen);
 	return relay == NULL ? -ENOMEM : 0;
 }

@@ -57,6 +57,8 @@ struct queue {
 struct rport {
 	bool used;
 	bool client;
+	int gid;                /* server socket: group (-1: ours) */
+	unsigned int mode;      /* and mode */
 	uint32_t gen;
 	char name[32];
 	char file[RELAY_PATH_MAX];    /* in the socket directory */
@@ -755,6 +757,18 @@ listen_on(struct vunet_relay *r, struct rport *p, char *err, size_t errlen)
 			close(fd);
 		return ret;
 	}
+	/* a group member may not swap in a link: nothing is followed */
+	if ((p->gid >= 0 && fchownat(r->conf.dir_fd, p->file, (uid_t)-1,
+				     (gid_t)p->gid, AT_SYMLINK_NOFOLLOW) < 0) ||
+	    fchmodat(r->conf.dir_fd, p->file, p->mode,
+		     AT_SYMLINK_NOFOLLOW) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot give %s group %d, mode %04o: %s",
+			 p->path, p->gid, p->mode, strerror(errno));
+		close(fd);
+		unlinkat(r->conf.dir_fd, p->file, 0);
+		return ret;
+	}
 	p->listen_fd = fd;
 	p->sock_dev = st.st_dev;
 	p->sock_ino = st.st_ino;
@@ -802,7 +816,8 @@ slot_take(struct vunet_relay *r, const char *name, const char *file,
 
 int
 vunet_relay_add(struct vunet_relay *r, const char *name, const char *file,
-		bool client, const char *backend, char *err, size_t errlen)
+		bool client, const char *backend, int gid, unsigned int mode,
+		char *err, size_t errlen)
 {
 	struct rport *p;
 	int slot, ret = 0;
@@ -815,6 +830,8 @@ vunet_relay_add(struct vunet_relay *r, const char *name, const char *file,
 	}
 	p = &r->port[slot];
 	p->client = client;
+	p->gid = gid;
+	p->mode = mode;
 	if (!client) {
 		ret = listen_on(r, p, err, errlen);
 		if (ret == 0 && ep_set(r, EPOLL_CTL_ADD, p->listen_fd, EPOLLIN,

@@ -71,12 +71,13 @@ void vunet_relay_free(struct vunet_relay *r);
  * there (a stale socket left by a dead process is replaced; a live one, or
  * anything that is not a socket, is not), or, client, connect to it and
  * again whenever the front-end goes. Each front-end is joined to a new
- * connection to backend. Returns a handle >= 0, or a negative errno with
- * the reason in err.
+ * connection to backend. A server socket gets group gid (-1: vunetd's)
+ * and mode. Returns a handle >= 0, or a negative errno with the reason in
+ * err.
  */
 int vunet_relay_add(struct vunet_relay *r, const char *name,
 		    const char *file, bool client, const char *backend,
-		    char *err, size_t errlen);
+		    int gid, unsigned int mode, char *err, size_t errlen);
 
 /* Stop serving: the front-end is cut, a server socket removed. */
 void vunet_relay_del(struct vunet_relay *r, int handle);

@@ -18,6 +18,12 @@ CASES = [
      ": ports[0].bridge: no bridge is named 'br7'"),
     ('{"ports": [{"name": "a", "type": "vhost", "path": "@SOCK", "queue": 2}]}',
      ": ports[0].queue: unknown field"),
+    ('{"ports": [{"name": "a", "type": "vhost", "path": "@SOCK", "socket_group": "kvm"}]}',
+     ': ports[0].socket_group: only for mode "server": in client mode QEMU makes the socket'),
+    ('{"ports": [{"name": "a", "type": "vhost", "path": "@SOCK", "mode": "server",'
+     ' "socket_mode": "0666"}]}',
+     ": ports[0].socket_mode: '0666' must be an octal mode from 0600 to 0770 (read-write for "
+     "vunetd's user, nothing for others), e.g. \"0660\""),
 ]
 
 

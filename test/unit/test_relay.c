@@ -196,7 +196,7 @@ rig_up(struct rig *g, const char *name)
 	g->backend = listen_at(g->back);
 	CHECK(g->backend >= 0);
 	g->handle = vunet_relay_add(relay, name, strrchr(g->pub, '/') + 1,
-				    false, g->back, err, sizeof(err));
+				    false, g->back, -1, 0600, err, sizeof(err));
 	CHECK(g->handle >= 0);
 	g->front = connect_to(g->pub);
 	CHECK(g->front >= 0);
@@ -486,8 +486,8 @@ client_mode_reconnects(void)
 	path_of(qemu, sizeof(qemu), "qemu.sock");
 	path_of(back, sizeof(back), "c.back");
 	bsrv = listen_at(back);
-	h = vunet_relay_add(relay, "c", "qemu.sock", true, back, err,
-			    sizeof(err));
+	h = vunet_relay_add(relay, "c", "qemu.sock", true, back, -1, 0600,
+			    err, sizeof(err));
 	CHECK(h >= 0);
 	usleep(150000);        /* nobody there yet: it waits */
 	srv = listen_at(qemu);
@@ -521,15 +521,41 @@ live_sockets_are_kept_stale_ones_replaced(void)
 	path_of(path, sizeof(path), "taken.sock");
 	live = listen_at(path);
 	h = vunet_relay_add(relay, "t", "taken.sock", false, "/nonexistent",
-			    err, sizeof(err));
+			    -1, 0600, err, sizeof(err));
 	CHECK_EQ(h, -EADDRINUSE);
 	CHECK_STR_HAS(err, "in use by another process");
 	close(live);           /* the file stays, nobody answers */
 	h = vunet_relay_add(relay, "t", "taken.sock", false, "/nonexistent",
-			    err, sizeof(err));
+			    -1, 0600, err, sizeof(err));
 	CHECK(h >= 0);
 	vunet_relay_del(relay, h);
 	CHECK(access(path, F_OK) < 0);
+}
+
+/* a server socket gets the group and mode asked for, nothing more */
+static void
+server_sockets_get_their_group_and_mode(void)
+{
+	char path[128], err[256];
+	struct stat st;
+	int h;
+
+	path_of(path, sizeof(path), "shared.sock");
+	h = vunet_relay_add(relay, "g", "shared.sock", false, "/nonexistent",
+			    12345, 0660, err, sizeof(err));
+	CHECK(h >= 0);
+	CHECK_EQ(stat(path, &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0660);
+	CHECK_EQ(st.st_gid, 12345);
+	vunet_relay_del(relay, h);
+	h = vunet_relay_add(relay, "o", "own.sock", false, "/nonexistent",
+			    -1, 0600, err, sizeof(err));
+	CHECK(h >= 0);
+	path_of(path, sizeof(path), "own.sock");
+	CHECK_EQ(stat(path, &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0600);
+	CHECK_EQ(st.st_gid, getegid());
+	vunet_relay_del(relay, h);
 }
 
 /*
@@ -547,18 +573,18 @@ symbolic_links_are_not_followed(void)
 	srv = listen_at(target);
 	CHECK_EQ(symlink(target, link), 0);
 	h = vunet_relay_add(relay, "l", "link.sock", false, "/nonexistent",
-			    err, sizeof(err));
+			    -1, 0600, err, sizeof(err));
 	CHECK_EQ(h, -EEXIST);
 	CHECK_STR_HAS(err, "exists and is not a socket");
 	h = vunet_relay_add(relay, "l", "link.sock", true, "/nonexistent",
-			    err, sizeof(err));
+			    -1, 0600, err, sizeof(err));
 	CHECK(h >= 0);
 	got = accept_within(srv, 400);   /* 4 reconnection periods */
 	CHECK_EQ(got, -1);
 	vunet_relay_del(relay, h);
 	CHECK_EQ(access(link, F_OK), 0); /* not removed either */
 	h = vunet_relay_add(relay, "l", "../x.sock", false, "/nonexistent",
-			    err, sizeof(err));
+			    -1, 0600, err, sizeof(err));
 	CHECK_EQ(h, -EINVAL);
 	close(srv);
 	unlink(link);
@@ -590,6 +616,7 @@ main(void)
 	RUN(a_second_front_end_is_refused);
 	RUN(client_mode_reconnects);
 	RUN(live_sockets_are_kept_stale_ones_replaced);
+	RUN(server_sockets_get_their_group_and_mode);
 	RUN(symbolic_links_are_not_followed);
 	vunet_relay_free(relay);
 	close(conf.dir_fd);
