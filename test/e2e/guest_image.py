@@ -6,6 +6,7 @@ QEMU boots through the PVH entry in about 5 s under TCG) and an initramfs
 of busybox-static with the virtio-net modules. Cached in build/guest/ by
 kernel version; run as a script to build it by hand."""
 
+import hashlib
 import io
 import lzma
 import os
@@ -37,6 +38,18 @@ while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); 
 stty -echo -onlcr 2>/dev/null
 export PS1='' PS2=''
 echo "vunet-guest: ready"
+# a guest no one talks to (libvirt's) is told on the kernel command line,
+# with "_" for ".": vunetip=10_0_0_1 vunetping=10_0_0_2
+if [ -n "$vunetip" ]; then
+    ip addr add $(echo $vunetip | tr _ .)/24 dev eth0 && ip link set eth0 up
+fi
+if [ -n "$vunetping" ]; then
+    a=$(echo $vunetping | tr _ .)
+    i=0
+    until ping -c 1 -W 1 $a >/dev/null || [ $i -ge 120 ]; do i=$((i+1)); done
+    ping -c 10 -i 0.2 -W 1 $a
+    echo "vunet-guest: pinged"
+fi
 exec sh
 """
 
@@ -121,7 +134,7 @@ class Cpio:
 def build(cache=CACHE, log=print):
     """Returns (vmlinux path, initramfs path), building them if needed."""
     pkg = kernel_package()
-    kdir = os.path.join(cache, pkg)
+    kdir = os.path.join(cache, "%s-%s" % (pkg, hashlib.sha256(INIT.encode()).hexdigest()[:8]))
     vmlinux = os.path.join(kdir, "vmlinux")
     initrd = os.path.join(kdir, "initramfs.cpio")
     if os.path.exists(vmlinux) and os.path.exists(initrd):
