@@ -11,7 +11,8 @@ PACKAGES=(build-essential pkg-config meson ninja-build
 	libxdp-dev python3 python3-pytest python3-pytest-timeout iproute2 procps
 	coreutils util-linux clang libclang-rt-14-dev valgrind
 	qemu-system-x86 busybox-static iputils-ping
-	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients systemd)
+	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients systemd
+	man-db groff-base)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "setup.sh: run as root (apt-get, hugepages, mounts)" >&2

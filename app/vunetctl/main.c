@@ -24,7 +24,7 @@ usage_print(FILE *f)
 "  port list | show NAME | del NAME\n"
 "  port add NAME type=vhost path=SOCKET [mode=client|server] [profile=P]\n"
 "           [bridge=B [vlan=N]] [allowed_macs=MAC,...] [rxq_workers=W,...]\n"
-"           [mac_limit=N] [flood_pps=N]\n"
+"           [mac_limit=N] [flood_pps=N] [socket_group=G] [socket_mode=0660]\n"
 "  port add NAME type=eth devargs=DEVARGS [rx_queues=N] [tx_queues=N]\n"
 "           [mtu=N] [rx_desc=N] [tx_desc=N] [bridge=B [vlan=N]] ...\n"
 "  port set NAME KEY=VALUE...  bridge, vlan, allowed_macs, mac_limit,\n"
