@@ -98,7 +98,8 @@ class Libvirt:
             f.write("VUNETCTL=%s\nVUNET_CONTROL=%s\n" % (VUNETCTL, control))
         sh("pkill -x libvirtd", check=False)   # it reads its hooks at start
         wait_for(lambda: sh("pgrep -x libvirtd", check=False).returncode != 0, 10, "libvirtd")
-        if sh("pgrep -x virtlogd", check=False).returncode != 0:
+        self.own_virtlogd = sh("pgrep -x virtlogd", check=False).returncode != 0
+        if self.own_virtlogd:
             sh("virtlogd -d")
         sh("libvirtd -d")
         wait_for(lambda: virsh("version", check=False).returncode == 0, 30, "libvirtd")
@@ -109,6 +110,8 @@ class Libvirt:
                 virsh("destroy", name, check=False)
                 virsh("undefine", name, check=False)
         sh("pkill -x libvirtd", check=False)
+        if self.own_virtlogd:
+            sh("pkill -x virtlogd", check=False)
         for path in (HOOK, HOOK_CONF):
             if path in self.saved:
                 with open(path, "wb") as f:
