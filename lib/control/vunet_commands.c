@@ -243,6 +243,8 @@ cmd_port_show(struct vunet_daemon *d, const struct vunet_request *r,
 		json_object_set_new(o, "protocol_features", json_integer(
 			(json_int_t)p->protocol_features));
 		json_object_set_new(o, "guest_ups", json_integer(p->n_ups));
+		json_object_set_new(o, "ring_fixes",
+				    json_integer(p->ring_fixes));
 		json_object_set_new(o, "profile_defaulted",
 			json_boolean(d->conf->ports[i].profile_defaulted));
 		json_object_set_new(o, "frontend", frontend(p));

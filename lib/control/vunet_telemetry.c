@@ -110,6 +110,7 @@ read_port(struct vunet_daemon *dm, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "protocol_features",
 					  port->protocol_features);
 		rte_tel_data_add_dict_u64(d, "guest_ups", port->n_ups);
+		rte_tel_data_add_dict_u64(d, "ring_fixes", port->ring_fixes);
 		add_frontend(d, port);
 	}
 	rte_tel_data_start_dict(drops);

@@ -58,6 +58,7 @@ struct vunet_port {
 	uint64_t features;       /* vhost: negotiated virtio features */
 	uint64_t protocol_features; /* vhost: negotiated protocol features */
 	unsigned int n_ups;      /* vhost: how often a guest came up */
+	unsigned int ring_fixes; /* vhost: stale packed-ring positions fixed */
 	int relay;               /* vhost: the relay's handle of the port */
 	char backend[VUNET_SOCK_PATH_MAX]; /* vhost: where rte_vhost listens */
 

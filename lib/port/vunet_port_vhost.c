@@ -30,6 +30,7 @@
 
 #include "vunet_profile.h"
 #include "vunet_relay.h"
+#include "vunet_vring.h"
 
 #include "vunet_port.h"
 #include "vunet_port_internal.h"
@@ -234,6 +235,47 @@ vhost_destroy_connection(int vid)
 			  p->conf->name, vid);
 }
 
+/*
+ * A packed ring whose position the front-end got wrong (QEMU's after the
+ * previous back-end died: vunet_vring.h) is moved to where its flags say
+ * the device stands, before any worker polls it.
+ */
+static void
+vhost_fix_packed_rings(struct vunet_port *p, int vid)
+{
+	struct rte_vhost_vring vr;
+	uint16_t avail, used, pos;
+
+	if (!(p->features & (1ULL << VIRTIO_F_RING_PACKED)))
+		return;
+	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++) {
+		if (rte_vhost_get_vhost_vring(vid, q, &vr) < 0 ||
+		    vr.desc_packed == NULL || vr.size == 0 ||
+		    rte_vhost_get_vring_base(vid, q, &avail, &used) < 0 ||
+		    vunet_packed_ring_consistent(vr.desc_packed, vr.size,
+						 avail))
+			continue;
+		/* the driver may post meanwhile: take a reading twice alike */
+		pos = vunet_packed_ring_position(vr.desc_packed, vr.size);
+		for (int i = 0; i < 8; i++) {
+			uint16_t again = vunet_packed_ring_position(
+				vr.desc_packed, vr.size);
+
+			if (again == pos)
+				break;
+			pos = again;
+		}
+		if (rte_vhost_set_vring_base(vid, q, pos, pos) < 0)
+			continue;
+		p->ring_fixes++;
+		VHOST_LOG(WARNING, "port %s: vring %u: the front-end's position "
+			  "%u (wrap %u) is stale, the ring's flags say %u (wrap "
+			  "%u): taken", p->conf->name, q,
+			  avail & ~VUNET_VRING_WRAP, !!(avail & VUNET_VRING_WRAP),
+			  pos & ~VUNET_VRING_WRAP, !!(pos & VUNET_VRING_WRAP));
+	}
+}
+
 static int
 vhost_new_device(int vid)
 {
@@ -248,6 +290,7 @@ vhost_new_device(int vid)
 		rte_vhost_enable_guest_notification(vid, q, 0);
 	rte_vhost_get_negotiated_features(vid, &p->features);
 	rte_vhost_get_negotiated_protocol_features(vid, &p->protocol_features);
+	vhost_fix_packed_rings(p, vid);
 	node = rte_vhost_get_numa_node(vid);
 	if (node < 0 || node >= RTE_MAX_NUMA_NODES ||
 	    env->pools[node] == NULL)
