@@ -268,11 +268,13 @@ vhost_fix_packed_rings(struct vunet_port *p, int vid)
 		if (rte_vhost_set_vring_base(vid, q, pos, pos) < 0)
 			continue;
 		p->ring_fixes++;
-		VHOST_LOG(WARNING, "port %s: vring %u: the front-end's position "
-			  "%u (wrap %u) is stale, the ring's flags say %u (wrap "
-			  "%u): taken", p->conf->name, q,
-			  avail & ~VUNET_VRING_WRAP, !!(avail & VUNET_VRING_WRAP),
-			  pos & ~VUNET_VRING_WRAP, !!(pos & VUNET_VRING_WRAP));
+		VHOST_LOG(WARNING, "port %s: vring %u: the front-end's "
+			  "position %u (wrap %u) is stale, the ring's flags "
+			  "say %u (wrap %u): taken", p->conf->name, q,
+			  avail & ~VUNET_VRING_WRAP,
+			  !!(avail & VUNET_VRING_WRAP),
+			  pos & ~VUNET_VRING_WRAP,
+			  !!(pos & VUNET_VRING_WRAP));
 	}
 }
 

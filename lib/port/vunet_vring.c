@@ -71,7 +71,8 @@ vunet_packed_ring_position(const struct vring_packed_desc *desc,
 			any_pending = true;
 			/* the start of the pending run: the oldest one */
 			if (!pending(prev))
-				return i | (avail_bit(f) ? VUNET_VRING_WRAP : 0);
+				return i | (avail_bit(f) ?
+					    VUNET_VRING_WRAP : 0);
 		} else {
 			all_pending = false;
 		}

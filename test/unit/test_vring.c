@@ -70,13 +70,13 @@ position_is_found_after_any_traffic(void)
 		uint16_t n = sizes[s];
 
 		for (unsigned int done = 0; done <= 3u * n; done++) {
-			for (unsigned int backlog = 0; backlog <= n; backlog++) {
+			for (unsigned int back = 0; back <= n; back++) {
 				model_init(&m, n);
 				for (unsigned int k = 0; k < done; k++) {
 					post(&m);
 					use(&m);
 				}
-				for (unsigned int k = 0; k < backlog; k++)
+				for (unsigned int k = 0; k < back; k++)
 					post(&m);
 				runs++;
 				if (vunet_packed_ring_position(m.desc, n) !=
