@@ -47,11 +47,12 @@ vunet_packed_ring_consistent(const struct vring_packed_desc *desc,
 	if (pending(f) ? avail_bit(f) != wrap : avail_bit(f) == wrap)
 		return false;
 	/*
-	 * the one before was used in its own lap, or, a whole ring posted,
-	 * is the last the driver posted, one lap on
+	 * the one before used in the other lap: the mark a start-up position
+	 * leaves once the ring has gone round an odd number of times. One
+	 * still pending is no proof: a migrated ring can show the last used
+	 * flags of the source unwritten, and its position is right.
 	 */
-	return pending(prev) ? avail_bit(prev) != prev_lap :
-	       avail_bit(prev) == prev_lap;
+	return pending(prev) || avail_bit(prev) == prev_lap;
 }
 
 uint16_t

@@ -30,8 +30,10 @@
 
 /*
  * Could the device stand at pos? False when the descriptor there was
- * already used in that lap, or the one before it was not used in its lap:
- * what a stale position looks like.
+ * already used in that lap or is pending in another, or the one before it
+ * was used in another lap: what a stale position looks like. A stale
+ * position that falls inside the pending descriptors is not seen (it
+ * looks like a migrated ring's, which is right).
  */
 bool vunet_packed_ring_consistent(const struct vring_packed_desc *desc,
 				  uint16_t size, uint16_t pos);

@@ -44,6 +44,7 @@ class QemuGuest:
         self.qmp_sock = None
         self.qmp_buf = b""
         self._seq = 0
+        self.last_rtt = None   # (min, avg, max) ms of the last ping
 
     def nic_args(self):
         cmd = [harness.VUNETCTL, "profile", "qemu", self.profile, "--socket", self.sock,
@@ -119,6 +120,8 @@ class QemuGuest:
                           timeout=timeout or count * interval + 60)
         m = re.search(r"(\d+) packets transmitted, (\d+) packets received", text)
         assert m, "guest %s: no ping summary in:\n%s" % (self.name, text)
+        rtt = re.search(r"round-trip min/avg/max = ([\d.]+)/([\d.]+)/([\d.]+) ms", text)
+        self.last_rtt = tuple(float(v) for v in rtt.groups()) if rtt else None
         return int(m.group(1)), int(m.group(2))
 
     def features(self):

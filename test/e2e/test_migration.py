@@ -101,16 +101,18 @@ def move(world, g1, g2, dest_name, dest_sock, src_host, src_port, dst_host, dst_
     print("%s: downtime %d ms, total %d ms, %d of %d pings answered" % (
         dest_name, st["downtime"], st["total-time"], rx, tx))
     assert tx == count
-    # what the move may cost: the echo requests of QEMU's downtime, and
-    # those that reach the stopped source before the guest's announcement
-    # has crossed both bridges (one in every run here; up to 3 allowed for
-    # an emulated guest on a busy core)
-    assert tx - rx <= 3 + st["downtime"] // int(interval * 1000), (tx, rx, st["downtime"])
+    # what the move may cost: the echo requests of QEMU's downtime, and one
+    # that reaches the stopped source before the guest announces itself
+    assert tx - rx <= 1 + st["downtime"] // int(interval * 1000), (tx, rx, st["downtime"])
     # the guest announced itself: both bridges moved its MAC
     wait_for(lambda: mac_port(src_host, MAC[1]) == ["up0"] and
              mac_port(dst_host, MAC[1]) == [dst_port], 10, "MAC relearned on both bridges")
     g1.stop()
     src_host.wait_port_state(src_port, "down")
+    # a migrated ring's position is right: vunetd (HEAD's; an older one
+    # has no such counter) leaves it as it is
+    if dst_host.args[0] == VUNETD:
+        assert dst_host.port(dst_port)["ring_fixes"] == 0
     assert g1d.features() == features
     assert_pings(g1d, "10.0.50.2")
     return g1d
