@@ -61,6 +61,18 @@ def test_hook_makes_checks_and_removes_ports(world):
         r = hook(world, d, good, "vm1", "release", "end", "-")
         assert (r.returncode, r.stderr) == (0, "")
         assert d.ctl("port", "list") == []
+    # a domain that names another's port neither takes nor removes it
+    r = hook(world, d, good, "vm1", "prepare", "begin", "-")
+    assert (r.returncode, r.stderr) == (0, "")
+    other = domain(world, "org.vunet.net.v2", name="vm2").replace("name='vm2'", "name='vm1'")
+    r = hook(world, d, other, "vm2", "prepare", "begin", "-")
+    assert r.returncode == 1
+    assert r.stderr.strip() == ("vunet: domain vm2: vunetd has a port vm1 already, on %s "
+                                "(another domain's?)" % world.sock("vm1"))
+    r = hook(world, d, other, "vm2", "release", "end", "-")
+    assert r.returncode == 0 and [p["name"] for p in d.ctl("port", "list")] == ["vm1"]
+    hook(world, d, good, "vm1", "release", "end", "-")
+    assert d.ctl("port", "list") == []
     # a domain without vunet metadata is none of its business
     r = hook(world, d, "<domain><name>x</name></domain>", "x", "prepare", "begin", "-")
     assert (r.returncode, r.stderr) == (0, "")
