@@ -10,10 +10,8 @@ import hashlib
 import io
 import lzma
 import os
-import shutil
 import stat
 import subprocess
-import sys
 import tarfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

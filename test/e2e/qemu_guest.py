@@ -10,7 +10,6 @@ import os
 import re
 import socket
 import subprocess
-import time
 
 import guest_image
 import harness

@@ -16,7 +16,6 @@ import time
 
 import pytest
 
-import guest_image
 from harness import ROOT, VUNETCTL, sh, wait_for
 
 HOOK_SRC = os.path.join(ROOT, "contrib", "libvirt", "vunet-qemu-hook")

@@ -10,7 +10,6 @@ import re
 import subprocess
 import time
 
-import pytest
 
 from harness import VUNETCTL, VUNETD, sh, unique, wait_for
 from test_forwarding import MAC, assert_pings, vhost

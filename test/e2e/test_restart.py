@@ -9,7 +9,7 @@ import re
 import time
 
 from harness import wait_for
-from test_forwarding import MAC, assert_pings, boot, vhost
+from test_forwarding import MAC, assert_pings, vhost
 
 V1, V2 = "org.vunet.net.v1", "org.vunet.net.v2"
 # bits only the back-end sees (vhost-user's, not the device's)
