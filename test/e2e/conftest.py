@@ -60,9 +60,13 @@ def world(request, guest_kernel):
     request.node.e2e_world = w
     yield w
     errors = w.close()
-    assert not errors, "\n".join(errors)
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.passed:
         shutil.rmtree(workdir, ignore_errors=True)
+    else:   # the logs stay for a look; no socket does
+        for f in os.listdir(workdir):
+            if f.endswith((".sock", ".ctl", ".qmp")):
+                os.unlink(os.path.join(workdir, f))
+    assert not errors, "\n".join(errors)
 
 
 def tail(path, n=4000):
