@@ -171,6 +171,37 @@ fresh_and_edge_rings(void)
 		 6 | VUNET_VRING_WRAP);
 }
 
+/*
+ * A guest owns the flags and the front-end the position: whatever they
+ * hold, the answer is a position inside the ring, and an index beyond
+ * the ring is never taken as consistent.
+ */
+static void
+hostile_flags_give_a_position_inside_the_ring(void)
+{
+	static const uint16_t sizes[] = { 1, 3, 256 };
+	struct vring_packed_desc desc[256];
+	uint32_t x = 12345;
+	unsigned int outside = 0, taken_beyond = 0;
+
+	for (int run = 0; run < 20000; run++) {
+		uint16_t n = sizes[run % 3], pos;
+
+		for (uint16_t i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			desc[i].flags = (uint16_t)(x >> 16);
+		}
+		pos = vunet_packed_ring_position(desc, n);
+		if ((pos & ~VUNET_VRING_WRAP) >= n)
+			outside++;
+		if (vunet_packed_ring_consistent(desc, n,
+						 (uint16_t)(n + run % 7)))
+			taken_beyond++;
+	}
+	CHECK_EQ(outside, 0);
+	CHECK_EQ(taken_beyond, 0);
+}
+
 int
 main(void)
 {
@@ -178,5 +209,6 @@ main(void)
 	RUN(stale_start_position_is_seen);
 	RUN(migrated_position_behind_pending_is_kept);
 	RUN(fresh_and_edge_rings);
+	RUN(hostile_flags_give_a_position_inside_the_ring);
 	return TAP_DONE();
 }
