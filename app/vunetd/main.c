@@ -29,12 +29,17 @@
 #include <rte_pdump.h>
 
 #include "vunet_config.h"
-#include "vunet_control.h"
+#include "vunet_ctl.h"
+#include "vunet_observe.h"
 #include "vunet_port.h"
 #include "vunet_switch.h"
 #include "vunet_worker.h"
 
 #include "options.h"
+
+RTE_LOG_REGISTER(vunet_logtype_main, vunet.main, INFO);
+#define MAIN_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, vunet_logtype_main, __VA_ARGS__)
 
 /*
  * Learning is applied by the control thread: 1 ms after events, backing
@@ -336,15 +341,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (rte_pdump_init() < 0)
-		RTE_LOG(WARNING, USER1, "packet capture (dpdk-dumpcap) "
+		MAIN_LOG(WARNING, "packet capture (dpdk-dumpcap) "
 			"unavailable: %s\n", rte_strerror(rte_errno));
 	if (vunet_telemetry_register(&d) < 0)
-		RTE_LOG(WARNING, USER1, "telemetry commands unavailable\n");
+		MAIN_LOG(WARNING, "telemetry commands unavailable\n");
 	for (unsigned int w = 0; w < o.n_workers; w++)
 		rte_eal_remote_launch(vunet_worker_main, &workers[w],
 				      lcore_ids[w]);
 	launched = true;
-	RTE_LOG(INFO, USER1, "vunetd %s: %u port(s), %u worker(s); lcore@CPU "
+	MAIN_LOG(INFO, "vunetd %s: %u port(s), %u worker(s); lcore@CPU "
 		"%s (lcore 0: control)%s%s\n", VUNET_VERSION,
 		d.conf->n_ports, o.n_workers, lcores,
 		o.control ? "; control socket " : "",
@@ -360,7 +365,7 @@ main(int argc, char **argv)
 
 	control_loop(&d, srv);
 
-	RTE_LOG(INFO, USER1, "stopping\n");
+	MAIN_LOG(INFO, "stopping\n");
 	for (unsigned int w = 0; w < o.n_workers; w++)
 		__atomic_store_n(&workers[w].stop, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();

@@ -11,6 +11,9 @@
 #include "vunet_port.h"
 #include "vunet_port_internal.h"
 
+RTE_LOG_REGISTER(vunet_logtype_port, vunet.port, INFO);
+RTE_LOG_REGISTER(vunet_logtype_vhost, vunet.vhost, INFO);
+
 static struct vunet_port_env port_env;
 
 void

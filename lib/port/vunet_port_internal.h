@@ -9,8 +9,15 @@
 
 #include "vunet_port.h"
 
+/* log types vunet.port (any port kind) and vunet.vhost (vhost events) */
+extern int vunet_logtype_port;
+extern int vunet_logtype_vhost;
 #define PORT_LOG(level, fmt, ...) \
-	RTE_LOG(level, USER1, "port: " fmt "\n", ##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, vunet_logtype_port, "port: " fmt "\n", \
+		##__VA_ARGS__)
+#define VHOST_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vunet_logtype_vhost, "vhost: " fmt "\n", \
+		##__VA_ARGS__)
 
 const struct vunet_port_env *vunet_port_env(void);
 

@@ -35,8 +35,8 @@
 #include "vunet_port.h"
 #include "vunet_port_internal.h"
 
-#define VHOST_LOG(level, fmt, ...) \
-	RTE_LOG(level, USER1, "vhost: " fmt "\n", ##__VA_ARGS__)
+/* the relay's own messages (front-end connections): vunet.relay */
+RTE_LOG_REGISTER(vunet_logtype_relay, vunet.relay, INFO);
 
 /* vhost-user requests the profile's caps apply to (vhost-user.rst). */
 #define VHOST_USER_SET_VRING_NUM 8
@@ -597,7 +597,7 @@ relay_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	rte_log(levels[level < 0 || level > 2 ? 0 : level], RTE_LOGTYPE_USER1,
+	rte_log(levels[level < 0 || level > 2 ? 0 : level], vunet_logtype_relay,
 		"relay: %s\n", line);
 }
 

@@ -15,8 +15,10 @@
 
 #include "vunet_switch.h"
 
+RTE_LOG_REGISTER(vunet_logtype_switch, vunet.switch, INFO);
 #define SW_LOG(level, fmt, ...) \
-	RTE_LOG(level, USER1, "switch: " fmt "\n", ##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, vunet_logtype_switch, "switch: " fmt "\n", \
+		##__VA_ARGS__)
 
 #define MAC_MASK 0x0000ffffffffffffULL
 #define LEARN_DRAIN_MAX 256

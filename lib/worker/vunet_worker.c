@@ -14,6 +14,8 @@
 #include "vunet_port.h"
 #include "vunet_worker.h"
 
+RTE_LOG_REGISTER(vunet_logtype_worker, vunet.worker, INFO);
+
 struct vunet_worker *
 vunet_workers_create(unsigned int n, const unsigned int *lcores,
 		     struct vunet_switch *sw, struct rte_rcu_qsbr *qsbr,
@@ -166,7 +168,8 @@ vunet_worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(w->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(w->qsbr, w->index);
-	RTE_LOG(INFO, USER1, "worker %u: lcore %u\n", w->index, w->lcore);
+	rte_log(RTE_LOG_INFO, vunet_logtype_worker, "worker %u: lcore %u\n",
+		w->index, w->lcore);
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
 		/* both stay valid until this loop's quiescent state */

@@ -143,6 +143,8 @@ def test_bad_requests_are_refused_and_change_nothing(world):
         ({"command": "port-del", "name": "vm9"}, "port-del: no port is named 'vm9'"),
         ({"command": "xconnect-add", "a": "vm1", "b": "vm2"}, "port 'vm1' is in bridge 'br0'"),
         ({"command": "log-set", "type": "user1", "level": "loud"}, "level 'loud' is not one of"),
+        ({"command": "log-set", "type": "vunet.nosuch", "level": "debug"},
+         "no log type is 'vunet.nosuch'; vunetd's own are vunet.main, vunet.daemon, vunet.ctl"),
         ("x" * 70000, "request longer than 65536 bytes"),
     ]
     for req, why in cases:
@@ -164,6 +166,31 @@ def test_bad_requests_are_refused_and_change_nothing(world):
     d.wait_up("vm1", "vm2")
     assert g1.send(1) == B
     wait_for(lambda: g2.rx() == B, 10, "forwarding after the refusals")
+
+
+def test_each_module_logs_under_its_own_type(world):
+    d = world.vunetd({}).start()
+    # vunet.ctl quiet: its "done" lines go, vunet.daemon's still come
+    assert d.ctl("log", "set", "vunet.ctl", "warning") == {}
+    mark = len(d.out.text())
+    d.ctl("bridge", "add", "br1")
+    d.ctl("bridge", "add", "br2")
+    d.ctl("port", "add", "vm1", "type=vhost", "path=" + world.sock("vm1"), "bridge=br1")
+    d.ctl("port", "del", "vm1")
+    wait_for(lambda: "control: port vm1: removed" in d.out.text()[mark:], 5, "the daemon's line")
+    assert "done" not in d.out.text()[mark:]
+    # a pattern reaches several: both quiet now
+    assert d.ctl("log", "set", "vunet.*", "warning") == {}
+    mark = len(d.out.text())
+    d.ctl("port", "add", "vm1", "type=vhost", "path=" + world.sock("vm1"), "bridge=br1")
+    d.ctl("port", "del", "vm1")
+    d.ctl("log", "set", "vunet.ctl", "info")
+    d.ctl("bridge", "del", "br2")
+    wait_for(lambda: "control: bridge-del done" in d.out.text()[mark:], 5, "vunet.ctl's line")
+    text = d.out.text()[mark:]
+    assert "port-add done" not in text and "port vm1: removed" not in text, text
+    r = d.ctl("log", "set", "user2x", "debug", check=False)
+    assert r.returncode == 1 and "no log type is 'user2x'" in r.stderr
 
 
 def test_control_socket_is_private(world):

@@ -16,11 +16,13 @@
 #include <rte_cycles.h>
 #include <rte_log.h>
 
-#include "vunet_control.h"
+#include "vunet_daemon.h"
 #include "vunet_port.h"
 
+RTE_LOG_REGISTER(vunet_logtype_daemon, vunet.daemon, INFO);
 #define CTL_LOG(level, fmt, ...) \
-	RTE_LOG(level, USER1, "control: " fmt "\n", ##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, vunet_logtype_daemon, "control: " fmt \
+		"\n", ##__VA_ARGS__)
 
 int
 vunet_daemon_init(struct vunet_daemon *d, struct vunet_port *ports,

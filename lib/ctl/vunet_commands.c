@@ -18,7 +18,8 @@
 #include <rte_cycles.h>
 #include <rte_log.h>
 
-#include "vunet_control.h"
+#include "vunet_ctl.h"
+#include "vunet_ctl_log.h"
 #include "vunet_relay.h"
 #include "vunet_port.h"
 
@@ -687,6 +688,30 @@ cmd_port_set(struct vunet_daemon *d, const struct vunet_request *r,
 	return change(d, doc, "port-set", err, errlen);
 }
 
+/*
+ * Whether pattern names a registered log type: DPDK keeps a pattern that
+ * matches none for types registered later, and after start-up there are
+ * none, so a typo would be accepted and do nothing.
+ */
+static bool
+log_type_exists(const char *pattern)
+{
+	char *list = NULL, *save = NULL;
+	size_t len = 0;
+	bool found = false;
+	FILE *f = open_memstream(&list, &len);
+
+	if (f == NULL)
+		return true; /* cannot tell: let DPDK decide */
+	rte_log_list_types(f, "");
+	fclose(f);
+	for (char *t = strtok_r(list, "\n", &save); t != NULL && !found;
+	     t = strtok_r(NULL, "\n", &save))
+		found = fnmatch(pattern, t, 0) == 0;
+	free(list);
+	return found;
+}
+
 static json_t *
 cmd_log_set(struct vunet_daemon *d __rte_unused, const struct vunet_request *r,
 	    char *err, size_t errlen)
@@ -695,6 +720,14 @@ cmd_log_set(struct vunet_daemon *d __rte_unused, const struct vunet_request *r,
 		"critical", "error", "warning", "notice", "info", "debug" };
 	const char *type = arg_str(r, "type"), *level = arg_str(r, "level");
 
+	if (!log_type_exists(type)) {
+		snprintf(err, errlen, "log-set: no log type is '%s'; vunetd's "
+			 "own are vunet.main, vunet.daemon, vunet.ctl, "
+			 "vunet.worker, vunet.switch, vunet.port, vunet.vhost, "
+			 "vunet.relay (a pattern such as 'vunet.*' or "
+			 "'lib.vhost.*' sets several)", type);
+		return NULL;
+	}
 	for (unsigned int l = 0; l < RTE_DIM(levels); l++)
 		if (strcmp(levels[l], level) == 0) {
 			if (rte_log_set_level_pattern(type, l + 1) < 0) {
@@ -746,7 +779,7 @@ vunet_command_handle(struct vunet_daemon *d, const char *line, size_t len)
 			snprintf(err, sizeof(err), "%s: out of memory",
 				 vunet_cmd_name(req.cmd));
 		if (result == NULL)
-			RTE_LOG(NOTICE, USER1, "control: refused: %s\n", err);
+			CTL_LOG(NOTICE, "refused: %s", err);
 		else if (req.cmd == VUNET_CMD_PORT_ADD ||
 			 req.cmd == VUNET_CMD_PORT_DEL ||
 			 req.cmd == VUNET_CMD_BRIDGE_ADD ||
@@ -755,7 +788,7 @@ vunet_command_handle(struct vunet_daemon *d, const char *line, size_t len)
 			 req.cmd == VUNET_CMD_XCONNECT_DEL ||
 			 req.cmd == VUNET_CMD_RXQ_PIN ||
 			 req.cmd == VUNET_CMD_PORT_SET)
-			RTE_LOG(INFO, USER1, "control: %s done\n",
+			CTL_LOG(INFO, "%s done",
 				vunet_cmd_name(req.cmd));
 		vunet_request_free(&req);
 	}

@@ -16,7 +16,7 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
-#include "vunet_control.h"
+#include "vunet_observe.h"
 #include "vunet_relay.h"
 
 /* NULL once the daemon is being torn down: commands then answer null. */

@@ -2,8 +2,8 @@
  * Copyright(c) 2026 vunet authors
  */
 
-#ifndef VUNET_CONTROL_H
-#define VUNET_CONTROL_H
+#ifndef VUNET_DAEMON_H
+#define VUNET_DAEMON_H
 
 /*
  * The running daemon as the control thread sees it: the configuration
@@ -21,7 +21,6 @@
 #include <jansson.h>
 
 #include "vunet_config.h"
-#include "vunet_request.h"
 #include "vunet_switch.h"
 #include "vunet_worker.h"
 
@@ -80,30 +79,4 @@ int vunet_state_load(const char *path, json_t **doc, char *err,
 int vunet_state_save(const char *path, json_t *doc, char *err,
 		     size_t errlen);
 
-/*
- * Answer one request line (len bytes): a JSON reply {"ok": true,
- * "result": ...} or {"ok": false, "error": "..."}, to free().
- */
-char *vunet_command_handle(struct vunet_daemon *d, const char *line,
-			   size_t len);
-
-/* The control socket: created 0600, or 0660 with group (may be NULL). */
-struct vunet_ctl_server;
-struct vunet_ctl_server *vunet_ctl_server_open(const char *path,
-					       const char *group, char *err,
-					       size_t errlen);
-/* Wait up to timeout_ms for requests and answer them. */
-void vunet_ctl_server_poll(struct vunet_ctl_server *s, struct vunet_daemon *d,
-			   int timeout_ms);
-void vunet_ctl_server_close(struct vunet_ctl_server *s);
-
-/* Register /vunet/... telemetry commands reading d (kept by reference). */
-int vunet_telemetry_register(struct vunet_daemon *d);
-
-/* Before the daemon's state is freed. */
-void vunet_telemetry_unregister(void);
-
-/* Per-port, per-queue and per-worker counters as a readable table. */
-void vunet_report_print(FILE *f, const struct vunet_daemon *d);
-
-#endif /* VUNET_CONTROL_H */
+#endif /* VUNET_DAEMON_H */

@@ -7,7 +7,7 @@
 
 #include <rte_cycles.h>
 
-#include "vunet_control.h"
+#include "vunet_observe.h"
 
 void
 vunet_report_print(FILE *f, const struct vunet_daemon *d)

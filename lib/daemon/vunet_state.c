@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vunet_control.h"
+#include "vunet_daemon.h"
 
 int
 vunet_state_load(const char *path, json_t **doc, char *err, size_t errlen)

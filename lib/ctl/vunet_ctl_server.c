@@ -30,7 +30,10 @@
 
 #include <rte_log.h>
 
-#include "vunet_control.h"
+#include "vunet_ctl.h"
+#include "vunet_ctl_log.h"
+
+RTE_LOG_REGISTER(vunet_logtype_ctl, vunet.ctl, INFO);
 
 #define MAX_CLIENTS 16
 #define REQUEST_TIMEOUT_MS 5000
@@ -143,7 +146,7 @@ vunet_ctl_server_open(const char *path, const char *group, char *err,
 		goto fail_unlink;
 	if (listen(s->fd, MAX_CLIENTS) < 0)
 		goto fail_unlink;
-	RTE_LOG(INFO, USER1, "control: listening on %s (mode %s)\n", path,
+	CTL_LOG(INFO, "listening on %s (mode %s)", path,
 		s->has_group ? "0660" : "0600");
 	return s;
 
@@ -265,8 +268,8 @@ accept_client(struct vunet_ctl_server *s)
 	if (c == NULL && allowed) {
 		c = idlest(s);
 		if (c != NULL) {
-			RTE_LOG(WARNING, USER1, "control: %d clients: the one "
-				"idle longest makes room\n", MAX_CLIENTS);
+			CTL_LOG(WARNING, "%d clients: the one "
+				"idle longest makes room", MAX_CLIENTS);
 			drop_client(c);
 		}
 	}
@@ -278,9 +281,9 @@ accept_client(struct vunet_ctl_server *s)
 			 "permission denied");
 		if (send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) <
 		    0)
-			RTE_LOG(DEBUG, USER1, "control: refusal not sent\n");
-		RTE_LOG(WARNING, USER1, "control: refused a client (uid %d)"
-			": %s\n", (int)uid, allowed ? "too many clients" :
+			CTL_LOG(DEBUG, "refusal not sent");
+		CTL_LOG(WARNING, "refused a client (uid %d)"
+			": %s", (int)uid, allowed ? "too many clients" :
 			"not allowed");
 		close(fd);
 		return;
@@ -371,7 +374,7 @@ expire_clients(struct vunet_ctl_server *s)
 			why = "idle";
 		if (why == NULL)
 			continue;
-		RTE_LOG(INFO, USER1, "control: dropped a client: %s\n", why);
+		CTL_LOG(INFO, "dropped a client: %s", why);
 		drop_client(c);
 	}
 }
