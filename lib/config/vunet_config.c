@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "vunet_err.h"
 #include "vunet_config.h"
 
 #define DEFAULT_FDB_SIZE 8192
@@ -28,13 +29,11 @@ struct ctx {
 static int __attribute__((format(printf, 3, 4)))
 fail(struct ctx *c, const char *field, const char *fmt, ...)
 {
-	char why[VUNET_ERR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vunet_err_vfield(c->err, c->errlen, c->origin, field, fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "%s: %s: %s", c->origin, field, why);
 	return -1;
 }
 

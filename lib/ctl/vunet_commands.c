@@ -21,6 +21,7 @@
 #include "vunet_ctl.h"
 #include "vunet_ctl_log.h"
 #include "vunet_relay.h"
+#include "vunet_strbuf.h"
 #include "vunet_port.h"
 
 typedef json_t *(*cmd_fn)(struct vunet_daemon *d,
@@ -391,6 +392,7 @@ cmd_bridge_del(struct vunet_daemon *d, const struct vunet_request *r,
 	const char *name = arg_str(r, "name");
 	int b = vunet_config_bridge_index(d->conf, name);
 	char ports[256] = "";
+	struct vunet_strbuf sb = VUNET_STRBUF(ports, sizeof(ports));
 	json_t *doc;
 
 	if (b < 0) {
@@ -400,9 +402,8 @@ cmd_bridge_del(struct vunet_daemon *d, const struct vunet_request *r,
 	}
 	for (uint16_t i = 0; i < d->conf->n_ports; i++)
 		if (d->conf->ports[i].bridge == b)
-			snprintf(ports + strlen(ports), sizeof(ports) -
-				 strlen(ports), "%s%s", ports[0] ? ", " : "",
-				 d->conf->ports[i].name);
+			vunet_strbuf_add(&sb, ", ", "%s",
+					 d->conf->ports[i].name);
 	if (ports[0] != '\0') {
 		snprintf(err, errlen, "bridge-del: bridge '%s' still has "
 			 "ports: %s; delete them first", name, ports);

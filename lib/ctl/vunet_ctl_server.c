@@ -30,8 +30,10 @@
 
 #include <rte_log.h>
 
+#include "vunet_clock.h"
 #include "vunet_ctl.h"
 #include "vunet_ctl_log.h"
+#include "vunet_unix.h"
 
 RTE_LOG_REGISTER(vunet_logtype_ctl, vunet.ctl, INFO);
 
@@ -58,15 +60,6 @@ struct vunet_ctl_server {
 	struct client c[MAX_CLIENTS];
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 drop_client(struct client *c)
 {
@@ -85,8 +78,8 @@ vunet_ctl_server_open(const char *path, const char *group, char *err,
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct vunet_ctl_server *s;
-	struct stat st;
 	mode_t old;
+	int stale;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "control socket %s: longer than %zu "
@@ -115,21 +108,14 @@ vunet_ctl_server_open(const char *path, const char *group, char *err,
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	/* a socket left by a killed vunetd; never remove anything else */
-	if (lstat(path, &st) == 0) {
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		bool live = probe >= 0 && connect(probe, (struct sockaddr *)&sa,
-						  sizeof(sa)) == 0;
-
-		if (probe >= 0)
-			close(probe);
-		if (!S_ISSOCK(st.st_mode) || live) {
-			snprintf(err, errlen, "control socket %s: %s", path,
-				 live ? "another vunetd answers on it" :
-				 "exists and is not a socket");
-			free(s);
-			return NULL;
-		}
-		unlink(path);
+	stale = vunet_unix_clear_stale(AT_FDCWD, path);
+	if (stale < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path,
+			 stale == -EADDRINUSE ? "another vunetd answers on it" :
+			 stale == -EEXIST ? "exists and is not a socket" :
+			 strerror(-stale));
+		free(s);
+		return NULL;
 	}
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		       0);
@@ -198,7 +184,7 @@ flush_reply(struct client *c)
 
 		if (n > 0) {
 			c->out_off += (size_t)n;
-			c->out_ms = now_ms();
+			c->out_ms = vunet_now_ms();
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && errno == EAGAIN) {
@@ -229,7 +215,7 @@ reply(struct client *c, char *text)
 	line[len + 1] = '\0';
 	c->out = line;
 	c->out_off = 0;
-	c->out_ms = now_ms();
+	c->out_ms = vunet_now_ms();
 	flush_reply(c);
 }
 
@@ -295,7 +281,7 @@ accept_client(struct vunet_ctl_server *s)
 	}
 	c->fd = fd;
 	c->len = 0;
-	c->since_ms = now_ms();
+	c->since_ms = vunet_now_ms();
 }
 
 /* Answer the whole requests c has sent, one at a time. */
@@ -313,7 +299,7 @@ handle_lines(struct client *c, struct vunet_daemon *d)
 
 		memmove(c->buf, nl + 1, c->len - line - 1);
 		c->len -= line + 1;
-		c->since_ms = now_ms();
+		c->since_ms = vunet_now_ms();
 		if (text != NULL)
 			reply(c, text);
 	}
@@ -347,7 +333,7 @@ serve_client(struct client *c, struct vunet_daemon *d)
 		return;
 	}
 	if (c->len == 0)
-		c->since_ms = now_ms();
+		c->since_ms = vunet_now_ms();
 	c->len += (size_t)n;
 	handle_lines(c, d);
 }
@@ -356,7 +342,7 @@ serve_client(struct client *c, struct vunet_daemon *d)
 static void
 expire_clients(struct vunet_ctl_server *s)
 {
-	uint64_t now = now_ms();
+	uint64_t now = vunet_now_ms();
 
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		struct client *c = &s->c[i];

@@ -17,6 +17,7 @@
 #include <rte_log.h>
 
 #include "vunet_daemon.h"
+#include "vunet_err.h"
 #include "vunet_port.h"
 
 RTE_LOG_REGISTER(vunet_logtype_daemon, vunet.daemon, INFO);
@@ -89,22 +90,16 @@ same_device(const struct vunet_port_conf *a, const struct vunet_port_conf *b)
 	       a->tx_desc == b->tx_desc;
 }
 
-static int
-free_port_slot(const struct vunet_daemon *d, const bool *taken)
+static bool
+port_used(const struct vunet_daemon *d, int s)
 {
-	for (int s = 0; s < VUNET_MAX_PORTS; s++)
-		if (!d->slot_used[s] && !taken[s])
-			return s;
-	return -1;
+	return d->slot_used[s];
 }
 
-static int
-free_bridge_slot(const struct vunet_daemon *d, const bool *taken)
+static bool
+bridge_used(const struct vunet_daemon *d, int b)
 {
-	for (int s = 0; s < VUNET_MAX_BRIDGES; s++)
-		if (d->sw->bridges[s].fdb == NULL && !taken[s])
-			return s;
-	return -1;
+	return d->sw->bridges[b].fdb != NULL;
 }
 
 /* A port slot no worker reaches any more: close it and forget it. */
@@ -113,7 +108,7 @@ retire_port(struct vunet_daemon *d, int s)
 {
 	vunet_port_destroy(&d->ports[s]);
 	for (int b = 0; b < VUNET_MAX_BRIDGES; b++)
-		if (d->sw->bridges[b].fdb != NULL)
+		if (bridge_used(d, b))
 			vunet_fdb_flush(d->sw->bridges[b].fdb, s);
 	for (unsigned int w = 0; w < d->n_workers; w++)
 		memset(&d->workers[w].stats.port[s], 0,
@@ -136,27 +131,38 @@ pin_profiles(json_t *doc, const struct vunet_config *conf)
 				conf->ports[i].profile->name));
 }
 
-static int
-apply(struct vunet_daemon *d, json_t *doc, const char *origin, bool persist,
-      char *err, size_t errlen)
-{
-	static struct vunet_wiring wiring;
-	struct vunet_config *nc, *oc = d->conf;
-	bool taken[VUNET_MAX_PORTS] = { false }, made[VUNET_MAX_PORTS] = { 0 };
-	bool btaken[VUNET_MAX_BRIDGES] = { false };
-	bool bmade[VUNET_MAX_BRIDGES] = { false };
-	bool polled[VUNET_MAX_PORTS] = { false };
-	int slot[VUNET_MAX_PORTS], bslot[VUNET_MAX_BRIDGES];
-	json_t *old_doc = d->doc;
+/*
+ * One change in the making: where each port and bridge of the new
+ * configuration goes, by slot, and what this change created (and must
+ * close again if it fails).
+ */
+struct plan {
+	struct vunet_config *nc;
+	int slot[VUNET_MAX_PORTS];       /* nc->ports[i] is in this slot */
+	int bslot[VUNET_MAX_BRIDGES];
+	bool taken[VUNET_MAX_PORTS];     /* kept or made */
+	bool made[VUNET_MAX_PORTS];
+	bool btaken[VUNET_MAX_BRIDGES];
+	bool bmade[VUNET_MAX_BRIDGES];
+	bool polled[VUNET_MAX_PORTS];
+	struct vunet_wiring wiring;
+};
 
-	nc = calloc(1, sizeof(*nc));
-	if (nc == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (vunet_config_parse_json(doc, origin, nc, err, errlen) < 0)
-		goto fail;
-	/* a state saved with more workers must still start */
+static int
+free_slot(const struct vunet_daemon *d, const bool *taken, int n,
+	  bool (*used)(const struct vunet_daemon *, int))
+{
+	for (int s = 0; s < n; s++)
+		if (!used(d, s) && !taken[s])
+			return s;
+	return -1;
+}
+
+/* A state saved with more workers must still start. */
+static void
+warn_missing_workers(const struct vunet_daemon *d,
+		     const struct vunet_config *nc)
+{
 	for (uint16_t i = 0; i < nc->n_ports; i++)
 		for (int q = 0; q < VUNET_MAX_QUEUES; q++)
 			if (nc->ports[i].rxq_workers[q] >= (int)d->n_workers)
@@ -164,141 +170,192 @@ apply(struct vunet_daemon *d, json_t *doc, const char *origin, bool persist,
 					"worker %d, which is not running; it is "
 					"dealt instead", nc->ports[i].name, q,
 					nc->ports[i].rxq_workers[q]);
+}
 
-	for (uint16_t b = 0; b < nc->n_bridges; b++) {
-		int o = vunet_config_bridge_index(oc, nc->bridges[b].name);
+/* Kept bridges keep their slot; new ones get a free one and a table. */
+static int
+plan_bridges(struct vunet_daemon *d, struct plan *p, char *err,
+	     size_t errlen)
+{
+	for (uint16_t b = 0; b < p->nc->n_bridges; b++) {
+		const struct vunet_bridge_conf *bc = &p->nc->bridges[b];
+		int o = vunet_config_bridge_index(d->conf, bc->name), s;
 
-		if (o >= 0) {
-			bslot[b] = d->bridge_slot[o];
-			btaken[bslot[b]] = true;
-			continue;
-		}
-		bslot[b] = free_bridge_slot(d, btaken);
-		if (bslot[b] < 0) {
+		s = o >= 0 ? d->bridge_slot[o] : free_slot(d, p->btaken,
+			VUNET_MAX_BRIDGES, bridge_used);
+		if (s < 0) {
 			snprintf(err, errlen, "bridge '%s': no free bridge",
-				 nc->bridges[b].name);
-			goto undo;
+				 bc->name);
+			return -1;
 		}
-		btaken[bslot[b]] = true;
-		if (vunet_switch_bridge_add(d->sw, (uint16_t)bslot[b],
-					    &nc->bridges[b], err, errlen) < 0)
-			goto undo;
-		bmade[bslot[b]] = true;
-	}
-	for (uint16_t i = 0; i < nc->n_ports; i++) {
-		const struct vunet_port_conf *pc = &nc->ports[i];
-		int o = vunet_config_port_index(oc, pc->name);
-
-		if (o >= 0) {
-			if (!same_device(&oc->ports[o], pc)) {
-				snprintf(err, errlen, "port '%s': its device "
-					 "cannot change while it runs; delete "
-					 "it and add it again", pc->name);
-				goto undo;
-			}
-			slot[i] = d->port_slot[o];
-			taken[slot[i]] = true;
+		p->bslot[b] = s;
+		p->btaken[s] = true;
+		if (o >= 0)
 			continue;
+		if (vunet_switch_bridge_add(d->sw, (uint16_t)s, bc, err,
+					    errlen) < 0)
+			return -1;
+		p->bmade[s] = true;
+	}
+	return 0;
+}
+
+/* Kept ports keep their slot and device; new ones are created. */
+static int
+plan_ports(struct vunet_daemon *d, struct plan *p, char *err, size_t errlen)
+{
+	for (uint16_t i = 0; i < p->nc->n_ports; i++) {
+		const struct vunet_port_conf *pc = &p->nc->ports[i];
+		int o = vunet_config_port_index(d->conf, pc->name), s;
+
+		if (o >= 0 && !same_device(&d->conf->ports[o], pc)) {
+			snprintf(err, errlen, "port '%s': its device cannot "
+				 "change while it runs; delete it and add it "
+				 "again", pc->name);
+			return -1;
 		}
-		slot[i] = free_port_slot(d, taken);
-		if (slot[i] < 0) {
+		s = o >= 0 ? d->port_slot[o] : free_slot(d, p->taken,
+			VUNET_MAX_PORTS, port_used);
+		if (s < 0) {
 			snprintf(err, errlen, "port '%s': the switch has %d "
 				 "ports already", pc->name, VUNET_MAX_PORTS);
-			goto undo;
+			return -1;
 		}
-		taken[slot[i]] = true;
-		d->port_conf[slot[i]] = *pc;
-		if (vunet_port_create(&d->ports[slot[i]], (uint16_t)slot[i],
-				      &d->port_conf[slot[i]], err,
-				      errlen) < 0) {
-			char why[VUNET_ERR_MAX];
-
-			snprintf(why, sizeof(why), "%s", err);
-			snprintf(err, errlen, "ports[%u] '%s': %s", i,
-				 pc->name, why);
-			memset(&d->port_conf[slot[i]], 0,
-			       sizeof(d->port_conf[0]));
-			goto undo;
+		p->slot[i] = s;
+		p->taken[s] = true;
+		if (o >= 0)
+			continue;
+		d->port_conf[s] = *pc;
+		if (vunet_port_create(&d->ports[s], (uint16_t)s,
+				      &d->port_conf[s], err, errlen) < 0) {
+			vunet_err_prefix(err, errlen, "ports[%u] '%s'", i,
+					 pc->name);
+			memset(&d->port_conf[s], 0, sizeof(d->port_conf[s]));
+			return -1;
 		}
-		made[slot[i]] = true;
-		d->slot_used[slot[i]] = true;
+		p->made[s] = true;
+		d->slot_used[s] = true;
 	}
+	return 0;
+}
 
-	/* new tables: kept ports take their new forwarding settings */
-	memset(&wiring, 0, sizeof(wiring));
+/* New tables for the workers: kept ports take their new settings. */
+static int
+publish(struct vunet_daemon *d, struct plan *p)
+{
+	const struct vunet_config *nc = p->nc;
+	struct vunet_wiring *w = &p->wiring;
+
 	for (int s = 0; s < VUNET_MAX_PORTS; s++)
-		wiring.port[s].bridge = wiring.port[s].peer = -1;
+		w->port[s].bridge = w->port[s].peer = -1;
 	for (uint16_t i = 0; i < nc->n_ports; i++) {
-		int s = slot[i];
+		int s = p->slot[i];
 
-		if (!made[s])
+		if (!p->made[s])
 			d->port_conf[s] = nc->ports[i];
-		wiring.port[s].conf = &d->port_conf[s];
-		wiring.port[s].bridge = nc->ports[i].bridge < 0 ? -1 :
-			bslot[nc->ports[i].bridge];
-		polled[s] = true;
+		w->port[s].conf = &d->port_conf[s];
+		w->port[s].bridge = nc->ports[i].bridge < 0 ? -1 :
+			p->bslot[nc->ports[i].bridge];
+		p->polled[s] = true;
 	}
 	for (uint16_t x = 0; x < nc->n_xconnects; x++) {
-		wiring.port[slot[nc->xconnects[x].a]].peer =
-			slot[nc->xconnects[x].b];
-		wiring.port[slot[nc->xconnects[x].b]].peer =
-			slot[nc->xconnects[x].a];
-	}
-	if (vunet_switch_publish(d->sw, &wiring) < 0 ||
-	    (d->n_workers > 0 &&
-	     vunet_workers_publish(d->workers, d->n_workers, polled) < 0)) {
-		snprintf(err, errlen, "out of memory for the new tables");
-		/* the previous wiring is still what runs, or is rebuilt */
-		goto undo;
-	}
+		int a = p->slot[nc->xconnects[x].a];
+		int b = p->slot[nc->xconnects[x].b];
 
-	/* nobody reaches what is gone: close it */
+		w->port[a].peer = b;
+		w->port[b].peer = a;
+	}
+	if (vunet_switch_publish(d->sw, w) < 0)
+		return -1;
+	/* the previous poll lists still run on the new tables, or are
+	 * rebuilt by the next change
+	 */
+	return d->n_workers == 0 ? 0 :
+	       vunet_workers_publish(d->workers, d->n_workers, p->polled);
+}
+
+/* What this change made, closed again after it failed. */
+static void
+undo(struct vunet_daemon *d, const struct plan *p)
+{
+	for (int s = 0; s < VUNET_MAX_PORTS; s++)
+		if (p->made[s])
+			retire_port(d, s);
+	for (int b = 0; b < VUNET_MAX_BRIDGES; b++)
+		if (p->bmade[b])
+			vunet_switch_bridge_del(d->sw, (uint16_t)b);
+}
+
+/* Nobody reaches what is gone: close it, and run the new configuration. */
+static void
+commit(struct vunet_daemon *d, struct plan *p, json_t *doc)
+{
 	vunet_daemon_learn(d, rte_rdtsc());
 	for (int s = 0; s < VUNET_MAX_PORTS; s++)
-		if (d->slot_used[s] && !taken[s]) {
+		if (port_used(d, s) && !p->taken[s]) {
 			CTL_LOG(INFO, "port %s: removed", d->port_conf[s].name);
 			retire_port(d, s);
 		}
 	for (int b = 0; b < VUNET_MAX_BRIDGES; b++)
-		if (d->sw->bridges[b].fdb != NULL && !btaken[b])
+		if (bridge_used(d, b) && !p->btaken[b])
 			vunet_switch_bridge_del(d->sw, (uint16_t)b);
-	for (uint16_t i = 0; i < nc->n_ports; i++)
-		d->port_slot[i] = slot[i];
-	for (uint16_t b = 0; b < nc->n_bridges; b++)
-		d->bridge_slot[b] = bslot[b];
-	pin_profiles(doc, nc);
-	d->conf = nc;
+	memcpy(d->port_slot, p->slot, sizeof(d->port_slot));
+	memcpy(d->bridge_slot, p->bslot, sizeof(d->bridge_slot));
+	free(d->conf);
+	d->conf = p->nc;
+	p->nc = NULL;
+	json_decref(d->doc);
 	d->doc = json_incref(doc);
 	d->changes++;
+}
 
-	if (persist && d->state_path != NULL &&
-	    vunet_state_save(d->state_path, doc, err, errlen) < 0) {
-		char why[VUNET_ERR_MAX];
+/*
+ * The phases: parse; make what is new (a failure closes it again and
+ * nothing else changed); save (persist); publish the tables; close what
+ * is gone. Saving comes before the workers see anything, so a failed save
+ * needs no way back; a failed publish (out of memory) saves the old
+ * document again.
+ */
+static int
+apply(struct vunet_daemon *d, json_t *doc, const char *origin, bool persist,
+      char *err, size_t errlen)
+{
+	struct plan *p = calloc(1, sizeof(*p));
+	int ret = -1;
 
-		snprintf(why, sizeof(why), "%s", err);
-		/* the file still holds the old state: run that again */
-		if (apply(d, old_doc, "state", false, err, errlen) < 0)
-			CTL_LOG(ERR, "cannot go back to the saved state: %s",
-				err);
-		snprintf(err, errlen, "%s; the change is undone", why);
-		json_decref(old_doc);
-		free(oc);
-		return -1;
+	if (p == NULL || (p->nc = calloc(1, sizeof(*p->nc))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
 	}
-	json_decref(old_doc);
-	free(oc);
-	return 0;
-
+	if (vunet_config_parse_json(doc, origin, p->nc, err, errlen) < 0)
+		goto out;
+	warn_missing_workers(d, p->nc);
+	if (plan_bridges(d, p, err, errlen) < 0 ||
+	    plan_ports(d, p, err, errlen) < 0)
+		goto undo;
+	pin_profiles(doc, p->nc);
+	persist = persist && d->state_path != NULL;
+	if (persist && vunet_state_save(d->state_path, doc, err, errlen) < 0) {
+		vunet_err_suffix(err, errlen, "; the change is undone");
+		goto undo;
+	}
+	if (publish(d, p) < 0) {
+		snprintf(err, errlen, "out of memory for the new tables");
+		if (persist && vunet_state_save(d->state_path, d->doc, NULL,
+						0) < 0)
+			CTL_LOG(ERR, "cannot save the state in force again");
+		goto undo;
+	}
+	commit(d, p, doc);
+	ret = 0;
+	goto out;
 undo:
-	for (int s = 0; s < VUNET_MAX_PORTS; s++)
-		if (made[s])
-			retire_port(d, s);
-	for (int b = 0; b < VUNET_MAX_BRIDGES; b++)
-		if (bmade[b])
-			vunet_switch_bridge_del(d->sw, (uint16_t)b);
-fail:
-	free(nc);
-	return -1;
+	undo(d, p);
+out:
+	if (p != NULL)
+		free(p->nc);
+	free(p);
+	return ret;
 }
 
 int
@@ -318,8 +375,11 @@ vunet_daemon_close(struct vunet_daemon *d)
 {
 	pthread_mutex_lock(&d->lock);
 	for (int s = 0; s < VUNET_MAX_PORTS; s++)
-		if (d->slot_used[s])
+		if (port_used(d, s))
 			retire_port(d, s);
-	memset(d->conf, 0, sizeof(*d->conf));
+	free(d->conf);
+	d->conf = NULL;
+	json_decref(d->doc);
+	d->doc = NULL;
 	pthread_mutex_unlock(&d->lock);
 }

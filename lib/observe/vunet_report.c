@@ -8,6 +8,7 @@
 #include <rte_cycles.h>
 
 #include "vunet_observe.h"
+#include "vunet_strbuf.h"
 
 void
 vunet_report_print(FILE *f, const struct vunet_daemon *d)
@@ -17,19 +18,17 @@ vunet_report_print(FILE *f, const struct vunet_daemon *d)
 	for (uint16_t i = 0; i < d->conf->n_ports; i++) {
 		struct vunet_port_totals t;
 		char drops[512] = "";
-		size_t off = 0;
+		struct vunet_strbuf sb = VUNET_STRBUF(drops, sizeof(drops));
 
 		vunet_daemon_port_totals(d, (uint16_t)d->port_slot[i], &t);
 		for (int r = 0; r < VUNET_DROP_MAX; r++)
-			if (t.drop[r] != 0 && off < sizeof(drops))
-				off += (size_t)snprintf(drops + off,
-					sizeof(drops) - off, "%s%s=%" PRIu64,
-					off ? " " : "", vunet_drop_names[r],
-					t.drop[r]);
+			if (t.drop[r] != 0)
+				vunet_strbuf_add(&sb, " ", "%s=%" PRIu64,
+						 vunet_drop_names[r], t.drop[r]);
 		fprintf(f, "%-16s %14" PRIu64 " %16" PRIu64 " %14" PRIu64
 			" %16" PRIu64 "  %s\n", d->conf->ports[i].name,
 			t.rx_pkts, t.rx_bytes, t.tx_pkts, t.tx_bytes,
-			off ? drops : "-");
+			sb.off ? drops : "-");
 		for (uint16_t q = 0; q < VUNET_MAX_QUEUES; q++)
 			if (t.rxq[q].pkts != 0 || t.txq[q].pkts != 0)
 				fprintf(f, "  queue %-8u %14" PRIu64 " %16"

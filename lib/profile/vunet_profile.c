@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vunet_err.h"
 #include "vunet_profile.h"
 
 #define BIT(n) (1ULL << (n))
@@ -130,13 +131,11 @@ struct ctx {
 static int __attribute__((format(printf, 3, 4)))
 fail(struct ctx *c, const char *field, const char *fmt, ...)
 {
-	char why[VUNET_PROFILE_ERR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vunet_err_vfield(c->err, c->errlen, c->origin, field, fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "%s: %s: %s", c->origin, field, why);
 	return -1;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vunet_strbuf.h"
 #include "vunet_profile.h"
 
 /* Generated from config/profiles/ by embed_profiles.py. */
@@ -128,48 +129,47 @@ caps_version(json_t *caps)
 	return json_is_string(v) ? json_string_value(v) : "unknown";
 }
 
-/* Appends "; what" to why, for each way the two profiles differ. */
+/* Appends "; what" to why (not empty), for each way the two differ. */
 static void
 describe_difference(const struct vunet_profile *a,
 		    const struct vunet_profile *b, char *why, size_t len)
 {
+	struct vunet_strbuf sb = { why, len, strnlen(why, len) };
 	char names[512];
-	size_t off = strlen(why);
 
-#define ADD(...) do { if (off < len) off += (size_t)snprintf(why + off, \
-		len - off, __VA_ARGS__); } while (0)
 	if (a->features & ~b->features) {
 		vunet_features_format(a->features & ~b->features, false, names,
 				      sizeof(names));
-		ADD("; the destination lacks %s", names);
+		vunet_strbuf_add(&sb, "; ", "the destination lacks %s", names);
 	}
 	if (b->features & ~a->features) {
 		vunet_features_format(b->features & ~a->features, false, names,
 				      sizeof(names));
-		ADD("; the destination adds %s", names);
+		vunet_strbuf_add(&sb, "; ", "the destination adds %s", names);
 	}
 	if (a->protocol_features != b->protocol_features) {
 		vunet_features_format(a->protocol_features ^
 				      b->protocol_features, true, names,
 				      sizeof(names));
-		ADD("; protocol features differ in %s", names);
+		vunet_strbuf_add(&sb, "; ", "protocol features differ in %s",
+				 names);
 	}
 	if (a->max_queue_pairs != b->max_queue_pairs)
-		ADD("; max_queue_pairs %u here, %u there", a->max_queue_pairs,
-		    b->max_queue_pairs);
+		vunet_strbuf_add(&sb, "; ", "max_queue_pairs %u here, %u there",
+				 a->max_queue_pairs, b->max_queue_pairs);
 	if (a->max_ring_size != b->max_ring_size)
-		ADD("; max_ring_size %u here, %u there", a->max_ring_size,
-		    b->max_ring_size);
+		vunet_strbuf_add(&sb, "; ", "max_ring_size %u here, %u there",
+				 a->max_ring_size, b->max_ring_size);
 	if (a->max_mtu != b->max_mtu)
-		ADD("; max_mtu %u here, %u there", a->max_mtu, b->max_mtu);
+		vunet_strbuf_add(&sb, "; ", "max_mtu %u here, %u there",
+				 a->max_mtu, b->max_mtu);
 	for (unsigned int i = 0; i < a->n_props; i++)
 		for (unsigned int j = 0; j < b->n_props; j++)
 			if (strcmp(a->props[i].name, b->props[j].name) == 0 &&
 			    strcmp(a->props[i].value, b->props[j].value) != 0)
-				ADD("; qemu_device.%s %s here, %s there",
-				    a->props[i].name, a->props[i].value,
-				    b->props[j].value);
-#undef ADD
+				vunet_strbuf_add(&sb, "; ", "qemu_device.%s %s "
+					"here, %s there", a->props[i].name,
+					a->props[i].value, b->props[j].value);
 }
 
 static bool

@@ -27,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vunet_clock.h"
 #include "vunet_relay.h"
+#include "vunet_unix.h"
 #include "vunet_vhu_msg.h"
 
 #define RELAY_MAX_PORTS 256
@@ -91,15 +93,6 @@ nolog(int level, const char *fmt, ...)
 {
 	(void)level;
 	(void)fmt;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static uint64_t
@@ -227,7 +220,7 @@ port_cut(struct vunet_relay *r, struct rport *p, const char *why)
 	queue_clear(&p->to_back);
 	queue_clear(&p->to_front);
 	p->st.connected = false;
-	p->next_connect_ms = now_ms() + r->conf.reconnect_ms;
+	p->next_connect_ms = vunet_now_ms() + r->conf.reconnect_ms;
 	if (p->done != NULL)
 		p->done();
 }
@@ -254,28 +247,6 @@ port_interest(struct vunet_relay *r, int slot)
 	       ev_data(slot, p->gen, ROLE_BACK));
 }
 
-static int
-unix_connect(const char *path, int *fd)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int s;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		close(s);
-		return -e;
-	}
-	*fd = s;
-	return 0;
-}
-
 /*
  * file in the socket directory as a path that resolves through the
  * directory we opened, not through its name: /proc/self/fd/DIR/file.
@@ -290,31 +261,6 @@ dir_path(const struct vunet_relay *r, const char *file, char *buf,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/*
- * Connect to the socket named file in the socket directory, refusing a
- * symbolic link: it is opened O_PATH | O_NOFOLLOW and connected to through
- * that descriptor's /proc name.
- */
-static int
-dir_connect(const struct vunet_relay *r, const char *file, int *fd)
-{
-	char via[64];
-	struct stat st;
-	int pfd, ret;
-
-	pfd = openat(r->conf.dir_fd, file, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (pfd < 0)
-		return -errno;
-	if (fstat(pfd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		close(pfd);
-		return -ENOTSOCK;
-	}
-	snprintf(via, sizeof(via), "/proc/self/fd/%d", pfd);
-	ret = unix_connect(via, fd);
-	close(pfd);
-	return ret;
-}
-
 /* A front-end is here: open its own connection to rte_vhost. */
 static int
 port_join(struct vunet_relay *r, int slot, int front)
@@ -322,7 +268,7 @@ port_join(struct vunet_relay *r, int slot, int front)
 	struct rport *p = &r->port[slot];
 	int back, ret;
 
-	ret = unix_connect(p->backend, &back);
+	ret = vunet_unix_connect_at(AT_FDCWD, p->backend, &back);
 	if (ret < 0) {
 		r->conf.log(0, "port %s: back-end %s: %s", p->name, p->backend,
 			    strerror(-ret));
@@ -549,7 +495,7 @@ tick(struct vunet_relay *r, uint64_t now)
 			port_cut(r, p, "it does not read its replies");
 		}
 		if (p->client && p->front < 0 && now >= p->next_connect_ms) {
-			int fd, ret = dir_connect(r, p->file, &fd);
+			int fd, ret = vunet_unix_connect_at(r->conf.dir_fd, p->file, &fd);
 
 			p->next_connect_ms = now + r->conf.reconnect_ms;
 			if (ret == 0) {
@@ -572,7 +518,7 @@ relay_main(void *arg)
 
 	for (;;) {
 		int n = epoll_wait(r->ep, ev, RELAY_EVENTS, RELAY_TICK_MS);
-		uint64_t now = now_ms();
+		uint64_t now = vunet_now_ms();
 
 		pthread_mutex_lock(&r->lock);
 		if (r->stop) {
@@ -704,32 +650,20 @@ static int
 clear_stale_socket(struct vunet_relay *r, const struct rport *p, char *err,
 		   size_t errlen)
 {
-	struct stat st;
-	int fd, ret;
+	int ret = vunet_unix_clear_stale(r->conf.dir_fd, p->file);
 
-	if (fstatat(r->conf.dir_fd, p->file, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : (snprintf(err, errlen,
-			"%s: %s", p->path, strerror(errno)), -errno);
-	if (!S_ISSOCK(st.st_mode)) {
+	if (ret == 1)
+		r->conf.log(2, "removed stale socket %s", p->path);
+	else if (ret == -EEXIST)
 		snprintf(err, errlen, "%s exists and is not a socket",
 			 p->path);
-		return -EEXIST;
-	}
-	ret = dir_connect(r, p->file, &fd);
-	if (ret == 0 || ret == -EAGAIN) {
-		if (ret == 0)
-			close(fd);
+	else if (ret == -EADDRINUSE)
 		snprintf(err, errlen, "%s is in use by another process",
 			 p->path);
-		return -EADDRINUSE;
-	}
-	if (unlinkat(r->conf.dir_fd, p->file, 0) < 0) {
+	else if (ret < 0)
 		snprintf(err, errlen, "cannot remove stale %s: %s", p->path,
-			 strerror(errno));
-		return -errno;
-	}
-	r->conf.log(2, "removed stale socket %s", p->path);
-	return 0;
+			 strerror(-ret));
+	return ret < 0 ? ret : 0;
 }
 
 static int

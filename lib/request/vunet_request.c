@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vunet_request.h"
+#include "vunet_strbuf.h"
 
 enum arg_type { ARG_STRING, ARG_INT, ARG_OBJECT, ARG_INT_OR_NULL };
 
@@ -75,12 +76,11 @@ const char *
 vunet_request_commands(void)
 {
 	static char list[512];
+	struct vunet_strbuf sb = VUNET_STRBUF(list, sizeof(list));
 
 	if (list[0] == '\0')
 		for (int c = 0; c < VUNET_CMD_MAX; c++)
-			snprintf(list + strlen(list), sizeof(list) -
-				 strlen(list), "%s%s", c ? ", " : "",
-				 commands[c].name);
+			vunet_strbuf_add(&sb, ", ", "%s", commands[c].name);
 	return list;
 }
 

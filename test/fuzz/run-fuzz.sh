@@ -15,7 +15,8 @@ if [ -z "$clang" ]; then
 	echo "not ok 1 - clang is missing (scripts/setup.sh installs it)"
 	exit 1
 fi
-json=(-I"$src/lib/config" -I"$src/lib/profile" "$src/lib/config/vunet_config.c"
+json=(-I"$src/lib/config" -I"$src/lib/profile" -I"$src/lib/util" "$src/lib/config/vunet_config.c"
+	"$src/lib/util/vunet_err.c" "$src/lib/util/vunet_strbuf.c"
 	"$src"/lib/profile/vunet_profile*.c "$profiles_c" $(pkg-config --cflags --libs jansson))
 case $name in
 request) sources=(-I"$src/lib/request" "$src/lib/request/vunet_request.c" "${json[@]}") ;;
