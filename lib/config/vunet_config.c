@@ -37,6 +37,12 @@ fail(struct ctx *c, const char *field, const char *fmt, ...)
 	return -1;
 }
 
+const char *
+vunet_port_type_name(enum vunet_port_type t)
+{
+	return t == VUNET_PORT_VHOST ? "vhost" : "eth";
+}
+
 /* Typos must not pass silently: every key of an object must be known. */
 static int
 check_keys(struct ctx *c, json_t *obj, const char *where,

@@ -35,6 +35,9 @@ enum vunet_port_type {
 	VUNET_PORT_ETH,
 };
 
+/* "vhost", "eth": as configurations spell it */
+const char *vunet_port_type_name(enum vunet_port_type t);
+
 struct vunet_mac {
 	uint8_t b[6];
 };

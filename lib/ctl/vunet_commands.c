@@ -79,16 +79,6 @@ find_in(json_t *doc, const char *key, const char *field, const char *value)
 }
 
 static const char *
-port_state(const struct vunet_port *p)
-{
-	if (vunet_port_is_up(p))
-		return "up";
-	if (p->type == VUNET_PORT_VHOST && p->conn_vid >= 0)
-		return "connecting";
-	return "down";
-}
-
-static const char *
 xconnect_peer(const struct vunet_config *c, int i)
 {
 	for (int x = 0; x < c->n_xconnects; x++) {
@@ -104,12 +94,14 @@ static json_t *
 port_summary(const struct vunet_daemon *d, int i)
 {
 	const struct vunet_port_conf *pc = &d->conf->ports[i];
-	const struct vunet_port *p = &d->ports[d->port_slot[i]];
 	const char *peer = xconnect_peer(d->conf, i);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:i}", "name", pc->name,
-			      "type", pc->type == VUNET_PORT_VHOST ? "vhost" :
-			      "eth", "state", port_state(p), "rx_queues",
-			      p->nb_rxq);
+	struct vunet_port_info pi;
+	json_t *o;
+
+	vunet_port_info(&d->ports[d->port_slot[i]], &pi);
+	o = json_pack("{s:s, s:s, s:s, s:i}", "name", pc->name, "type",
+		      vunet_port_type_name(pc->type), "state",
+		      vunet_port_state_name(pi.state), "rx_queues", pi.nb_rxq);
 
 	if (pc->type == VUNET_PORT_VHOST) {
 		json_object_set_new(o, "path", json_string(pc->path));
@@ -119,7 +111,7 @@ port_summary(const struct vunet_daemon *d, int i)
 				    json_string(pc->profile->name));
 	} else {
 		json_object_set_new(o, "devargs", json_string(pc->devargs));
-		json_object_set_new(o, "tx_queues", json_integer(p->nb_txq));
+		json_object_set_new(o, "tx_queues", json_integer(pi.nb_txq));
 		if (pc->mtu != 0)
 			json_object_set_new(o, "mtu", json_integer(pc->mtu));
 	}
@@ -231,6 +223,7 @@ cmd_port_show(struct vunet_daemon *d, const struct vunet_request *r,
 	const char *name = arg_str(r, "name");
 	int i = vunet_config_port_index(d->conf, name);
 	const struct vunet_port *p;
+	struct vunet_port_info pi;
 	json_t *o;
 
 	if (i < 0) {
@@ -238,20 +231,21 @@ cmd_port_show(struct vunet_daemon *d, const struct vunet_request *r,
 		return NULL;
 	}
 	p = &d->ports[d->port_slot[i]];
+	vunet_port_info(p, &pi);
 	o = port_summary(d, i);
-	if (p->type == VUNET_PORT_VHOST) {
+	if (d->conf->ports[i].type == VUNET_PORT_VHOST) {
 		json_object_set_new(o, "features",
-				    json_integer((json_int_t)p->features));
+				    json_integer((json_int_t)pi.features));
 		json_object_set_new(o, "protocol_features", json_integer(
-			(json_int_t)p->protocol_features));
-		json_object_set_new(o, "guest_ups", json_integer(p->n_ups));
+			(json_int_t)pi.protocol_features));
+		json_object_set_new(o, "guest_ups", json_integer(pi.n_ups));
 		json_object_set_new(o, "ring_fixes",
-				    json_integer(p->ring_fixes));
+				    json_integer(pi.ring_fixes));
 		json_object_set_new(o, "profile_defaulted",
 			json_boolean(d->conf->ports[i].profile_defaulted));
 		json_object_set_new(o, "frontend", frontend(p));
 	} else {
-		json_object_set_new(o, "ethdev", json_integer(p->eth_id));
+		json_object_set_new(o, "ethdev", json_integer(pi.eth_id));
 	}
 	json_object_set_new(o, "counters", port_counters(d, d->port_slot[i]));
 	return o;
@@ -476,44 +470,48 @@ bridge_arg(struct vunet_daemon *d, const struct vunet_request *r,
 	return b;
 }
 
+struct mac_rows {
+	const struct vunet_daemon *d;
+	const char *bridge;
+	uint64_t now, hz;
+	json_t *a;
+};
+
+static void
+mac_row(const struct vunet_fdb_mac *m, void *arg)
+{
+	struct mac_rows *r = arg;
+	const struct vunet_port_conf *pc = r->d->ports[m->port].conf;
+	struct vunet_mac mac;
+	char buf[32];
+
+	memcpy(mac.b, m->mac, sizeof(mac.b));
+	vunet_mac_format(&mac, buf, sizeof(buf));
+	json_array_append_new(r->a, json_pack("{s:s, s:s, s:i, s:s, s:I}",
+		"bridge", r->bridge, "mac", buf, "vlan", m->vlan, "port",
+		pc != NULL ? pc->name : "?", "age_sec",
+		(json_int_t)((r->now - m->seen) / r->hz)));
+}
+
 static json_t *
 cmd_mac_show(struct vunet_daemon *d, const struct vunet_request *r,
 	     char *err, size_t errlen)
 {
 	int only = bridge_arg(d, r, "mac-show", err, errlen);
-	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
-	json_t *a;
+	struct mac_rows rows = { .d = d, .now = rte_rdtsc(),
+				 .hz = rte_get_tsc_hz() };
 
 	if (only == -1)
 		return NULL;
-	a = json_array();
+	rows.a = json_array();
 	for (uint16_t b = 0; b < d->conf->n_bridges; b++) {
-		const struct vunet_fdb *fdb =
-			d->sw->bridges[d->bridge_slot[b]].fdb;
-
 		if (only >= 0 && only != b)
 			continue;
-		for (uint32_t i = 0; i < fdb->size; i++) {
-			const struct vunet_fdb_entry *e = &fdb->e[i];
-			uint64_t key = __atomic_load_n(&e->key,
-						       __ATOMIC_ACQUIRE);
-			struct vunet_mac mac;
-			char buf[32];
-
-			if (key == VUNET_FDB_KEY_NONE)
-				continue;
-			memcpy(mac.b, &key, 6);
-			vunet_mac_format(&mac, buf, sizeof(buf));
-			json_array_append_new(a, json_pack("{s:s, s:s, s:i, "
-				"s:s, s:I}", "bridge", d->conf->bridges[b].name,
-				"mac", buf, "vlan", (int)(key >> 48), "port",
-				d->ports[e->port].conf != NULL ?
-				d->ports[e->port].conf->name : "?", "age_sec",
-				(json_int_t)((now - __atomic_load_n(&e->seen,
-					__ATOMIC_RELAXED)) / hz)));
-		}
+		rows.bridge = d->conf->bridges[b].name;
+		vunet_fdb_walk(d->sw->bridges[d->bridge_slot[b]].fdb, mac_row,
+			       &rows);
 	}
-	return a;
+	return rows.a;
 }
 
 static json_t *
@@ -560,17 +558,15 @@ cmd_stats(struct vunet_daemon *d, const struct vunet_request *r, char *err,
 				port_counters(d, d->port_slot[i]));
 	for (unsigned int w = 0; w < d->n_workers; w++) {
 		const struct vunet_worker_stats *s = &d->workers[w].stats;
-		uint64_t busy = s->busy_tsc, all = busy + s->idle_tsc;
 
 		json_array_append_new(workers, json_pack("{s:i, s:i, s:i, "
 			"s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "worker", w,
 			"lcore", d->workers[w].lcore, "rx_queues",
 			d->workers[w].poll->n, "busy_pct",
-			all ? 100.0 * (double)busy / (double)all : 0.0,
-			"packets", (json_int_t)s->pkts,
+			vunet_stats_busy_pct(s), "packets", (json_int_t)s->pkts,
 			"cycles_per_packet",
-			(json_int_t)(s->pkts ? busy / s->pkts : 0),
-			"busy_cycles", (json_int_t)busy,
+			(json_int_t)vunet_stats_cycles_per_pkt(s),
+			"busy_cycles", (json_int_t)s->busy_tsc,
 			"idle_cycles", (json_int_t)s->idle_tsc,
 			"iterations", (json_int_t)s->iterations,
 			"learn_lost", (json_int_t)s->learn_lost));

@@ -39,13 +39,12 @@ vunet_report_print(FILE *f, const struct vunet_daemon *d)
 	}
 	for (unsigned int w = 0; w < d->n_workers; w++) {
 		const struct vunet_worker_stats *s = &d->workers[w].stats;
-		uint64_t all = s->busy_tsc + s->idle_tsc;
 
 		fprintf(f, "worker %u (lcore %u): busy %.1f%%, %" PRIu64
 			" packets, %" PRIu64 " cycles/packet, %" PRIu64
 			" learning events lost\n", w, d->workers[w].lcore,
-			all ? 100.0 * (double)s->busy_tsc / (double)all : 0.0,
-			s->pkts, s->pkts ? s->busy_tsc / s->pkts : 0,
+			vunet_stats_busy_pct(s), s->pkts,
+			vunet_stats_cycles_per_pkt(s),
 			s->learn_lost);
 	}
 }

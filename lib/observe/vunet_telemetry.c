@@ -78,6 +78,7 @@ read_port(struct vunet_daemon *dm, const char *params, struct rte_tel_data *d)
 	struct vunet_port_totals t;
 	struct rte_tel_data *drops, *rxq, *txq;
 	const struct vunet_port *port;
+	struct vunet_port_info pi;
 	int p = params == NULL ? -1 : vunet_daemon_port(dm, params);
 
 	if (p < 0)
@@ -93,12 +94,13 @@ read_port(struct vunet_daemon *dm, const char *params, struct rte_tel_data *d)
 		rte_tel_data_free(txq);
 		return -ENOMEM;
 	}
+	vunet_port_info(port, &pi);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", port->conf->name);
 	rte_tel_data_add_dict_string(d, "type",
-		port->type == VUNET_PORT_VHOST ? "vhost" : "eth");
+		vunet_port_type_name(port->conf->type));
 	rte_tel_data_add_dict_string(d, "state",
-		vunet_port_is_up(port) ? "up" : "down");
+		vunet_port_state_name(pi.state));
 	rte_tel_data_add_dict_u64(d, "rx_packets", t.rx_pkts);
 	rte_tel_data_add_dict_u64(d, "rx_bytes", t.rx_bytes);
 	rte_tel_data_add_dict_u64(d, "tx_packets", t.tx_pkts);
@@ -106,11 +108,11 @@ read_port(struct vunet_daemon *dm, const char *params, struct rte_tel_data *d)
 	if (port->type == VUNET_PORT_VHOST) {
 		rte_tel_data_add_dict_string(d, "profile",
 					     port->conf->profile->name);
-		rte_tel_data_add_dict_u64(d, "features", port->features);
+		rte_tel_data_add_dict_u64(d, "features", pi.features);
 		rte_tel_data_add_dict_u64(d, "protocol_features",
-					  port->protocol_features);
-		rte_tel_data_add_dict_u64(d, "guest_ups", port->n_ups);
-		rte_tel_data_add_dict_u64(d, "ring_fixes", port->ring_fixes);
+					  pi.protocol_features);
+		rte_tel_data_add_dict_u64(d, "guest_ups", pi.n_ups);
+		rte_tel_data_add_dict_u64(d, "ring_fixes", pi.ring_fixes);
 		add_frontend(d, port);
 	}
 	rte_tel_data_start_dict(drops);
@@ -120,9 +122,9 @@ read_port(struct vunet_daemon *dm, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
 	rte_tel_data_start_array(rxq, RTE_TEL_U64_VAL);
 	rte_tel_data_start_array(txq, RTE_TEL_U64_VAL);
-	for (uint16_t q = 0; q < port->nb_rxq; q++)
+	for (uint16_t q = 0; q < pi.nb_rxq; q++)
 		rte_tel_data_add_array_u64(rxq, t.rxq[q].pkts);
-	for (uint16_t q = 0; q < RTE_MAX(port->nb_rxq, port->nb_txq); q++)
+	for (uint16_t q = 0; q < RTE_MAX(pi.nb_rxq, pi.nb_txq); q++)
 		rte_tel_data_add_array_u64(txq, t.txq[q].pkts);
 	rte_tel_data_add_dict_container(d, "rxq_packets", rxq, 0);
 	rte_tel_data_add_dict_container(d, "txq_packets", txq, 0);
@@ -148,7 +150,7 @@ read_workers(struct vunet_daemon *dm, const char *params __rte_unused,
 		rte_tel_data_add_dict_u64(c, "idle_cycles", s->idle_tsc);
 		rte_tel_data_add_dict_u64(c, "packets", s->pkts);
 		rte_tel_data_add_dict_u64(c, "cycles_per_packet",
-			s->pkts ? s->busy_tsc / s->pkts : 0);
+					  vunet_stats_cycles_per_pkt(s));
 		rte_tel_data_add_dict_u64(c, "learn_lost", s->learn_lost);
 		snprintf(name, sizeof(name), "worker%u", w);
 		rte_tel_data_add_dict_container(d, name, c, 0);

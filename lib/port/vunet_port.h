@@ -31,40 +31,64 @@
 #define VUNET_BURST 32
 #define VUNET_NO_CAPTURE UINT16_MAX
 
+/*
+ * A port as the workers see it. The first cache line is what every burst
+ * reads; the rest is read-mostly identity, the flood limiter's state (its
+ * own line: workers write it) and the eth tx queue locks (their own line:
+ * taken only when workers share a queue). The control side's state (the
+ * vhost connection, negotiated features, the relay) is private to
+ * lib/port, by slot, in the way DPDK keeps rte_eth_fp_ops apart from
+ * rte_eth_devices; vunet_port_info() reads it.
+ */
 struct vunet_port {
-	/* Read by workers on every burst. */
+	/* Data path: read on every burst. */
 	int vid;                 /* vhost: running device, -1 when down */
 	uint32_t rxq_ready;      /* vhost: bit q = guest TX ring of pair q on */
+	struct rte_mempool *pool; /* where received packets are allocated */
 	int16_t tx_vring[VUNET_MAX_WORKERS]; /* vhost: even vring, -1 none */
 	uint16_t eth_id;         /* eth: ethdev port id */
-	bool eth_up;             /* eth: started */
-	bool txq_shared;         /* eth: fewer tx queues than workers */
 	uint16_t nb_txq;
-	struct rte_mempool *pool; /* where received packets are allocated */
 	uint16_t cap_id;         /* vhost: ethdev that dpdk-dumpcap sees */
 	uint16_t max_frame;      /* longest frame in or out: MTU, header, tag */
+	uint8_t type;            /* enum vunet_port_type */
+	bool eth_up;             /* eth: started */
+	bool txq_shared;         /* eth: fewer tx queues than workers */
 	bool tx_chains;          /* eth: the device sends chained mbufs */
-	rte_spinlock_t txq_lock[VUNET_MAX_QUEUES];
 
-	/* Control side only. */
-	enum vunet_port_type type;
+	/* Identity: set at creation, read by the control side and workers. */
 	uint16_t index;          /* in the port table, and in counters */
 	uint16_t nb_rxq;         /* queues (vhost: pairs) polled */
-	int conn_vid;            /* vhost: connection, -1 when none */
-	uint32_t txq_enabled;    /* vhost: bit q = guest RX ring of pair q on */
-	bool registered;         /* vhost: socket registered with rte_vhost */
-	bool probed;             /* eth: device probed by us */
-	const struct vunet_port_conf *conf;
+	const struct vunet_port_conf *conf; /* NULL: the slot holds no port */
+
+	/* Flood rate limit: written by whichever worker polls the port. */
+	uint64_t flood_tat __rte_cache_aligned; /* GCRA: next conforming TSC */
+
+	/* eth: a tx queue shared by workers is sent on under its lock. */
+	rte_spinlock_t txq_lock[VUNET_MAX_QUEUES] __rte_cache_aligned;
+};
+
+enum vunet_port_state {
+	VUNET_PORT_DOWN,
+	VUNET_PORT_CONNECTING,   /* vhost: a front-end is setting it up */
+	VUNET_PORT_UP,
+};
+
+/* What the control side may read of a port, for commands and telemetry. */
+struct vunet_port_info {
+	enum vunet_port_state state;
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	uint16_t eth_id;         /* eth */
 	uint64_t features;       /* vhost: negotiated virtio features */
 	uint64_t protocol_features; /* vhost: negotiated protocol features */
 	unsigned int n_ups;      /* vhost: how often a guest came up */
 	unsigned int ring_fixes; /* vhost: stale packed-ring positions fixed */
-	int relay;               /* vhost: the relay's handle of the port */
-	char backend[VUNET_SOCK_PATH_MAX]; /* vhost: where rte_vhost listens */
-
-	/* Flood rate limit: written by whichever worker polls the port. */
-	uint64_t flood_tat __rte_cache_aligned; /* GCRA: next conforming TSC */
 };
+
+void vunet_port_info(const struct vunet_port *p, struct vunet_port_info *i);
+
+/* "up", "connecting", "down" */
+const char *vunet_port_state_name(enum vunet_port_state s);
 
 /* What the vhost callbacks need from the rest of the daemon. */
 struct vunet_port_env {
@@ -116,6 +140,16 @@ void vunet_port_destroy(struct vunet_port *port);
 void vunet_port_vhost_remap_tx(struct vunet_port *port);
 
 /*
+ * A capture (dpdk-dumpcap) is on the port: hand the burst to its stand-in
+ * ethdev's callbacks. rx returns how many are left.
+ */
+uint16_t vunet_port_capture_rx(struct vunet_port *p, uint16_t q,
+			       struct rte_mbuf **pkts, uint16_t got,
+			       uint16_t n);
+void vunet_port_capture_tx(struct vunet_port *p, uint16_t q,
+			   struct rte_mbuf **pkts, uint16_t n);
+
+/*
  * The queues that can be polled now: bit q for queue (vhost: pair) q; for
  * vhost ports also the running device in *vid.
  */
@@ -145,7 +179,6 @@ vunet_port_rx(struct vunet_port *p, int vid, uint16_t q,
 	      struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t got;
-	void *cb;
 
 	if (p->type == VUNET_PORT_ETH)
 		return rte_eth_rx_burst(p->eth_id, q, pkts, n);
@@ -153,12 +186,7 @@ vunet_port_rx(struct vunet_port *p, int vid, uint16_t q,
 	/* a capture is on: its stand-in ethdev has callbacks */
 	if (likely(p->cap_id == VUNET_NO_CAPTURE || got == 0))
 		return got;
-	cb = __atomic_load_n((void **)&rte_eth_fp_ops[p->cap_id].rxq.clbk[q],
-			     __ATOMIC_RELAXED);
-	if (unlikely(cb != NULL))
-		got = rte_eth_call_rx_callbacks(p->cap_id, q, pkts, got, n,
-						cb);
-	return got;
+	return vunet_port_capture_rx(p, q, pkts, got, n);
 }
 
 static inline uint32_t
@@ -301,15 +329,8 @@ vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
 			if (n == 0)
 				return 0;
 		}
-		if (p->cap_id != VUNET_NO_CAPTURE) {
-			void *cb = __atomic_load_n((void **)
-				&rte_eth_fp_ops[p->cap_id].txq.clbk[q],
-				__ATOMIC_RELAXED);
-
-			if (unlikely(cb != NULL))
-				rte_eth_call_tx_callbacks(p->cap_id, q, pkts, n,
-							  cb);
-		}
+		if (unlikely(p->cap_id != VUNET_NO_CAPTURE))
+			vunet_port_capture_tx(p, q, pkts, n);
 		sent = rte_vhost_enqueue_burst(vid, (uint16_t)vring, pkts, n);
 		st->txq[q].pkts += sent;
 		st->txq[q].bytes += vunet_pkts_bytes(pkts, sent);

@@ -74,3 +74,26 @@ vunet_port_capture_detach(struct vunet_port *p)
 	remove_stand_in(p->cap_id);
 	p->cap_id = VUNET_NO_CAPTURE;
 }
+
+uint16_t
+vunet_port_capture_rx(struct vunet_port *p, uint16_t q,
+		      struct rte_mbuf **pkts, uint16_t got, uint16_t n)
+{
+	void *cb = __atomic_load_n((void **)
+		&rte_eth_fp_ops[p->cap_id].rxq.clbk[q], __ATOMIC_RELAXED);
+
+	if (cb == NULL)
+		return got;
+	return rte_eth_call_rx_callbacks(p->cap_id, q, pkts, got, n, cb);
+}
+
+void
+vunet_port_capture_tx(struct vunet_port *p, uint16_t q,
+		      struct rte_mbuf **pkts, uint16_t n)
+{
+	void *cb = __atomic_load_n((void **)
+		&rte_eth_fp_ops[p->cap_id].txq.clbk[q], __ATOMIC_RELAXED);
+
+	if (cb != NULL)
+		rte_eth_call_tx_callbacks(p->cap_id, q, pkts, n, cb);
+}

@@ -143,7 +143,7 @@ vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen)
 	devargs_name(c->devargs, name, sizeof(name));
 	ret = rte_dev_probe(c->devargs);
 	if (ret == 0) {
-		p->probed = true;
+		priv(p)->probed = true;
 	} else if (ret != -EEXIST) {
 		snprintf(err, errlen, "cannot probe device '%s': %s",
 			 c->devargs, rte_strerror(-ret));
@@ -151,10 +151,10 @@ vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen)
 	}
 	if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
 		snprintf(err, errlen, "device '%s' is not an ethdev", name);
-		if (p->probed)
+		if (priv(p)->probed)
 			PORT_LOG(WARNING, "%s: device %s stays probed",
 				 c->name, name);
-		p->probed = false;
+		priv(p)->probed = false;
 		return -ENODEV;
 	}
 	p->eth_id = id;
@@ -169,9 +169,9 @@ vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen)
 		if (rte_eth_dev_info_get(id, &info) == 0)
 			dev = info.device;
 		rte_eth_dev_close(id);
-		if (p->probed && dev != NULL)
+		if (priv(p)->probed && dev != NULL)
 			rte_dev_remove(dev);
-		p->probed = false;
+		priv(p)->probed = false;
 		return ret;
 	}
 	__atomic_store_n(&p->eth_up, true, __ATOMIC_RELEASE);
@@ -195,6 +195,6 @@ vunet_port_eth_destroy(struct vunet_port *p)
 		dev = info.device;
 	rte_eth_dev_stop(p->eth_id);
 	rte_eth_dev_close(p->eth_id);
-	if (p->probed && dev != NULL)
+	if (priv(p)->probed && dev != NULL)
 		rte_dev_remove(dev);
 }

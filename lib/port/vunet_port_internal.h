@@ -21,6 +21,31 @@ extern int vunet_logtype_vhost;
 
 const struct vunet_port_env *vunet_port_env(void);
 
+/*
+ * The control side's state of a port, by slot: written by the control
+ * thread and rte_vhost's callbacks, never read by workers.
+ */
+struct vunet_port_priv {
+	int conn_vid;            /* vhost: connection, -1 when none */
+	uint32_t txq_enabled;    /* vhost: bit q = guest RX ring of pair q on */
+	bool registered;         /* vhost: socket registered with rte_vhost */
+	bool probed;             /* eth: device probed by us */
+	uint64_t features;       /* vhost: negotiated virtio features */
+	uint64_t protocol_features; /* vhost: negotiated protocol features */
+	unsigned int n_ups;      /* vhost: how often a guest came up */
+	unsigned int ring_fixes; /* vhost: stale packed-ring positions fixed */
+	int relay;               /* vhost: the relay's handle of the port */
+	char backend[VUNET_SOCK_PATH_MAX]; /* vhost: where rte_vhost listens */
+};
+
+extern struct vunet_port_priv vunet_port_privs[VUNET_MAX_PORTS];
+
+static inline struct vunet_port_priv *
+priv(const struct vunet_port *p)
+{
+	return &vunet_port_privs[p->index];
+}
+
 int vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen);
 void vunet_port_vhost_destroy(struct vunet_port *p);
 int vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen);

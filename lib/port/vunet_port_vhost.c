@@ -91,7 +91,7 @@ port_of_vid(int vid)
 		pthread_mutex_lock(&vhost_lock);
 		p = vid_port[vid];
 		/* a connection another took over speaks for no port */
-		if (p != NULL && p->conn_vid != vid)
+		if (p != NULL && priv(p)->conn_vid != vid)
 			p = NULL;
 		pthread_mutex_unlock(&vhost_lock);
 	}
@@ -183,7 +183,7 @@ vhost_new_connection(int vid)
 	pthread_mutex_lock(&vhost_lock);
 	for (int i = 0; i < VUNET_MAX_PORTS; i++)
 		if (vhost_ports[i] != NULL &&
-		    strcmp(vhost_ports[i]->backend, path) == 0)
+		    strcmp(priv(vhost_ports[i])->backend, path) == 0)
 			p = vhost_ports[i];
 	if (p == NULL) {
 		VHOST_LOG(ERR, "%s: connection for no known port", path);
@@ -193,11 +193,11 @@ vhost_new_connection(int vid)
 		 * second connection means the first is gone and rte_vhost
 		 * has not seen its end yet: the new one takes the port.
 		 */
-		if (p->conn_vid >= 0)
+		if (priv(p)->conn_vid >= 0)
 			VHOST_LOG(INFO, "port %s: vid %d takes over from vid "
 				  "%d, which is closing", p->conf->name, vid,
-				  p->conn_vid);
-		p->conn_vid = vid;
+				  priv(p)->conn_vid);
+		priv(p)->conn_vid = vid;
 		vid_port[vid] = p;
 		ret = 0;
 	}
@@ -223,10 +223,10 @@ vhost_destroy_connection(int vid)
 	p = vid_port[vid];
 	vid_port[vid] = NULL;
 	/* a connection that was taken over leaves the new one alone */
-	if (p != NULL && p->conn_vid == vid) {
-		p->conn_vid = -1;
+	if (p != NULL && priv(p)->conn_vid == vid) {
+		priv(p)->conn_vid = -1;
 		__atomic_store_n(&p->rxq_ready, 0, __ATOMIC_RELAXED);
-		p->txq_enabled = 0;
+		priv(p)->txq_enabled = 0;
 		vunet_port_vhost_remap_tx(p);
 	}
 	pthread_mutex_unlock(&vhost_lock);
@@ -246,7 +246,7 @@ vhost_fix_packed_rings(struct vunet_port *p, int vid)
 	struct rte_vhost_vring vr;
 	uint16_t avail, used, pos;
 
-	if (!(p->features & (1ULL << VIRTIO_F_RING_PACKED)))
+	if (!(priv(p)->features & (1ULL << VIRTIO_F_RING_PACKED)))
 		return;
 	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++) {
 		if (rte_vhost_get_vhost_vring(vid, q, &vr) < 0 ||
@@ -267,7 +267,7 @@ vhost_fix_packed_rings(struct vunet_port *p, int vid)
 		}
 		if (rte_vhost_set_vring_base(vid, q, pos, pos) < 0)
 			continue;
-		p->ring_fixes++;
+		priv(p)->ring_fixes++;
 		VHOST_LOG(WARNING, "port %s: vring %u: the front-end's "
 			  "position %u (wrap %u) is stale, the ring's flags "
 			  "say %u (wrap %u): taken", p->conf->name, q,
@@ -290,20 +290,20 @@ vhost_new_device(int vid)
 	/* busy-polled: the guest need not kick us */
 	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
 		rte_vhost_enable_guest_notification(vid, q, 0);
-	rte_vhost_get_negotiated_features(vid, &p->features);
-	rte_vhost_get_negotiated_protocol_features(vid, &p->protocol_features);
+	rte_vhost_get_negotiated_features(vid, &priv(p)->features);
+	rte_vhost_get_negotiated_protocol_features(vid, &priv(p)->protocol_features);
 	vhost_fix_packed_rings(p, vid);
 	node = rte_vhost_get_numa_node(vid);
 	if (node < 0 || node >= RTE_MAX_NUMA_NODES ||
 	    env->pools[node] == NULL)
 		node = 0;
 	p->pool = env->pools[node];
-	p->n_ups++;
+	priv(p)->n_ups++;
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
 	VHOST_LOG(INFO, "port %s: guest up (vid %d, profile %s, features 0x%"
 		  PRIx64 ", protocol features 0x%" PRIx64 ", %u vrings, NUMA "
 		  "%d)", p->conf->name, vid, p->conf->profile->name,
-		  p->features, p->protocol_features,
+		  priv(p)->features, priv(p)->protocol_features,
 		  rte_vhost_get_vring_num(vid), node);
 	return 0;
 }
@@ -354,9 +354,9 @@ vhost_vring_state_changed(int vid, uint16_t vring, int enable)
 					   __ATOMIC_RELAXED);
 	} else {
 		if (enable)
-			p->txq_enabled |= bit;
+			priv(p)->txq_enabled |= bit;
 		else
-			p->txq_enabled &= ~bit;
+			priv(p)->txq_enabled &= ~bit;
 		vunet_port_vhost_remap_tx(p);
 	}
 	return 0;
@@ -377,7 +377,7 @@ vunet_port_vhost_remap_tx(struct vunet_port *p)
 	unsigned int n_on = 0, n_workers = vunet_port_env()->n_workers;
 
 	for (uint16_t q = 0; q < p->nb_rxq; q++)
-		if (p->txq_enabled & (1u << q))
+		if (priv(p)->txq_enabled & (1u << q))
 			on[n_on++] = (int16_t)(2 * q);
 	/* spread the workers over the guest's enabled receive rings */
 	for (unsigned int w = 0; w < VUNET_MAX_WORKERS; w++)
@@ -476,7 +476,7 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	const char *file = socket_file(c->path);
 	int ret, slot = -1, gid = socket_gid;
 
-	p->relay = -1;
+	priv(p)->relay = -1;
 	if (c->socket_group[0] != '\0') {
 		gid = group_id(c->socket_group, err, errlen);
 		if (gid < 0)
@@ -489,25 +489,25 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		return -EPERM;
 	}
 	p->vid = -1;
-	p->conn_vid = -1;
+	priv(p)->conn_vid = -1;
 	p->nb_rxq = c->profile->max_queue_pairs;
 	p->max_frame = (uint16_t)RTE_MIN((uint32_t)c->profile->max_mtu +
 					 RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN,
 					 (uint32_t)UINT16_MAX);
 	p->tx_chains = true;     /* enqueue copies every segment */
-	p->txq_enabled = 0;
+	priv(p)->txq_enabled = 0;
 	vunet_port_vhost_remap_tx(p);
-	if (snprintf(p->backend, sizeof(p->backend), "%s/vhost-%u.sock",
+	if (snprintf(priv(p)->backend, sizeof(priv(p)->backend), "%s/vhost-%u.sock",
 		     rte_eal_get_runtime_dir(), p->index) >=
-	    (int)sizeof(p->backend)) {
+	    (int)sizeof(priv(p)->backend)) {
 		snprintf(err, errlen, "DPDK's runtime folder %s is too long "
 			 "for a socket path (a shorter --file-prefix)",
 			 rte_eal_get_runtime_dir());
 		return -ENAMETOOLONG;
 	}
 	/* only ours can be there (a crashed run's, with our prefix) */
-	if (unlink(p->backend) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "cannot remove %s: %s", p->backend,
+	if (unlink(priv(p)->backend) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove %s: %s", priv(p)->backend,
 			 strerror(errno));
 		return -errno;
 	}
@@ -523,29 +523,29 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		return -ENOSPC;
 	}
 
-	if (rte_vhost_driver_register(p->backend, flags) < 0) {
+	if (rte_vhost_driver_register(priv(p)->backend, flags) < 0) {
 		snprintf(err, errlen, "rte_vhost cannot register %s",
-			 p->backend);
+			 priv(p)->backend);
 		ret = -EINVAL;
 		goto unlist;
 	}
-	p->registered = true;
-	ret = vhost_apply_profile(p->backend, c->profile, err, errlen);
+	priv(p)->registered = true;
+	ret = vhost_apply_profile(priv(p)->backend, c->profile, err, errlen);
 	if (ret < 0)
 		goto unregister;
-	if (rte_vhost_driver_callback_register(p->backend, &vhost_ops) < 0 ||
-	    rte_vhost_driver_start(p->backend) < 0) {
+	if (rte_vhost_driver_callback_register(priv(p)->backend, &vhost_ops) < 0 ||
+	    rte_vhost_driver_start(priv(p)->backend) < 0) {
 		snprintf(err, errlen, "rte_vhost cannot listen on %s",
-			 p->backend);
+			 priv(p)->backend);
 		ret = -EIO;
 		goto unregister;
 	}
-	ret = vunet_relay_add(relay, c->name, file, c->client, p->backend,
+	ret = vunet_relay_add(relay, c->name, file, c->client, priv(p)->backend,
 			      gid, c->socket_mode != 0 ? c->socket_mode :
 			      gid >= 0 ? 0660 : 0600, err, errlen);
 	if (ret < 0)
 		goto unregister;
-	p->relay = ret;
+	priv(p)->relay = ret;
 	vunet_port_capture_attach(p);
 	VHOST_LOG(INFO, "port %s: %s %s, profile %s%s", c->name,
 		  c->client ? "client of" : "listening on", c->path,
@@ -554,9 +554,9 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	return 0;
 
 unregister:
-	rte_vhost_driver_unregister(p->backend);
-	unlink(p->backend);
-	p->registered = false;
+	rte_vhost_driver_unregister(priv(p)->backend);
+	unlink(priv(p)->backend);
+	priv(p)->registered = false;
 unlist:
 	pthread_mutex_lock(&vhost_lock);
 	vhost_ports[slot] = NULL;
@@ -568,16 +568,16 @@ void
 vunet_port_vhost_destroy(struct vunet_port *p)
 {
 	/* the front-end first: no new connection while rte_vhost lets go */
-	vunet_relay_del(relay, p->relay);
-	p->relay = -1;
+	vunet_relay_del(relay, priv(p)->relay);
+	priv(p)->relay = -1;
 	/* disconnects the guest: destroy_device, destroy_connection run */
-	if (p->registered) {
-		if (rte_vhost_driver_unregister(p->backend) < 0)
+	if (priv(p)->registered) {
+		if (rte_vhost_driver_unregister(priv(p)->backend) < 0)
 			VHOST_LOG(ERR, "port %s: cannot unregister %s",
-				  p->conf->name, p->backend);
-		unlink(p->backend);
+				  p->conf->name, priv(p)->backend);
+		unlink(priv(p)->backend);
 	}
-	p->registered = false;
+	priv(p)->registered = false;
 	vunet_port_capture_detach(p);
 	pthread_mutex_lock(&vhost_lock);
 	for (int i = 0; i < VUNET_MAX_PORTS; i++)
@@ -637,7 +637,7 @@ int
 vunet_port_vhost_attach_fd(struct vunet_port *p, int fd, void (*done)(void),
 			   char *err, size_t errlen)
 {
-	int ret = vunet_relay_add_fd(relay, p->conf->name, fd, p->backend,
+	int ret = vunet_relay_add_fd(relay, p->conf->name, fd, priv(p)->backend,
 				     done, err, errlen);
 
 	return ret < 0 ? ret : 0;
@@ -647,5 +647,5 @@ void
 vunet_port_vhost_relay_stats(const struct vunet_port *p,
 			     struct vunet_relay_stats *st)
 {
-	vunet_relay_stats(relay, p->relay, st);
+	vunet_relay_stats(relay, priv(p)->relay, st);
 }

@@ -72,6 +72,22 @@ struct vunet_worker_stats {
 	struct vunet_port_stats port[VUNET_MAX_PORTS];
 } __rte_cache_aligned;
 
+/* Share of a worker's time spent on iterations that moved packets. */
+static inline double
+vunet_stats_busy_pct(const struct vunet_worker_stats *s)
+{
+	uint64_t all = s->busy_tsc + s->idle_tsc;
+
+	return all ? 100.0 * (double)s->busy_tsc / (double)all : 0.0;
+}
+
+/* TSC cycles of the busy iterations per received packet. */
+static inline uint64_t
+vunet_stats_cycles_per_pkt(const struct vunet_worker_stats *s)
+{
+	return s->pkts ? s->busy_tsc / s->pkts : 0;
+}
+
 /* Sums of one port over all workers. */
 struct vunet_port_totals {
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;

@@ -210,3 +210,22 @@ vunet_fdb_count(const struct vunet_fdb *fdb)
 	/* not rte_hash_count(): it counts deleted entries until reclaimed */
 	return __atomic_load_n(&fdb->n, __ATOMIC_RELAXED);
 }
+
+void
+vunet_fdb_walk(const struct vunet_fdb *fdb,
+	       void (*fn)(const struct vunet_fdb_mac *m, void *arg), void *arg)
+{
+	for (uint32_t i = 0; i < fdb->size; i++) {
+		const struct vunet_fdb_entry *e = &fdb->e[i];
+		uint64_t key = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
+		struct vunet_fdb_mac m;
+
+		if (key == VUNET_FDB_KEY_NONE)
+			continue;
+		memcpy(m.mac, &key, sizeof(m.mac));
+		m.vlan = (uint16_t)(key >> 48);
+		m.port = __atomic_load_n(&e->port, __ATOMIC_RELAXED);
+		m.seen = __atomic_load_n(&e->seen, __ATOMIC_RELAXED);
+		fn(&m, arg);
+	}
+}

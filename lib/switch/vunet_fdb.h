@@ -90,6 +90,19 @@ unsigned int vunet_fdb_age(struct vunet_fdb *fdb, uint64_t now);
 unsigned int vunet_fdb_flush(struct vunet_fdb *fdb, int port);
 uint32_t vunet_fdb_count(const struct vunet_fdb *fdb);
 
+/* One learned MAC, as vunet_fdb_walk() shows it. */
+struct vunet_fdb_mac {
+	uint8_t mac[6];
+	uint16_t vlan;
+	uint16_t port;
+	uint64_t seen;   /* TSC of the last frame from it */
+};
+
+/* Call fn for each learned MAC (from the writer's thread). */
+void vunet_fdb_walk(const struct vunet_fdb *fdb,
+		    void (*fn)(const struct vunet_fdb_mac *m, void *arg),
+		    void *arg);
+
 /* Any thread: the port of key, or -1. */
 int vunet_fdb_get(const struct vunet_fdb *fdb, uint64_t key);
 
