@@ -16,78 +16,41 @@
 
 #define BIT(n) (1ULL << (n))
 
-/* virtio 1.2 (5.1.3 and 6) and vhost-user names. */
+#define NAME_ENTRY(name, bit) { #name, bit },
 const struct vunet_feature_name vunet_virtio_features[] = {
-	{ "VIRTIO_NET_F_CSUM", 0 },
-	{ "VIRTIO_NET_F_GUEST_CSUM", 1 },
-	{ "VIRTIO_NET_F_CTRL_GUEST_OFFLOADS", 2 },
-	{ "VIRTIO_NET_F_MTU", 3 },
-	{ "VIRTIO_NET_F_MAC", 5 },
-	{ "VIRTIO_NET_F_GSO", 6 },
-	{ "VIRTIO_NET_F_GUEST_TSO4", 7 },
-	{ "VIRTIO_NET_F_GUEST_TSO6", 8 },
-	{ "VIRTIO_NET_F_GUEST_ECN", 9 },
-	{ "VIRTIO_NET_F_GUEST_UFO", 10 },
-	{ "VIRTIO_NET_F_HOST_TSO4", 11 },
-	{ "VIRTIO_NET_F_HOST_TSO6", 12 },
-	{ "VIRTIO_NET_F_HOST_ECN", 13 },
-	{ "VIRTIO_NET_F_HOST_UFO", 14 },
-	{ "VIRTIO_NET_F_MRG_RXBUF", 15 },
-	{ "VIRTIO_NET_F_STATUS", 16 },
-	{ "VIRTIO_NET_F_CTRL_VQ", 17 },
-	{ "VIRTIO_NET_F_CTRL_RX", 18 },
-	{ "VIRTIO_NET_F_CTRL_VLAN", 19 },
-	{ "VIRTIO_NET_F_CTRL_RX_EXTRA", 20 },
-	{ "VIRTIO_NET_F_GUEST_ANNOUNCE", 21 },
-	{ "VIRTIO_NET_F_MQ", 22 },
-	{ "VIRTIO_NET_F_CTRL_MAC_ADDR", 23 },
-	{ "VIRTIO_F_NOTIFY_ON_EMPTY", 24 },
-	{ "VHOST_F_LOG_ALL", 26 },
-	{ "VIRTIO_F_ANY_LAYOUT", 27 },
-	{ "VIRTIO_RING_F_INDIRECT_DESC", 28 },
-	{ "VIRTIO_RING_F_EVENT_IDX", 29 },
-	{ "VHOST_USER_F_PROTOCOL_FEATURES", 30 },
-	{ "VIRTIO_F_VERSION_1", 32 },
-	{ "VIRTIO_F_ACCESS_PLATFORM", 33 },
-	{ "VIRTIO_F_RING_PACKED", 34 },
-	{ "VIRTIO_F_IN_ORDER", 35 },
-	{ "VIRTIO_F_ORDER_PLATFORM", 36 },
-	{ "VIRTIO_F_SR_IOV", 37 },
-	{ "VIRTIO_F_NOTIFICATION_DATA", 38 },
-	{ "VIRTIO_F_RING_RESET", 40 },
+	VUNET_VIRTIO_FEATURES(NAME_ENTRY)
 	{ NULL, 0 },
 };
 
 const struct vunet_feature_name vunet_protocol_features[] = {
-	{ "VHOST_USER_PROTOCOL_F_MQ", 0 },
-	{ "VHOST_USER_PROTOCOL_F_LOG_SHMFD", 1 },
-	{ "VHOST_USER_PROTOCOL_F_RARP", 2 },
-	{ "VHOST_USER_PROTOCOL_F_REPLY_ACK", 3 },
-	{ "VHOST_USER_PROTOCOL_F_NET_MTU", 4 },
-	{ "VHOST_USER_PROTOCOL_F_BACKEND_REQ", 5 },
-	{ "VHOST_USER_PROTOCOL_F_CROSS_ENDIAN", 6 },
-	{ "VHOST_USER_PROTOCOL_F_CRYPTO_SESSION", 7 },
-	{ "VHOST_USER_PROTOCOL_F_PAGEFAULT", 8 },
-	{ "VHOST_USER_PROTOCOL_F_CONFIG", 9 },
-	{ "VHOST_USER_PROTOCOL_F_BACKEND_SEND_FD", 10 },
-	{ "VHOST_USER_PROTOCOL_F_HOST_NOTIFIER", 11 },
-	{ "VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD", 12 },
-	{ "VHOST_USER_PROTOCOL_F_RESET_DEVICE", 13 },
-	{ "VHOST_USER_PROTOCOL_F_INBAND_NOTIFICATIONS", 14 },
-	{ "VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS", 15 },
-	{ "VHOST_USER_PROTOCOL_F_STATUS", 16 },
+	VUNET_PROTOCOL_FEATURES(NAME_ENTRY)
 	{ NULL, 0 },
 };
+#undef NAME_ENTRY
+
 
 /* -device virtio-net-pci boolean properties and the bit each pins. */
 static const struct vunet_feature_name qemu_bool_props[] = {
-	{ "csum", 0 }, { "guest_csum", 1 }, { "gso", 6 },
-	{ "guest_tso4", 7 }, { "guest_tso6", 8 }, { "guest_ecn", 9 },
-	{ "guest_ufo", 10 }, { "host_tso4", 11 }, { "host_tso6", 12 },
-	{ "host_ecn", 13 }, { "host_ufo", 14 }, { "mrg_rxbuf", 15 },
-	{ "ctrl_vq", 17 }, { "ctrl_rx", 18 }, { "guest_announce", 21 },
-	{ "mq", 22 }, { "any_layout", 27 }, { "indirect_desc", 28 },
-	{ "event_idx", 29 }, { "packed", 34 },
+	{ "csum", VUNET_F_VIRTIO_NET_F_CSUM },
+	{ "guest_csum", VUNET_F_VIRTIO_NET_F_GUEST_CSUM },
+	{ "gso", VUNET_F_VIRTIO_NET_F_GSO },
+	{ "guest_tso4", VUNET_F_VIRTIO_NET_F_GUEST_TSO4 },
+	{ "guest_tso6", VUNET_F_VIRTIO_NET_F_GUEST_TSO6 },
+	{ "guest_ecn", VUNET_F_VIRTIO_NET_F_GUEST_ECN },
+	{ "guest_ufo", VUNET_F_VIRTIO_NET_F_GUEST_UFO },
+	{ "host_tso4", VUNET_F_VIRTIO_NET_F_HOST_TSO4 },
+	{ "host_tso6", VUNET_F_VIRTIO_NET_F_HOST_TSO6 },
+	{ "host_ecn", VUNET_F_VIRTIO_NET_F_HOST_ECN },
+	{ "host_ufo", VUNET_F_VIRTIO_NET_F_HOST_UFO },
+	{ "mrg_rxbuf", VUNET_F_VIRTIO_NET_F_MRG_RXBUF },
+	{ "ctrl_vq", VUNET_F_VIRTIO_NET_F_CTRL_VQ },
+	{ "ctrl_rx", VUNET_F_VIRTIO_NET_F_CTRL_RX },
+	{ "guest_announce", VUNET_F_VIRTIO_NET_F_GUEST_ANNOUNCE },
+	{ "mq", VUNET_F_VIRTIO_NET_F_MQ },
+	{ "any_layout", VUNET_F_VIRTIO_F_ANY_LAYOUT },
+	{ "indirect_desc", VUNET_F_VIRTIO_RING_F_INDIRECT_DESC },
+	{ "event_idx", VUNET_F_VIRTIO_RING_F_EVENT_IDX },
+	{ "packed", VUNET_F_VIRTIO_F_RING_PACKED },
 	{ NULL, 0 },
 };
 
@@ -99,29 +62,42 @@ struct dependency {
 	const char *why;
 };
 
-#define P_MQ 0
-#define P_LOG_SHMFD 1
-#define P_REPLY_ACK 3
-#define P_NET_MTU 4
+/* NET(x), VIRTIO(x): VIRTIO_NET_F_x's, VIRTIO_F_x's bit as a mask */
+#define NET(x) BIT(VUNET_F_VIRTIO_NET_F_ ## x)
+#define VIRTIO(x) BIT(VUNET_F_VIRTIO_F_ ## x)
 
 static const struct dependency dependencies[] = {
-	{ 11, BIT(0), false, "TSO needs checksum offload" },
-	{ 12, BIT(0), false, "TSO needs checksum offload" },
-	{ 14, BIT(0), false, "UFO needs checksum offload" },
-	{ 13, BIT(11) | BIT(12), false, "ECN needs TSO" },
-	{ 7, BIT(1), false, "TSO needs checksum offload" },
-	{ 8, BIT(1), false, "TSO needs checksum offload" },
-	{ 10, BIT(1), false, "UFO needs checksum offload" },
-	{ 9, BIT(7) | BIT(8), false, "ECN needs TSO" },
-	{ 18, BIT(17), false, "it is a control queue command" },
-	{ 21, BIT(17), false, "announcements use the control queue" },
-	{ 22, BIT(17), false, "queue pairs are set on the control queue" },
-	{ 34, BIT(32), false, "a virtio 1.1 feature needs VERSION_1" },
-	{ 35, BIT(32), false, "a virtio 1.1 feature needs VERSION_1" },
-	{ 33, BIT(32), false, "a virtio 1.0 feature needs VERSION_1" },
-	{ 3, BIT(P_NET_MTU), true, "the MTU reaches the back-end so" },
+	{ VUNET_F_VIRTIO_NET_F_HOST_TSO4, NET(CSUM), false,
+	  "TSO needs checksum offload" },
+	{ VUNET_F_VIRTIO_NET_F_HOST_TSO6, NET(CSUM), false,
+	  "TSO needs checksum offload" },
+	{ VUNET_F_VIRTIO_NET_F_HOST_UFO, NET(CSUM), false,
+	  "UFO needs checksum offload" },
+	{ VUNET_F_VIRTIO_NET_F_HOST_ECN, NET(HOST_TSO4) | NET(HOST_TSO6), false,
+	  "ECN needs TSO" },
+	{ VUNET_F_VIRTIO_NET_F_GUEST_TSO4, NET(GUEST_CSUM), false,
+	  "TSO needs checksum offload" },
+	{ VUNET_F_VIRTIO_NET_F_GUEST_TSO6, NET(GUEST_CSUM), false,
+	  "TSO needs checksum offload" },
+	{ VUNET_F_VIRTIO_NET_F_GUEST_UFO, NET(GUEST_CSUM), false,
+	  "UFO needs checksum offload" },
+	{ VUNET_F_VIRTIO_NET_F_GUEST_ECN, NET(GUEST_TSO4) | NET(GUEST_TSO6),
+	  false, "ECN needs TSO" },
+	{ VUNET_F_VIRTIO_NET_F_CTRL_RX, NET(CTRL_VQ), false,
+	  "it is a control queue command" },
+	{ VUNET_F_VIRTIO_NET_F_GUEST_ANNOUNCE, NET(CTRL_VQ), false,
+	  "announcements use the control queue" },
+	{ VUNET_F_VIRTIO_NET_F_MQ, NET(CTRL_VQ), false,
+	  "queue pairs are set on the control queue" },
+	{ VUNET_F_VIRTIO_F_RING_PACKED, VIRTIO(VERSION_1), false,
+	  "a virtio 1.1 feature needs VERSION_1" },
+	{ VUNET_F_VIRTIO_F_IN_ORDER, VIRTIO(VERSION_1), false,
+	  "a virtio 1.1 feature needs VERSION_1" },
+	{ VUNET_F_VIRTIO_F_ACCESS_PLATFORM, VIRTIO(VERSION_1), false,
+	  "a virtio 1.0 feature needs VERSION_1" },
+	{ VUNET_F_VIRTIO_NET_F_MTU, BIT(VUNET_F_VHOST_USER_PROTOCOL_F_NET_MTU),
+	  true, "the MTU reaches the back-end so" },
 };
-
 struct ctx {
 	const char *origin;
 	char *err;
@@ -316,14 +292,15 @@ check_rules(struct ctx *c, const struct vunet_profile *p)
 {
 	char need[256];
 
-	if (!(p->features & BIT(26)))
+	if (!(p->features & BIT(VUNET_F_VHOST_F_LOG_ALL)))
 		return fail(c, "virtio_features", "VHOST_F_LOG_ALL is required: "
 			    "without it QEMU blocks live migration");
-	if (!(p->protocol_features & BIT(P_LOG_SHMFD)))
+	if (!(p->protocol_features &
+	      BIT(VUNET_F_VHOST_USER_PROTOCOL_F_LOG_SHMFD)))
 		return fail(c, "protocol_features", "VHOST_USER_PROTOCOL_F_"
 			    "LOG_SHMFD is required: without it QEMU blocks "
 			    "live migration");
-	if (!(p->features & BIT(30)))
+	if (!(p->features & BIT(VUNET_F_VHOST_USER_F_PROTOCOL_FEATURES)))
 		return fail(c, "virtio_features", "VHOST_USER_F_PROTOCOL_"
 			    "FEATURES is required for protocol features");
 	for (size_t i = 0; i < sizeof(dependencies) / sizeof(dependencies[0]);
@@ -342,17 +319,19 @@ check_rules(struct ctx *c, const struct vunet_profile *p)
 			    __builtin_popcountll(d->needs) > 1 ? "one of " : "",
 			    need, d->why);
 	}
-	if (!!(p->features & BIT(22)) != (p->max_queue_pairs > 1))
+	if (!!(p->features & NET(MQ)) != (p->max_queue_pairs > 1))
 		return fail(c, "max_queue_pairs", p->max_queue_pairs > 1 ?
 			    "%u queue pairs need VIRTIO_NET_F_MQ" :
 			    "VIRTIO_NET_F_MQ needs more than %u queue pair",
 			    p->max_queue_pairs);
-	if (!!(p->features & BIT(22)) !=
-	    !!(p->protocol_features & BIT(P_MQ)))
+	if (!!(p->features & NET(MQ)) != !!(p->protocol_features &
+					    BIT(VUNET_F_VHOST_USER_PROTOCOL_F_MQ)))
 		return fail(c, "protocol_features", "VIRTIO_NET_F_MQ and "
 			    "VHOST_USER_PROTOCOL_F_MQ go together");
-	if ((p->protocol_features & BIT(P_NET_MTU)) &&
-	    !(p->protocol_features & BIT(P_REPLY_ACK)))
+	if ((p->protocol_features &
+	     BIT(VUNET_F_VHOST_USER_PROTOCOL_F_NET_MTU)) &&
+	    !(p->protocol_features &
+	      BIT(VUNET_F_VHOST_USER_PROTOCOL_F_REPLY_ACK)))
 		return fail(c, "protocol_features", "VHOST_USER_PROTOCOL_F_"
 			    "NET_MTU needs VHOST_USER_PROTOCOL_F_REPLY_ACK, "
 			    "or an MTU above max_mtu would drop the "

@@ -33,7 +33,7 @@ check_args(const struct vunet_profile *p, const struct vunet_frontend *f,
 			 f->queues, p->name, p->max_queue_pairs);
 		return -1;
 	}
-	if (f->mtu != 0 && !(p->features & (1ULL << 3))) {
+	if (f->mtu != 0 && !(p->features & (1ULL << VUNET_F_VIRTIO_NET_F_MTU))) {
 		snprintf(buf, len, "%s does not negotiate an MTU (it lacks "
 			 "VIRTIO_NET_F_MTU): omit the MTU", p->name);
 		return -1;

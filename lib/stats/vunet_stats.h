@@ -17,40 +17,38 @@
 
 #include "vunet_config.h"
 
+/*
+ * Why a packet was dropped: X(enum suffix, counter name, meaning). The
+ * enum and the names counters are shown under come from this one list.
+ */
+#define VUNET_DROPS(X) \
+	X(SPOOF, spoofed_src, "source MAC not allowed on the port") \
+	X(VLAN, tagged_on_access, "802.1Q-tagged frame on an access port") \
+	X(BAD_SRC, bad_src, "multicast or zero source MAC") \
+	X(RUNT, runt, "shorter than an Ethernet header") \
+	X(NO_DEST, no_dest, "not attached, or its destination is down") \
+	X(SAME_PORT, same_port, "destination learned on the ingress port") \
+	X(TX_FULL, tx_full, "egress queue or guest ring full") \
+	X(TX_NO_QUEUE, tx_no_queue, "egress port has no usable queue") \
+	X(OVERSIZE, oversize, "longer than the port's MTU (+ header, tag)") \
+	X(TX_OVERSIZE, tx_oversize, "longer than the egress port's MTU") \
+	X(TX_CHAIN, tx_chain, "chained; the egress device sends no chains") \
+	X(MAC_LIMIT, mac_limit, "a new source MAC on a port at its limit") \
+	X(LINK_LOCAL, link_local, "to 01:80:c2:00:00:0x (STP, LACP, pause)") \
+	X(FLOOD_RATE, flood_rate, "flooded frames above the port's rate")
+
+#define VUNET_DROP_ENUM(e, name, why) VUNET_DROP_ ## e,
 enum vunet_drop {
-	VUNET_DROP_SPOOF,      /* source MAC not allowed on the port */
-	VUNET_DROP_VLAN,       /* 802.1Q-tagged frame on an access port */
-	VUNET_DROP_BAD_SRC,    /* multicast or zero source MAC */
-	VUNET_DROP_RUNT,       /* shorter than an Ethernet header */
-	VUNET_DROP_NO_DEST,    /* not attached, or its destination is down */
-	VUNET_DROP_SAME_PORT,  /* destination learned on the ingress port */
-	VUNET_DROP_TX_FULL,    /* egress queue or guest ring full */
-	VUNET_DROP_TX_NO_QUEUE, /* egress port has no usable queue */
-	VUNET_DROP_OVERSIZE,   /* longer than the port's MTU (+ header, tag) */
-	VUNET_DROP_TX_OVERSIZE, /* longer than the egress port's MTU */
-	VUNET_DROP_TX_CHAIN,   /* chained, and the egress device sends no chains */
-	VUNET_DROP_MAC_LIMIT,  /* a new source MAC on a port at its limit */
-	VUNET_DROP_LINK_LOCAL, /* to 01:80:c2:00:00:0x (STP, LACP, pause) */
-	VUNET_DROP_FLOOD_RATE, /* flooded frames above the port's rate */
+	VUNET_DROPS(VUNET_DROP_ENUM)
 	VUNET_DROP_MAX
 };
+#undef VUNET_DROP_ENUM
 
+#define VUNET_DROP_NAME(e, name, why) [VUNET_DROP_ ## e] = #name,
 static const char *const vunet_drop_names[VUNET_DROP_MAX] = {
-	[VUNET_DROP_SPOOF] = "spoofed_src",
-	[VUNET_DROP_VLAN] = "tagged_on_access",
-	[VUNET_DROP_BAD_SRC] = "bad_src",
-	[VUNET_DROP_RUNT] = "runt",
-	[VUNET_DROP_NO_DEST] = "no_dest",
-	[VUNET_DROP_SAME_PORT] = "same_port",
-	[VUNET_DROP_TX_FULL] = "tx_full",
-	[VUNET_DROP_TX_NO_QUEUE] = "tx_no_queue",
-	[VUNET_DROP_OVERSIZE] = "oversize",
-	[VUNET_DROP_TX_OVERSIZE] = "tx_oversize",
-	[VUNET_DROP_TX_CHAIN] = "tx_chain",
-	[VUNET_DROP_MAC_LIMIT] = "mac_limit",
-	[VUNET_DROP_LINK_LOCAL] = "link_local",
-	[VUNET_DROP_FLOOD_RATE] = "flood_rate",
+	VUNET_DROPS(VUNET_DROP_NAME)
 };
+#undef VUNET_DROP_NAME
 
 struct vunet_queue_stats {
 	uint64_t pkts;
