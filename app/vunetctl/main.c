@@ -17,7 +17,7 @@ usage_print(FILE *f)
 {
 	fprintf(f,
 "Usage: vunetctl [-s SOCKET] [--json] COMMAND ...\n\n"
-"  -s, --socket PATH   vunetd's control socket (default " DEFAULT_CONTROL ",\n"
+"  -s, --socket PATH   vunetd's control socket (default " VUNET_DEFAULT_CONTROL ",\n"
 "                      or $VUNET_CONTROL)\n"
 "      --json          print what vunetd answered, as JSON\n\n"
 "The running switch:\n"
@@ -74,7 +74,7 @@ main(int argc, char **argv)
 	int i = 1;
 
 	if (o.socket == NULL)
-		o.socket = DEFAULT_CONTROL;
+		o.socket = VUNET_DEFAULT_CONTROL;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if ((strcmp(argv[i], "-s") == 0 ||
 		     strcmp(argv[i], "--socket") == 0) && i + 1 < argc) {

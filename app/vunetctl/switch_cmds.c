@@ -369,115 +369,139 @@ stats_cmd(struct ctl_conn *c, const struct ctl_opts *o, int argc,
 	return 0;
 }
 
+/*
+ * The command line of each request: WHAT VERB ARGS..., the request's
+ * name, the argument names positional ARGS fill (or a builder for those
+ * that take more shaping), and how to print the result (NULL: as JSON,
+ * or nothing for {}).
+ */
+struct cli_cmd {
+	const char *what;
+	const char *verb;           /* "list" also when none is given */
+	int min_args, max_args;     /* after the verb */
+	const char *command;
+	const char *names[3];
+	json_t *(*build)(const struct cli_cmd *c, int n, char **a);
+	void (*print)(json_t *r);
+};
+
+#define MANY 64
+#define DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* {"command": ..., names[i]: a[i]} */
+static json_t *
+build_named(const struct cli_cmd *c, int n, char **a)
+{
+	json_t *req = json_pack("{s:s}", "command", c->command);
+
+	for (int i = 0; i < n && i < (int)DIM(c->names); i++)
+		json_object_set_new(req, c->names[i], json_string(a[i]));
+	return req;
+}
+
+/* NAME key=value ... as the object names[0] */
+static json_t *
+build_object(const struct cli_cmd *c, int n, char **a)
+{
+	json_t *obj = object_from_args(n, a);
+
+	return obj ? json_pack("{s:s, s:o}", "command", c->command,
+			       c->names[0], obj) : NULL;
+}
+
+/* NAME key=value ...: "null" takes a setting back to its default */
+static json_t *
+build_port_set(const struct cli_cmd *c, int n, char **a)
+{
+	json_t *obj = object_from_args(n, a), *v;
+	const char *key;
+
+	if (obj == NULL)
+		return NULL;
+	json_object_del(obj, "name");
+	json_object_foreach(obj, key, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), "null") == 0)
+			json_object_set_new(obj, key, json_null());
+	return json_pack("{s:s, s:s, s:o}", "command", c->command, "name",
+			 a[0], "set", obj);
+}
+
+/* PORT QUEUE WORKER|auto */
+static json_t *
+build_rxq_pin(const struct cli_cmd *c, int n, char **a)
+{
+	char *end;
+	long q;
+
+	(void)n; /* 3: the table says so */
+	q = strtol(a[1], &end, 10);
+
+	if (*end != '\0')
+		return NULL;
+	return json_pack("{s:s, s:s, s:i, s:o}", "command", c->command,
+			 "port", a[0], "queue", (int)q, "worker",
+			 strcmp(a[2], "auto") == 0 ? json_null() :
+			 int_or_string(a[2]));
+}
+
+static const struct cli_cmd cli_cmds[] = {
+	{ "port", "list", 0, 0, "port-list", { NULL }, build_named,
+	  print_port_list },
+	{ "port", "show", 1, 1, "port-show", { "name" }, build_named,
+	  print_port_show },
+	{ "port", "add", 1, MANY, "port-add", { "port" }, build_object, NULL },
+	{ "port", "del", 1, 1, "port-del", { "name" }, build_named, NULL },
+	{ "port", "set", 2, MANY, "port-set", { NULL }, build_port_set, NULL },
+	{ "bridge", "list", 0, 0, "bridge-list", { NULL }, build_named,
+	  print_bridges },
+	{ "bridge", "add", 1, MANY, "bridge-add", { "bridge" }, build_object,
+	  NULL },
+	{ "bridge", "del", 1, 1, "bridge-del", { "name" }, build_named, NULL },
+	{ "xconnect", "list", 0, 0, "xconnect-list", { NULL }, build_named,
+	  print_xconnects },
+	{ "xconnect", "add", 2, 2, "xconnect-add", { "a", "b" }, build_named,
+	  NULL },
+	{ "xconnect", "del", 1, 1, "xconnect-del", { "port" }, build_named,
+	  NULL },
+	{ "mac", "show", 0, 1, "mac-show", { "bridge" }, build_named,
+	  print_macs },
+	{ "mac", "flush", 1, 2, "mac-flush", { "bridge", "port" },
+	  build_named, NULL },
+	{ "rxq", "show", 0, 0, "rxq-show", { NULL }, build_named, print_rxqs },
+	{ "rxq", "pin", 3, 3, "rxq-pin", { NULL }, build_rxq_pin, NULL },
+	{ "log", "set", 2, 2, "log-set", { "type", "level" }, build_named,
+	  NULL },
+	{ "config", "show", 0, 0, "config-show", { NULL }, build_named, NULL },
+};
+
 /* argv -> request; NULL after a usage message */
 static json_t *
 build(int argc, char **argv, void (**print)(json_t *))
 {
-	const char *what = argv[0], *verb = argc > 1 ? argv[1] : "list";
-	json_t *obj;
-	int n = argc - 2;
-	char **a = argv + 2;
+	const char *verb = argc > 1 ? argv[1] : "list";
+	int n = argc > 1 ? argc - 2 : 0;
 
-#define IS(w, v, nargs) (strcmp(what, w) == 0 && strcmp(verb, v) == 0 && \
-			 (nargs))
-	if (IS("port", "list", argc <= 2)) {
-		*print = print_port_list;
-		return json_pack("{s:s}", "command", "port-list");
-	}
-	if (IS("port", "show", n == 1)) {
-		*print = print_port_show;
-		return json_pack("{s:s, s:s}", "command", "port-show", "name",
-				 a[0]);
-	}
-	if (IS("port", "add", n >= 1)) {
-		obj = object_from_args(n, a);
-		return obj ? json_pack("{s:s, s:o}", "command", "port-add",
-				       "port", obj) : NULL;
-	}
-	if (IS("port", "del", n == 1))
-		return json_pack("{s:s, s:s}", "command", "port-del", "name",
-				 a[0]);
-	if (IS("port", "set", n >= 2)) {
-		const char *key;
-		json_t *v;
-
-		obj = object_from_args(n, a);
-		if (obj == NULL)
-			return NULL;
-		json_object_del(obj, "name");
-		json_object_foreach(obj, key, v)
-			if (json_is_string(v) &&
-			    strcmp(json_string_value(v), "null") == 0)
-				json_object_set_new(obj, key, json_null());
-		return json_pack("{s:s, s:s, s:o}", "command", "port-set",
-				 "name", a[0], "set", obj);
-	}
-	if (IS("bridge", "list", argc <= 2)) {
-		*print = print_bridges;
-		return json_pack("{s:s}", "command", "bridge-list");
-	}
-	if (IS("bridge", "add", n >= 1)) {
-		obj = object_from_args(n, a);
-		return obj ? json_pack("{s:s, s:o}", "command", "bridge-add",
-				       "bridge", obj) : NULL;
-	}
-	if (IS("bridge", "del", n == 1))
-		return json_pack("{s:s, s:s}", "command", "bridge-del", "name",
-				 a[0]);
-	if (IS("xconnect", "list", argc <= 2)) {
-		*print = print_xconnects;
-		return json_pack("{s:s}", "command", "xconnect-list");
-	}
-	if (IS("xconnect", "add", n == 2))
-		return json_pack("{s:s, s:s, s:s}", "command", "xconnect-add",
-				 "a", a[0], "b", a[1]);
-	if (IS("xconnect", "del", n == 1))
-		return json_pack("{s:s, s:s}", "command", "xconnect-del",
-				 "port", a[0]);
-	if (IS("mac", "show", n <= 1)) {
-		*print = print_macs;
-		return n == 1 ? json_pack("{s:s, s:s}", "command", "mac-show",
-					  "bridge", a[0]) :
-			json_pack("{s:s}", "command", "mac-show");
-	}
-	if (IS("mac", "flush", n == 1 || n == 2))
-		return n == 2 ? json_pack("{s:s, s:s, s:s}", "command",
-					  "mac-flush", "bridge", a[0], "port",
-					  a[1]) :
-			json_pack("{s:s, s:s}", "command", "mac-flush",
-				  "bridge", a[0]);
-	if (IS("rxq", "show", argc <= 2)) {
-		*print = print_rxqs;
-		return json_pack("{s:s}", "command", "rxq-show");
-	}
-	if (IS("rxq", "pin", n == 3)) {
-		char *end;
-		long q = strtol(a[1], &end, 10);
-
-		if (*end != '\0')
-			return NULL;
-		return json_pack("{s:s, s:s, s:i, s:o}", "command", "rxq-pin",
-				 "port", a[0], "queue", (int)q, "worker",
-				 strcmp(a[2], "auto") == 0 ? json_null() :
-				 int_or_string(a[2]));
-	}
-	if (IS("log", "set", n == 2))
-		return json_pack("{s:s, s:s, s:s}", "command", "log-set",
-				 "type", a[0], "level", a[1]);
-	if (IS("config", "show", argc <= 2))
-		return json_pack("{s:s}", "command", "config-show");
-	if (strcmp(what, "capabilities") == 0 && argc == 1)
+	if (strcmp(argv[0], "capabilities") == 0 && argc == 1)
 		return json_pack("{s:s}", "command", "version");
-	if (strcmp(what, "request") == 0 && argc == 2) {
+	if (strcmp(argv[0], "request") == 0 && argc == 2) {
 		json_error_t jerr;
-
 		/* as given: for scripts, and to try what vunetd refuses */
-		obj = json_loads(argv[1], JSON_DECODE_ANY, &jerr);
-		if (obj == NULL)
+		json_t *req = json_loads(argv[1], JSON_DECODE_ANY, &jerr);
+
+		if (req == NULL)
 			fprintf(stderr, "vunetctl: not JSON: %s\n", jerr.text);
-		return obj;
+		return req;
 	}
-#undef IS
+	for (size_t i = 0; i < DIM(cli_cmds); i++) {
+		const struct cli_cmd *c = &cli_cmds[i];
+
+		if (strcmp(argv[0], c->what) != 0 ||
+		    strcmp(verb, c->verb) != 0 || n < c->min_args ||
+		    n > c->max_args)
+			continue;
+		*print = c->print;
+		return c->build(c, n, argv + 2);
+	}
 	return NULL;
 }
 

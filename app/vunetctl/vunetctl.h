@@ -12,7 +12,8 @@
 
 #include <jansson.h>
 
-#define DEFAULT_CONTROL "/run/vunet/vunet.sock"
+#include "vunet_request.h"
+
 
 /* Exit codes */
 #define EXIT_REFUSED 1       /* vunetd said no, or the answer is no */

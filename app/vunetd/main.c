@@ -225,66 +225,207 @@ load_doc(const struct options *o, struct vunet_config *conf,
 	return doc;
 }
 
+/* Everything the daemon holds, torn down in one place. */
+struct vunetd {
+	struct options o;
+	struct vunet_config conf;          /* the document, as checked first */
+	json_t *doc;
+	const char *origin;                /* the document's name in messages */
+	int socket_dir_fd;
+	struct vunet_port_env env;
+	struct rte_rcu_qsbr *qsbr;
+	struct vunet_switch *sw;
+	struct vunet_worker *workers;
+	unsigned int lcore_ids[VUNET_MAX_WORKERS];
+	char lcores[512];                  /* lcore@CPU list, for EAL */
+	struct vunet_daemon d;
+	struct vunet_ctl_server *srv;
+	bool launched;
+	struct vunet_port ports[VUNET_MAX_PORTS];
+};
+
+/*
+ * Before EAL: options, the whole configuration checked, the folders.
+ * Returns -1 to exit 2, 1 to exit 0 (--check-config), 0 to go on.
+ */
+static int
+prepare(struct vunetd *v, int argc, char **argv, int *first_eal)
+{
+	struct options *o = &v->o;
+	const char *folder_of = NULL;
+	char err[VUNET_ERR_MAX];
+
+	*first_eal = options_parse(argc, argv, o);
+	if (*first_eal < 0)
+		return -1;
+	/* nothing is touched before the whole configuration is valid */
+	v->doc = load_doc(o, &v->conf, &v->origin, err, sizeof(err));
+	if (v->doc == NULL) {
+		fprintf(stderr, "vunetd: %s\n", err);
+		return -1;
+	}
+	if (o->check_only) {
+		printf("%s: valid: %u bridge(s), %u port(s), %u "
+		       "cross-connect(s)\n", v->origin, v->conf.n_bridges,
+		       v->conf.n_ports, v->conf.n_xconnects);
+		return 1;
+	}
+	if (options_default_cpus(o) < 0) {
+		fprintf(stderr, "vunetd: cannot read the CPU affinity\n");
+		return -1;
+	}
+	if (o->state != NULL && make_parent(o->state) < 0)
+		folder_of = o->state;
+	else if (o->control != NULL && make_parent(o->control) < 0)
+		folder_of = o->control;
+	if (folder_of != NULL) {
+		fprintf(stderr, "vunetd: cannot create the folder of %s: %s\n",
+			folder_of, strerror(errno));
+		return -1;
+	}
+	v->socket_dir_fd = open_socket_dir(o->socket_dir, err, sizeof(err));
+	if (v->socket_dir_fd < 0) {
+		fprintf(stderr, "vunetd: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* EAL, memory, the switch, its workers and the daemon over them. */
+static int
+build(struct vunetd *v)
+{
+	const struct options *o = &v->o;
+	char err[VUNET_ERR_MAX];
+
+	v->qsbr = rte_zmalloc("qsbr", rte_rcu_qsbr_get_memsize(o->n_workers),
+			      RTE_CACHE_LINE_SIZE);
+	if (v->qsbr == NULL || rte_rcu_qsbr_init(v->qsbr, o->n_workers) != 0 ||
+	    create_pools(&v->conf, &v->env) < 0) {
+		fprintf(stderr, "vunetd: out of DPDK memory\n");
+		return -1;
+	}
+	v->env.qsbr = v->qsbr;
+	v->env.n_workers = o->n_workers;
+	vunet_port_env_set(&v->env);
+	if (vunet_port_vhost_init(o->socket_dir, v->socket_dir_fd,
+				  o->socket_group, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vunetd: %s\n", err);
+		return -1;
+	}
+	for (unsigned int w = 0; w < o->n_workers; w++)
+		v->lcore_ids[w] = w + 1;
+	v->sw = vunet_switch_new(v->ports, v->qsbr, err, sizeof(err));
+	if (v->sw != NULL)
+		v->workers = vunet_workers_create(o->n_workers, v->lcore_ids,
+						  v->sw, v->qsbr, err,
+						  sizeof(err));
+	if (v->sw == NULL || v->workers == NULL ||
+	    vunet_daemon_init(&v->d, v->ports, v->sw, v->workers,
+			      o->n_workers, o->state) < 0) {
+		fprintf(stderr, "vunetd: %s\n", v->sw && v->workers ?
+			"out of memory" : err);
+		return -1;
+	}
+	v->d.allow_devargs = o->allow_devargs;
+	v->d.n_allow_devargs = o->n_allow_devargs;
+	if (o->control != NULL) {
+		v->srv = vunet_ctl_server_open(o->control, o->control_group,
+					       err, sizeof(err));
+		if (v->srv == NULL) {
+			fprintf(stderr, "vunetd: %s\n", err);
+			return -1;
+		}
+	}
+	if (vunet_daemon_apply(&v->d, v->doc, v->origin, err,
+			       sizeof(err)) < 0) {
+		fprintf(stderr, "vunetd: %s: %s\n", v->origin, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Workers on their lcores, the optional services, and ready. */
+static void
+launch(struct vunetd *v)
+{
+	const struct options *o = &v->o;
+	char err[VUNET_ERR_MAX];
+
+	if (rte_pdump_init() < 0)
+		MAIN_LOG(WARNING, "packet capture (dpdk-dumpcap) "
+			"unavailable: %s\n", rte_strerror(rte_errno));
+	if (vunet_telemetry_register(&v->d) < 0)
+		MAIN_LOG(WARNING, "telemetry commands unavailable\n");
+	for (unsigned int w = 0; w < o->n_workers; w++)
+		rte_eal_remote_launch(vunet_worker_main, &v->workers[w],
+				      v->lcore_ids[w]);
+	v->launched = true;
+	MAIN_LOG(INFO, "vunetd %s: %u port(s), %u worker(s); lcore@CPU "
+		"%s (lcore 0: control)%s%s\n", VUNET_VERSION,
+		v->d.conf->n_ports, o->n_workers, v->lcores,
+		o->control ? "; control socket " : "",
+		o->control ? o->control : "");
+	if (o->fd >= 0 && vunet_port_vhost_attach_fd(&v->ports[0], o->fd,
+						     on_relay_done, err,
+						     sizeof(err)) < 0) {
+		fprintf(stderr, "vunetd: --fd: %s\n", err);
+		quit = 1;
+	}
+	printf("vunetd: ready\n");
+	fflush(stdout);
+}
+
+static void
+stop_workers(struct vunetd *v)
+{
+	MAIN_LOG(INFO, "stopping\n");
+	for (unsigned int w = 0; w < v->o.n_workers; w++)
+		__atomic_store_n(&v->workers[w].stop, true, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+}
+
+/* Whatever build() and launch() got to, in reverse. */
+static void
+teardown(struct vunetd *v)
+{
+	vunet_telemetry_unregister();
+	vunet_ctl_server_close(v->srv);
+	if (v->launched) {
+		printf("vunetd: final counters\n");
+		vunet_report_print(stdout, &v->d);
+		fflush(stdout);
+	}
+	/* workers are stopped: closing a port waits for nobody */
+	if (v->d.conf != NULL)
+		vunet_daemon_close(&v->d);
+	vunet_port_vhost_fini();
+	vunet_workers_free(v->workers, v->o.n_workers);
+	vunet_switch_free(v->sw);
+	rte_pdump_uninit();
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (s == 0 || v->env.pools[s] != v->env.pools[0])
+			rte_mempool_free(v->env.pools[s]);
+	rte_free(v->qsbr);
+}
+
 int
 main(int argc, char **argv)
 {
-	static struct vunet_config conf;
-	static struct vunet_port ports[VUNET_MAX_PORTS];
-	static struct vunet_daemon d;
-	struct vunet_ctl_server *srv = NULL;
-	struct vunet_port_env env = { 0 };
-	struct options o = { 0 };
-	char err[VUNET_ERR_MAX], lcores[512];
+	static struct vunetd v = { .socket_dir_fd = -1 };
 	char *eal_argv[MAX_EAL_ARGS + 1];
-	unsigned int lcore_ids[VUNET_MAX_WORKERS];
-	struct rte_rcu_qsbr *qsbr = NULL;
-	struct vunet_switch *sw = NULL;
-	struct vunet_worker *workers = NULL;
-	const char *origin = NULL;
-	bool launched = false;
-	int first_eal, eal_argc, ret = 1, socket_dir_fd;
-	json_t *doc;
+	int first_eal, eal_argc, ret;
 
 	if (options_wants_capabilities(argc, argv))
 		return options_print_capabilities();
-	first_eal = options_parse(argc, argv, &o);
-	if (first_eal < 0)
-		return 2;
-	/* nothing is touched before the whole configuration is valid */
-	doc = load_doc(&o, &conf, &origin, err, sizeof(err));
-	if (doc == NULL) {
-		fprintf(stderr, "vunetd: %s\n", err);
-		return 2;
+	ret = prepare(&v, argc, argv, &first_eal);
+	if (ret != 0) {
+		json_decref(v.doc);
+		return ret < 0 ? 2 : 0;
 	}
-	if (o.check_only) {
-		printf("%s: valid: %u bridge(s), %u port(s), %u "
-		       "cross-connect(s)\n", origin, conf.n_bridges,
-		       conf.n_ports, conf.n_xconnects);
-		json_decref(doc);
-		return 0;
-	}
-	if (options_default_cpus(&o) < 0) {
-		fprintf(stderr, "vunetd: cannot read the CPU affinity\n");
-		return 2;
-	}
-	if (o.state != NULL && make_parent(o.state) < 0) {
-		fprintf(stderr, "vunetd: cannot create the folder of %s: %s\n",
-			o.state, strerror(errno));
-		return 2;
-	}
-	if (o.control != NULL && make_parent(o.control) < 0) {
-		fprintf(stderr, "vunetd: cannot create the folder of %s: %s\n",
-			o.control, strerror(errno));
-		return 2;
-	}
-	socket_dir_fd = open_socket_dir(o.socket_dir, err, sizeof(err));
-	if (socket_dir_fd < 0) {
-		fprintf(stderr, "vunetd: %s\n", err);
-		return 2;
-	}
-	eal_argc = options_eal_args(&o, &conf, argv[0], argc - first_eal,
-				  argv + first_eal, eal_argv, lcores,
-				  sizeof(lcores));
+	eal_argc = options_eal_args(&v.o, &v.conf, argv[0],
+				    argc - first_eal, argv + first_eal,
+				    eal_argv, v.lcores, sizeof(v.lcores));
 	if (eal_argc < 0) {
 		fprintf(stderr, "vunetd: too many EAL arguments\n");
 		return 2;
@@ -298,99 +439,16 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	qsbr = rte_zmalloc("qsbr", rte_rcu_qsbr_get_memsize(o.n_workers),
-			   RTE_CACHE_LINE_SIZE);
-	if (qsbr == NULL || rte_rcu_qsbr_init(qsbr, o.n_workers) != 0 ||
-	    create_pools(&conf, &env) < 0) {
-		fprintf(stderr, "vunetd: out of DPDK memory\n");
-		goto out;
+	ret = 1;
+	if (build(&v) == 0) {
+		launch(&v);
+		control_loop(&v.d, v.srv);
+		stop_workers(&v);
+		ret = 0;
 	}
-	env.qsbr = qsbr;
-	env.n_workers = o.n_workers;
-	vunet_port_env_set(&env);
-	if (vunet_port_vhost_init(o.socket_dir, socket_dir_fd, o.socket_group,
-				  err, sizeof(err)) < 0) {
-		fprintf(stderr, "vunetd: %s\n", err);
-		goto out;
-	}
-	for (unsigned int w = 0; w < o.n_workers; w++)
-		lcore_ids[w] = w + 1;
-	sw = vunet_switch_new(ports, qsbr, err, sizeof(err));
-	if (sw != NULL)
-		workers = vunet_workers_create(o.n_workers, lcore_ids, sw,
-					       qsbr, err, sizeof(err));
-	if (sw == NULL || workers == NULL ||
-	    vunet_daemon_init(&d, ports, sw, workers, o.n_workers,
-			      o.state) < 0) {
-		fprintf(stderr, "vunetd: %s\n", sw && workers ? "out of "
-			"memory" : err);
-		goto out;
-	}
-	d.allow_devargs = o.allow_devargs;
-	d.n_allow_devargs = o.n_allow_devargs;
-	if (o.control != NULL) {
-		srv = vunet_ctl_server_open(o.control, o.control_group, err,
-					    sizeof(err));
-		if (srv == NULL) {
-			fprintf(stderr, "vunetd: %s\n", err);
-			goto out;
-		}
-	}
-	if (vunet_daemon_apply(&d, doc, origin, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vunetd: %s: %s\n", origin, err);
-		goto out;
-	}
-	if (rte_pdump_init() < 0)
-		MAIN_LOG(WARNING, "packet capture (dpdk-dumpcap) "
-			"unavailable: %s\n", rte_strerror(rte_errno));
-	if (vunet_telemetry_register(&d) < 0)
-		MAIN_LOG(WARNING, "telemetry commands unavailable\n");
-	for (unsigned int w = 0; w < o.n_workers; w++)
-		rte_eal_remote_launch(vunet_worker_main, &workers[w],
-				      lcore_ids[w]);
-	launched = true;
-	MAIN_LOG(INFO, "vunetd %s: %u port(s), %u worker(s); lcore@CPU "
-		"%s (lcore 0: control)%s%s\n", VUNET_VERSION,
-		d.conf->n_ports, o.n_workers, lcores,
-		o.control ? "; control socket " : "",
-		o.control ? o.control : "");
-	if (o.fd >= 0 && vunet_port_vhost_attach_fd(&ports[0], o.fd,
-						    on_relay_done, err,
-						    sizeof(err)) < 0) {
-		fprintf(stderr, "vunetd: --fd: %s\n", err);
-		quit = 1;
-	}
-	printf("vunetd: ready\n");
-	fflush(stdout);
-
-	control_loop(&d, srv);
-
-	MAIN_LOG(INFO, "stopping\n");
-	for (unsigned int w = 0; w < o.n_workers; w++)
-		__atomic_store_n(&workers[w].stop, true, __ATOMIC_RELAXED);
-	rte_eal_mp_wait_lcore();
-	ret = 0;
-out:
-	vunet_telemetry_unregister();
-	vunet_ctl_server_close(srv);
-	if (launched) {
-		printf("vunetd: final counters\n");
-		vunet_report_print(stdout, &d);
-		fflush(stdout);
-	}
-	/* workers are stopped: closing a port waits for nobody */
-	if (d.conf != NULL)
-		vunet_daemon_close(&d);
-	vunet_port_vhost_fini();
-	close(socket_dir_fd);
-	json_decref(doc);
-	vunet_workers_free(workers, o.n_workers);
-	vunet_switch_free(sw);
-	rte_pdump_uninit();
-	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (s == 0 || env.pools[s] != env.pools[0])
-			rte_mempool_free(env.pools[s]);
-	rte_free(qsbr);
+	teardown(&v);
+	close(v.socket_dir_fd);
+	json_decref(v.doc);
 	rte_eal_cleanup();
 	return ret;
 }

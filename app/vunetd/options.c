@@ -53,7 +53,7 @@ usage(FILE *f)
 "      --file-prefix NAME DPDK runtime directory name, for several\n"
 "                         instances on one host (default vunet)\n"
 "      --control PATH     control socket for vunetctl (default\n"
-"                         " RUN_DIR "/PREFIX.sock; none: no socket)\n"
+"                         " VUNET_RUN_DIR "/PREFIX.sock; none: no socket)\n"
 "      --control-group G  let group G use it too (mode 0660, not 0600)\n"
 "      --state FILE       where every change is saved, and what a restart\n"
 "                         restores: once it exists, it replaces the\n"
@@ -61,7 +61,7 @@ usage(FILE *f)
 "                         none: changes are not saved)\n"
 "      --reset-state      start from the configuration, not the state\n"
 "      --socket-dir DIR   every vhost port's socket is a file in DIR,\n"
-"                         created if missing (default " RUN_DIR ")\n"
+"                         created if missing (default " VUNET_RUN_DIR ")\n"
 "      --socket-group G   server sockets that name no socket_group get\n"
 "                         group G, mode 0660 (default: 0600, vunetd's)\n"
 "      --allow-devargs PATTERN  eth devargs a control client may have\n"
@@ -137,151 +137,135 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return (errno || end == s || *end || *out > max) ? -1 : 0;
 }
 
-/* Returns the index of the first EAL argument in argv. */
-int
-options_parse(int argc, char **argv, struct options *o)
-{
-	enum { OPT_MAIN_CPU = 256, OPT_NO_HUGE, OPT_CHECK, OPT_PREFIX,
-	       OPT_CAPS, OPT_SOCKET_PATH, OPT_PROFILE, OPT_FD, OPT_CONTROL,
-	       OPT_CONTROL_GROUP, OPT_SOCKET_GROUP, OPT_STATE, OPT_RESET_STATE,
-	       OPT_SOCKET_DIR, OPT_ALLOW_DEVARGS };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "main-cpu", required_argument, NULL, OPT_MAIN_CPU },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
-		{ "file-prefix", required_argument, NULL, OPT_PREFIX },
-		{ "check-config", no_argument, NULL, OPT_CHECK },
-		{ "print-capabilities", no_argument, NULL, OPT_CAPS },
-		{ "socket-path", required_argument, NULL, OPT_SOCKET_PATH },
-		{ "profile", required_argument, NULL, OPT_PROFILE },
-		{ "fd", required_argument, NULL, OPT_FD },
-		{ "control", required_argument, NULL, OPT_CONTROL },
-		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
-		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
-		{ "state", required_argument, NULL, OPT_STATE },
-		{ "reset-state", no_argument, NULL, OPT_RESET_STATE },
-		{ "socket-dir", required_argument, NULL, OPT_SOCKET_DIR },
-		{ "allow-devargs", required_argument, NULL,
-		  OPT_ALLOW_DEVARGS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool control_set = false, state_set = false;
-	unsigned long v;
-	int c;
+enum { OPT_MAIN_CPU = 256, OPT_NO_HUGE, OPT_CHECK, OPT_PREFIX,
+       OPT_CAPS, OPT_SOCKET_PATH, OPT_PROFILE, OPT_FD, OPT_CONTROL,
+       OPT_CONTROL_GROUP, OPT_SOCKET_GROUP, OPT_STATE, OPT_RESET_STATE,
+       OPT_SOCKET_DIR, OPT_ALLOW_DEVARGS };
 
-	o->config = NULL;
-	o->fd = -1;
-	o->main_cpu = -1;
-	o->file_prefix = "vunet";
-	while ((c = getopt_long(argc, argv, "c:w:m:hv", longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'w':
-			if (parse_cpu_list(optarg, o) < 0) {
-				fprintf(stderr, "vunetd: --workers '%s': want "
-					"CPU numbers like 2 or 2,3 or 2-5 (at "
-					"most %d)\n", optarg,
-					VUNET_MAX_WORKERS);
-				return -1;
-			}
-			break;
-		case OPT_MAIN_CPU:
-			if (parse_uint(optarg, RTE_MAX_LCORE - 1, &v) < 0) {
-				fprintf(stderr, "vunetd: --main-cpu '%s' is "
-					"not a CPU number\n", optarg);
-				return -1;
-			}
-			o->main_cpu = (int)v;
-			break;
-		case 'm':
-			if (parse_uint(optarg, 1u << 20, &v) < 0 || v == 0) {
-				fprintf(stderr, "vunetd: --memory '%s' is not a "
-					"size in MB\n", optarg);
-				return -1;
-			}
-			o->memory_mb = (unsigned int)v;
-			break;
-		case OPT_NO_HUGE:
-			o->no_huge = true;
-			break;
-		case OPT_PREFIX:
-			o->file_prefix = optarg;
-			break;
-		case OPT_CHECK:
-			o->check_only = true;
-			break;
-		case OPT_CAPS:
-			break; /* handled before anything else */
-		case OPT_SOCKET_PATH:
-			o->socket_path = optarg;
-			break;
-		case OPT_PROFILE:
-			o->profile = optarg;
-			break;
-		case OPT_FD:
-			if (parse_uint(optarg, INT32_MAX, &v) < 0 ||
-			    !is_stream_socket((int)v)) {
-				fprintf(stderr, "vunetd: --fd %s is not a "
-					"connected unix stream socket\n",
-					optarg);
-				return -1;
-			}
-			o->fd = (int)v;
-			break;
-		case OPT_CONTROL:
-			o->control = strcmp(optarg, "none") ? optarg : NULL;
-			control_set = true;
-			break;
-		case OPT_CONTROL_GROUP:
-			o->control_group = optarg;
-			break;
-		case OPT_SOCKET_GROUP:
-			o->socket_group = optarg;
-			break;
-		case OPT_STATE:
-			o->state = strcmp(optarg, "none") ? optarg : NULL;
-			state_set = true;
-			break;
-		case OPT_RESET_STATE:
-			o->reset_state = true;
-			break;
-		case OPT_SOCKET_DIR:
-			if (optarg[0] != '/' || strlen(optarg) + 2 >=
-			    VUNET_SOCK_PATH_MAX) {
-				fprintf(stderr, "vunetd: --socket-dir '%s': "
-					"want an absolute path shorter than "
-					"%d bytes\n", optarg,
-					VUNET_SOCK_PATH_MAX - 2);
-				return -1;
-			}
-			o->socket_dir = optarg;
-			break;
-		case OPT_ALLOW_DEVARGS:
-			if (o->n_allow_devargs == MAX_ALLOW_DEVARGS) {
-				fprintf(stderr, "vunetd: at most %d "
-					"--allow-devargs\n", MAX_ALLOW_DEVARGS);
-				return -1;
-			}
-			o->allow_devargs[o->n_allow_devargs++] = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'v':
-			printf("vunetd %s\n", VUNET_VERSION);
-			exit(0);
-		default:
-			usage(stderr);
+/* An option whose value is checked. 0, or -1 after saying why. */
+static int
+parse_checked_option(int c, struct options *o)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 'w':
+		if (parse_cpu_list(optarg, o) < 0) {
+			fprintf(stderr, "vunetd: --workers '%s': want "
+				"CPU numbers like 2 or 2,3 or 2-5 (at "
+				"most %d)\n", optarg,
+				VUNET_MAX_WORKERS);
 			return -1;
 		}
+		return 0;
+	case OPT_MAIN_CPU:
+		if (parse_uint(optarg, RTE_MAX_LCORE - 1, &v) < 0) {
+			fprintf(stderr, "vunetd: --main-cpu '%s' is "
+				"not a CPU number\n", optarg);
+			return -1;
+		}
+		o->main_cpu = (int)v;
+		return 0;
+	case 'm':
+		if (parse_uint(optarg, 1u << 20, &v) < 0 || v == 0) {
+			fprintf(stderr, "vunetd: --memory '%s' is not a "
+				"size in MB\n", optarg);
+			return -1;
+		}
+		o->memory_mb = (unsigned int)v;
+		return 0;
+	case OPT_FD:
+		if (parse_uint(optarg, INT32_MAX, &v) < 0 ||
+		    !is_stream_socket((int)v)) {
+			fprintf(stderr, "vunetd: --fd %s is not a "
+				"connected unix stream socket\n",
+				optarg);
+			return -1;
+		}
+		o->fd = (int)v;
+		return 0;
+	case OPT_SOCKET_DIR:
+		if (optarg[0] != '/' || strlen(optarg) + 2 >=
+		    VUNET_SOCK_PATH_MAX) {
+			fprintf(stderr, "vunetd: --socket-dir '%s': "
+				"want an absolute path shorter than "
+				"%d bytes\n", optarg,
+				VUNET_SOCK_PATH_MAX - 2);
+			return -1;
+		}
+		o->socket_dir = optarg;
+		return 0;
+	case OPT_ALLOW_DEVARGS:
+		if (o->n_allow_devargs == MAX_ALLOW_DEVARGS) {
+			fprintf(stderr, "vunetd: at most %d "
+				"--allow-devargs\n", MAX_ALLOW_DEVARGS);
+			return -1;
+		}
+		o->allow_devargs[o->n_allow_devargs++] = optarg;
+		return 0;
+	default:
+		usage(stderr);
+		return -1;
 	}
+}
+
+/* One option; c is getopt_long's answer. 0, or -1 after saying why. */
+static int
+parse_option(int c, struct options *o, bool *control_set, bool *state_set)
+{
+	switch (c) {
+	case 'c':
+		o->config = optarg;
+		return 0;
+	case OPT_NO_HUGE:
+		o->no_huge = true;
+		return 0;
+	case OPT_PREFIX:
+		o->file_prefix = optarg;
+		return 0;
+	case OPT_CHECK:
+		o->check_only = true;
+		return 0;
+	case OPT_CAPS:
+		return 0; /* handled before anything else */
+	case OPT_SOCKET_PATH:
+		o->socket_path = optarg;
+		return 0;
+	case OPT_PROFILE:
+		o->profile = optarg;
+		return 0;
+	case OPT_CONTROL:
+		o->control = strcmp(optarg, "none") ? optarg : NULL;
+		*control_set = true;
+		return 0;
+	case OPT_CONTROL_GROUP:
+		o->control_group = optarg;
+		return 0;
+	case OPT_SOCKET_GROUP:
+		o->socket_group = optarg;
+		return 0;
+	case OPT_STATE:
+		o->state = strcmp(optarg, "none") ? optarg : NULL;
+		*state_set = true;
+		return 0;
+	case OPT_RESET_STATE:
+		o->reset_state = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case 'v':
+		printf("vunetd %s\n", VUNET_VERSION);
+		exit(0);
+	default:
+		return parse_checked_option(c, o);
+	}
+}
+
+/* What follows from the options together: exclusions and defaults. */
+static int
+finish_options(struct options *o, bool control_set, bool state_set)
+{
 	if ((o->socket_path != NULL) + (o->config != NULL) +
 	    (o->fd >= 0) > 1) {
 		fprintf(stderr, "vunetd: --config, --socket-path and --fd "
@@ -326,10 +310,10 @@ options_parse(int argc, char **argv, struct options *o)
 		o->socket_dir = o->socket_dir_buf;
 	}
 	if (o->socket_dir == NULL)
-		o->socket_dir = RUN_DIR;
+		o->socket_dir = VUNET_RUN_DIR;
 	/* one port for one front-end (QEMU's convention): nothing to keep */
 	if (!control_set && o->socket_path == NULL) {
-		snprintf(o->control_buf, sizeof(o->control_buf), RUN_DIR
+		snprintf(o->control_buf, sizeof(o->control_buf), VUNET_RUN_DIR
 			 "/%s.sock", o->file_prefix);
 		o->control = o->control_buf;
 	}
@@ -338,6 +322,50 @@ options_parse(int argc, char **argv, struct options *o)
 			 "/%s.json", o->file_prefix);
 		o->state = o->state_buf;
 	}
+	return 0;
+}
+
+/* Returns the index of the first EAL argument in argv. */
+int
+options_parse(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "main-cpu", required_argument, NULL, OPT_MAIN_CPU },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
+		{ "file-prefix", required_argument, NULL, OPT_PREFIX },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "print-capabilities", no_argument, NULL, OPT_CAPS },
+		{ "socket-path", required_argument, NULL, OPT_SOCKET_PATH },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "fd", required_argument, NULL, OPT_FD },
+		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "control-group", required_argument, NULL, OPT_CONTROL_GROUP },
+		{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "reset-state", no_argument, NULL, OPT_RESET_STATE },
+		{ "socket-dir", required_argument, NULL, OPT_SOCKET_DIR },
+		{ "allow-devargs", required_argument, NULL,
+		  OPT_ALLOW_DEVARGS },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool control_set = false, state_set = false;
+	int c;
+
+	o->config = NULL;
+	o->fd = -1;
+	o->main_cpu = -1;
+	o->file_prefix = VUNET_DEFAULT_PREFIX;
+	while ((c = getopt_long(argc, argv, "c:w:m:hv", longopts,
+				NULL)) != -1)
+		if (parse_option(c, o, &control_set, &state_set) < 0)
+			return -1;
+	if (finish_options(o, control_set, state_set) < 0)
+		return -1;
 	return optind;
 }
 

@@ -8,10 +8,10 @@
 #include <stdbool.h>
 
 #include "vunet_config.h"
+#include "vunet_request.h"
 #include "vunet_stats.h"
 
 #define DEFAULT_CONFIG "/etc/vunet/vunetd.json"
-#define RUN_DIR "/run/vunet"
 #define STATE_DIR "/var/lib/vunet"
 #define MAX_EAL_ARGS 64
 #define MAX_ALLOW_DEVARGS 16

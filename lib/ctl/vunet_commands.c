@@ -777,14 +777,7 @@ vunet_command_handle(struct vunet_daemon *d, const char *line, size_t len)
 				 vunet_cmd_name(req.cmd));
 		if (result == NULL)
 			CTL_LOG(NOTICE, "refused: %s", err);
-		else if (req.cmd == VUNET_CMD_PORT_ADD ||
-			 req.cmd == VUNET_CMD_PORT_DEL ||
-			 req.cmd == VUNET_CMD_BRIDGE_ADD ||
-			 req.cmd == VUNET_CMD_BRIDGE_DEL ||
-			 req.cmd == VUNET_CMD_XCONNECT_ADD ||
-			 req.cmd == VUNET_CMD_XCONNECT_DEL ||
-			 req.cmd == VUNET_CMD_RXQ_PIN ||
-			 req.cmd == VUNET_CMD_PORT_SET)
+		else if (vunet_cmd_changes(req.cmd))
 			CTL_LOG(INFO, "%s done",
 				vunet_cmd_name(req.cmd));
 		vunet_request_free(&req);

@@ -28,6 +28,37 @@ devargs_name(const char *devargs, char *name, size_t len)
 	name[n] = '\0';
 }
 
+/* The configured queues, receiving into pool (on socket). */
+static int
+eth_queues_setup(struct vunet_port *p, int socket, struct rte_mempool *pool,
+		 char *err, size_t errlen)
+{
+	const struct vunet_port_conf *c = p->conf;
+	uint16_t rxd = c->rx_desc, txd = c->tx_desc;
+	int ret;
+
+	rte_eth_dev_adjust_nb_rx_tx_desc(p->eth_id, &rxd, &txd);
+	for (uint16_t q = 0; q < c->rx_queues; q++) {
+		ret = rte_eth_rx_queue_setup(p->eth_id, q, rxd,
+					     (unsigned int)socket, NULL, pool);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot set up rx queue %u: %s",
+				 q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	for (uint16_t q = 0; q < c->tx_queues; q++) {
+		ret = rte_eth_tx_queue_setup(p->eth_id, q, txd,
+					     (unsigned int)socket, NULL);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot set up tx queue %u: %s",
+				 q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int
 eth_configure(struct vunet_port *p, char *err, size_t errlen)
 {
@@ -91,27 +122,9 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 			return ret;
 		}
 	}
-	uint16_t rxd = c->rx_desc, txd = c->tx_desc;
-
-	rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxd, &txd);
-	for (uint16_t q = 0; q < c->rx_queues; q++) {
-		ret = rte_eth_rx_queue_setup(id, q, rxd, (unsigned int)socket,
-					     NULL, pool);
-		if (ret < 0) {
-			snprintf(err, errlen, "cannot set up rx queue %u: %s",
-				 q, rte_strerror(-ret));
-			return ret;
-		}
-	}
-	for (uint16_t q = 0; q < c->tx_queues; q++) {
-		ret = rte_eth_tx_queue_setup(id, q, txd, (unsigned int)socket,
-					     NULL);
-		if (ret < 0) {
-			snprintf(err, errlen, "cannot set up tx queue %u: %s",
-				 q, rte_strerror(-ret));
-			return ret;
-		}
-	}
+	ret = eth_queues_setup(p, socket, pool, err, errlen);
+	if (ret < 0)
+		return ret;
 	ret = rte_eth_dev_start(id);
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot start: %s", rte_strerror(-ret));

@@ -19,9 +19,11 @@ struct arg {
 
 #define MAX_ARGS 4
 
+/* A command: its name, its arguments, whether it changes the switch. */
 static const struct {
 	const char *name;
 	struct arg args[MAX_ARGS];
+	bool changes;
 } commands[VUNET_CMD_MAX] = {
 	[VUNET_CMD_VERSION] = { "version", { { 0 } } },
 	[VUNET_CMD_CONFIG_SHOW] = { "config-show", { { 0 } } },
@@ -29,19 +31,25 @@ static const struct {
 	[VUNET_CMD_PORT_SHOW] = { "port-show",
 		{ { "name", ARG_STRING, true } } },
 	[VUNET_CMD_PORT_ADD] = { "port-add",
-		{ { "port", ARG_OBJECT, true } } },
+		{ { "port", ARG_OBJECT, true } },
+		.changes = true },
 	[VUNET_CMD_PORT_DEL] = { "port-del",
-		{ { "name", ARG_STRING, true } } },
+		{ { "name", ARG_STRING, true } },
+		.changes = true },
 	[VUNET_CMD_BRIDGE_LIST] = { "bridge-list", { { 0 } } },
 	[VUNET_CMD_BRIDGE_ADD] = { "bridge-add",
-		{ { "bridge", ARG_OBJECT, true } } },
+		{ { "bridge", ARG_OBJECT, true } },
+		.changes = true },
 	[VUNET_CMD_BRIDGE_DEL] = { "bridge-del",
-		{ { "name", ARG_STRING, true } } },
+		{ { "name", ARG_STRING, true } },
+		.changes = true },
 	[VUNET_CMD_XCONNECT_LIST] = { "xconnect-list", { { 0 } } },
 	[VUNET_CMD_XCONNECT_ADD] = { "xconnect-add",
-		{ { "a", ARG_STRING, true }, { "b", ARG_STRING, true } } },
+		{ { "a", ARG_STRING, true }, { "b", ARG_STRING, true } },
+		.changes = true },
 	[VUNET_CMD_XCONNECT_DEL] = { "xconnect-del",
-		{ { "port", ARG_STRING, true } } },
+		{ { "port", ARG_STRING, true } },
+		.changes = true },
 	[VUNET_CMD_MAC_SHOW] = { "mac-show",
 		{ { "bridge", ARG_STRING, false } } },
 	[VUNET_CMD_MAC_FLUSH] = { "mac-flush",
@@ -51,12 +59,14 @@ static const struct {
 	[VUNET_CMD_RXQ_SHOW] = { "rxq-show", { { 0 } } },
 	[VUNET_CMD_RXQ_PIN] = { "rxq-pin",
 		{ { "port", ARG_STRING, true }, { "queue", ARG_INT, true },
-		  { "worker", ARG_INT_OR_NULL, true } } },
+		  { "worker", ARG_INT_OR_NULL, true } },
+		.changes = true },
 	[VUNET_CMD_LOG_SET] = { "log-set",
 		{ { "type", ARG_STRING, true },
 		  { "level", ARG_STRING, true } } },
 	[VUNET_CMD_PORT_SET] = { "port-set",
-		{ { "name", ARG_STRING, true }, { "set", ARG_OBJECT, true } } },
+		{ { "name", ARG_STRING, true }, { "set", ARG_OBJECT, true } },
+		.changes = true },
 };
 
 static const char *const type_names[] = {
@@ -70,6 +80,12 @@ const char *
 vunet_cmd_name(enum vunet_cmd cmd)
 {
 	return cmd < VUNET_CMD_MAX ? commands[cmd].name : "?";
+}
+
+bool
+vunet_cmd_changes(enum vunet_cmd cmd)
+{
+	return cmd < VUNET_CMD_MAX && commands[cmd].changes;
 }
 
 const char *

@@ -13,11 +13,17 @@
  * without DPDK (test/fuzz).
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
 
 #define VUNET_REQUEST_MAX (64 * 1024) /* bytes in one request line */
+
+/* Where vunetd listens unless told otherwise: RUN_DIR/PREFIX.sock. */
+#define VUNET_RUN_DIR "/run/vunet"
+#define VUNET_DEFAULT_PREFIX "vunet"
+#define VUNET_DEFAULT_CONTROL VUNET_RUN_DIR "/" VUNET_DEFAULT_PREFIX ".sock"
 
 enum vunet_cmd {
 	VUNET_CMD_VERSION,
@@ -49,6 +55,9 @@ struct vunet_request {
 
 /* Name of a command as requests spell it ("port-add"). */
 const char *vunet_cmd_name(enum vunet_cmd cmd);
+
+/* Whether the command changes the switch (and is logged when done). */
+bool vunet_cmd_changes(enum vunet_cmd cmd);
 
 /*
  * Parse and check one request of len bytes (not NUL-terminated). On error
