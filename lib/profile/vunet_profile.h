@@ -11,7 +11,7 @@
  * versions. A released profile never changes; the set a vunetd supports
  * only grows. Pure C + jansson, no DPDK: vunetctl uses it too.
  *
- * The profiles a vunetd supports are compiled into it (config/profiles/ at
+ * The profiles a vunetd supports are compiled into it (lib/profile/released/ at
  * build time): what a binary offers cannot drift with files on the host.
  */
 

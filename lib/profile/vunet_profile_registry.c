@@ -13,7 +13,7 @@
 #include "vunet_strbuf.h"
 #include "vunet_profile.h"
 
-/* Generated from config/profiles/ by embed_profiles.py. */
+/* Generated from lib/profile/released/ by embed_profiles.py. */
 extern const char *const vunet_builtin_profile_files[];
 extern const char *const vunet_builtin_profiles[];
 

@@ -110,10 +110,14 @@ struct vunet_out {
 	struct vunet_txbuf buf[VUNET_MAX_PORTS];
 };
 
-/* Per-worker learning queue. */
-struct vunet_learn_q {
-	struct rte_ring *ring;
-	uint64_t *lost;
+/* What one worker decides with: all its own. */
+struct vunet_switch_ctx {
+	const struct vunet_switch *sw;
+	struct vunet_out *out;           /* batches by output port */
+	struct vunet_port_stats *st;     /* counters by port slot */
+	struct rte_ring *learn;          /* events; NULL: none (tests) */
+	uint64_t *learn_lost;            /* events the full ring refused */
+	struct vunet_fdb_cache *cache;
 };
 
 /*
@@ -157,16 +161,14 @@ vunet_switch_table(const struct vunet_switch *sw)
 }
 
 /*
- * Decide where each of the n packets received on port in goes. Packets are
- * appended to out (each batch slot holds one mbuf reference) or freed and
- * counted as drops in st[port]. cache is the calling worker's own.
+ * vunet_switch_input.c: decide where each of the n packets received on
+ * port in goes, by table t, at TSC now. Packets are appended to x->out
+ * (each batch slot holds one mbuf reference) or freed and counted as drops
+ * in x->st[in].
  */
-void vunet_switch_input(const struct vunet_switch *sw,
-			const struct vunet_fwd_table *t, uint16_t in,
-			struct rte_mbuf **pkts, uint16_t n,
-			struct vunet_out *out, struct vunet_port_stats *st,
-			uint64_t now, struct vunet_learn_q *lq,
-			struct vunet_fdb_cache *cache);
+void vunet_switch_input(const struct vunet_switch_ctx *x,
+			const struct vunet_fwd_table *t, uint64_t now,
+			uint16_t in, struct rte_mbuf **pkts, uint16_t n);
 
 /* Control thread: apply queued learning events; returns how many. */
 unsigned int vunet_switch_learn_drain(struct vunet_switch *sw,

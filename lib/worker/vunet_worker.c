@@ -162,7 +162,9 @@ vunet_worker_main(void *arg)
 	struct vunet_worker *w = arg;
 	struct vunet_switch *sw = w->sw;
 	struct vunet_worker_stats *st = &w->stats;
-	struct vunet_learn_q lq = { .ring = w->learn, .lost = &st->learn_lost };
+	const struct vunet_switch_ctx x = { .sw = sw, .out = &w->out,
+		.st = st->port, .learn = w->learn,
+		.learn_lost = &st->learn_lost, .cache = &w->fdb_cache };
 	struct rte_mbuf *pkts[VUNET_BURST];
 	uint64_t prev = rte_rdtsc();
 
@@ -206,9 +208,7 @@ vunet_worker_main(void *arg)
 					if (n == 0)
 						continue;
 				}
-				vunet_switch_input(sw, t, port, pkts, n,
-						   &w->out, st->port, prev,
-						   &lq, &w->fdb_cache);
+				vunet_switch_input(&x, t, prev, port, pkts, n);
 				/* batches hold at most one burst: flush */
 				flush(w, sw->ports, longest);
 			}

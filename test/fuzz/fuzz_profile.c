@@ -4,7 +4,7 @@
 
 /*
  * libFuzzer target: an interface profile definition, as the profile
- * loader reads config/profiles/*.json and vunetctl profile commands read
+ * loader reads lib/profile/released/*.json and vunetctl profile commands read
  * a capabilities file's profiles.
  */
 

@@ -4,7 +4,7 @@
 """Released interface profiles never change and are never removed: a VM
 created on one may migrate to any later vunetd. This test holds the
 SHA-256 of every released file. Releasing a profile = adding its file,
-listing it in config/profiles/meson.build, and adding its digest here.
+listing it in lib/profile/released/meson.build, and adding its digest here.
 Output: TAP."""
 
 import hashlib
@@ -18,7 +18,7 @@ RELEASED = {
 }
 
 root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..")
-pdir = os.path.join(root, "config", "profiles")
+pdir = os.path.join(root, "lib", "profile", "released")
 results = []
 
 

@@ -84,10 +84,11 @@ frame(const uint8_t *dst, const uint8_t *src, uint16_t type, uint16_t len)
 static void
 input_at(uint16_t in, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
-	struct vunet_learn_q lq = { .ring = learn_ring, .lost = &learn_lost };
+	const struct vunet_switch_ctx x = { .sw = sw, .out = &out, .st = st,
+		.learn = learn_ring, .learn_lost = &learn_lost,
+		.cache = &cache };
 
-	vunet_switch_input(sw, vunet_switch_table(sw), in, pkts, n, &out, st,
-			   now, &lq, &cache);
+	vunet_switch_input(&x, vunet_switch_table(sw), now, in, pkts, n);
 }
 
 static void

@@ -46,7 +46,7 @@ main(int argc, char **argv)
 	static struct vunet_fdb_cache cache;
 	static struct vunet_port_stats st[VUNET_MAX_PORTS];
 	struct rte_mbuf *burst[VUNET_BURST];
-	struct vunet_learn_q lq;
+	struct vunet_switch_ctx x = { 0 };
 	struct rte_mempool *pool;
 	struct vunet_switch *sw;
 	char err[VUNET_ERR_MAX];
@@ -72,12 +72,16 @@ main(int argc, char **argv)
 	pool = rte_pktmbuf_pool_create("bench_pool", 4095, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
-	lq.ring = rte_ring_create_elem("bench_learn",
+	x.learn = rte_ring_create_elem("bench_learn",
 		sizeof(struct vunet_learn), 8192, SOCKET_ID_ANY,
 		RING_F_SP_ENQ | RING_F_SC_DEQ);
-	lq.lost = &lost;
+	x.learn_lost = &lost;
 	sw = vunet_switch_create(&conf, ports, NULL, err, sizeof(err));
-	if (pool == NULL || lq.ring == NULL || sw == NULL) {
+	x.sw = sw;
+	x.out = &out;
+	x.st = st;
+	x.cache = &cache;
+	if (pool == NULL || x.learn == NULL || sw == NULL) {
 		fprintf(stderr, "set-up failed: %s\n", err);
 		return 1;
 	}
@@ -102,8 +106,8 @@ main(int argc, char **argv)
 			p[12] = 0x08;
 			burst[i] = m;
 		}
-		vunet_switch_input(sw, vunet_switch_table(sw), 0, burst,
-				   VUNET_BURST, &out, st, 0, &lq, &cache);
+		vunet_switch_input(&x, vunet_switch_table(sw), 0, 0, burst,
+				   VUNET_BURST);
 		for (uint16_t i = 0; i < out.n_dirty; i++) {
 			struct vunet_txbuf *t = &out.buf[out.dirty[i]];
 
@@ -116,6 +120,6 @@ main(int argc, char **argv)
 	}
 	printf("packets %u to b %" PRIu64 " learning events %u\n",
 	       bursts * VUNET_BURST, to_b,
-	       rte_ring_count(lq.ring));
+	       rte_ring_count(x.learn));
 	return 0;
 }
