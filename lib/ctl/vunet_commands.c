@@ -454,20 +454,21 @@ cmd_xconnect_del(struct vunet_daemon *d, const struct vunet_request *r,
 	return change(d, doc, "xconnect-del", err, errlen);
 }
 
+/* The optional "bridge" argument: *b its index, or -1 for every bridge. */
 static int
 bridge_arg(struct vunet_daemon *d, const struct vunet_request *r,
-	   const char *cmd, char *err, size_t errlen)
+	   const char *cmd, int *b, char *err, size_t errlen)
 {
 	const char *name = arg_str(r, "bridge");
-	int b;
 
+	*b = -1;
 	if (name == NULL)
-		return -2; /* all */
-	b = vunet_config_bridge_index(d->conf, name);
-	if (b < 0)
-		snprintf(err, errlen, "%s: no bridge is named '%s'", cmd,
-			 name);
-	return b;
+		return 0;
+	*b = vunet_config_bridge_index(d->conf, name);
+	if (*b >= 0)
+		return 0;
+	snprintf(err, errlen, "%s: no bridge is named '%s'", cmd, name);
+	return -1;
 }
 
 struct mac_rows {
@@ -497,11 +498,11 @@ static json_t *
 cmd_mac_show(struct vunet_daemon *d, const struct vunet_request *r,
 	     char *err, size_t errlen)
 {
-	int only = bridge_arg(d, r, "mac-show", err, errlen);
 	struct mac_rows rows = { .d = d, .now = rte_rdtsc(),
 				 .hz = rte_get_tsc_hz() };
+	int only;
 
-	if (only == -1)
+	if (bridge_arg(d, r, "mac-show", &only, err, errlen) < 0)
 		return NULL;
 	rows.a = json_array();
 	for (uint16_t b = 0; b < d->conf->n_bridges; b++) {
@@ -518,11 +519,11 @@ static json_t *
 cmd_mac_flush(struct vunet_daemon *d, const struct vunet_request *r,
 	      char *err, size_t errlen)
 {
-	int b = bridge_arg(d, r, "mac-flush", err, errlen);
 	const char *port = arg_str(r, "port");
-	int slot = -1;
+	int b, slot = -1;
 
-	if (b < 0)
+	/* the request table makes "bridge" required here */
+	if (bridge_arg(d, r, "mac-flush", &b, err, errlen) < 0)
 		return NULL;
 	if (port != NULL) {
 		int i = vunet_config_port_index(d->conf, port);

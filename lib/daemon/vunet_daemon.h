@@ -24,6 +24,15 @@
 #include "vunet_switch.h"
 #include "vunet_worker.h"
 
+/*
+ * Who touches what. The control thread (lcore 0: vunetd's main loop, the
+ * control socket's requests) is the only writer of every field, and only
+ * under lock. The telemetry thread reads conf, the slot maps, the ports'
+ * and bridges' counters under lock. Workers never take lock: they read
+ * what the switch and vunet_workers_publish() give them (RCU) and their
+ * own counters. rte_vhost's thread writes port state through lib/port's
+ * own lock, never this one. Lock order: d->lock, then lib/port's.
+ */
 struct vunet_daemon {
 	pthread_mutex_t lock;
 	json_t *doc;                       /* the configuration in force */
@@ -35,7 +44,8 @@ struct vunet_daemon {
 	unsigned int n_workers;
 	int port_slot[VUNET_MAX_PORTS];    /* conf->ports[i] is in this slot */
 	int bridge_slot[VUNET_MAX_BRIDGES];
-	bool slot_used[VUNET_MAX_PORTS];
+	bool slot_used[VUNET_MAX_PORTS];   /* a bridge slot is used when it
+					    * has a table (sw->bridges[].fdb) */
 	struct vunet_port_conf port_conf[VUNET_MAX_PORTS]; /* by slot */
 	uint64_t changes;                  /* applied since start */
 	/* shell patterns of the devargs port-add may probe; none: no eth

@@ -197,46 +197,38 @@ vunet_telemetry_unregister(void)
 	}
 }
 
-static int
-tel_ports(const char *cmd __rte_unused, const char *params,
-	  struct rte_tel_data *d)
-{
-	return locked(read_ports, params, d);
+/* Telemetry callbacks take no argument: one wrapper per reader. */
+#define TEL_CMD(name) \
+static int \
+tel_ ## name(const char *cmd __rte_unused, const char *params, \
+	     struct rte_tel_data *d) \
+{ \
+	return locked(read_ ## name, params, d); \
 }
+TEL_CMD(ports)
+TEL_CMD(port)
+TEL_CMD(workers)
+TEL_CMD(bridges)
+#undef TEL_CMD
 
-static int
-tel_port(const char *cmd __rte_unused, const char *params,
-	 struct rte_tel_data *d)
-{
-	return locked(read_port, params, d);
-}
-
-static int
-tel_workers(const char *cmd __rte_unused, const char *params,
-	    struct rte_tel_data *d)
-{
-	return locked(read_workers, params, d);
-}
-
-static int
-tel_bridges(const char *cmd __rte_unused, const char *params,
-	    struct rte_tel_data *d)
-{
-	return locked(read_bridges, params, d);
-}
+static const struct {
+	const char *path;
+	telemetry_cb fn;
+	const char *help;
+} tel_cmds[] = {
+	{ "/vunet/ports", tel_ports, "Names of the ports." },
+	{ "/vunet/port", tel_port, "A port's counters. Parameter: port name." },
+	{ "/vunet/workers", tel_workers, "Per-worker cycles and packets." },
+	{ "/vunet/bridges", tel_bridges, "Per-bridge MAC table counters." },
+};
 
 int
 vunet_telemetry_register(struct vunet_daemon *d)
 {
 	__atomic_store_n(&tel_daemon, d, __ATOMIC_RELEASE);
-	if (rte_telemetry_register_cmd("/vunet/ports", tel_ports,
-			"Names of the ports.") < 0 ||
-	    rte_telemetry_register_cmd("/vunet/port", tel_port,
-			"A port's counters. Parameter: port name.") < 0 ||
-	    rte_telemetry_register_cmd("/vunet/workers", tel_workers,
-			"Per-worker cycles and packets.") < 0 ||
-	    rte_telemetry_register_cmd("/vunet/bridges", tel_bridges,
-			"Per-bridge MAC table counters.") < 0)
-		return -1;
+	for (size_t i = 0; i < RTE_DIM(tel_cmds); i++)
+		if (rte_telemetry_register_cmd(tel_cmds[i].path, tel_cmds[i].fn,
+					       tel_cmds[i].help) < 0)
+			return -1;
 	return 0;
 }
