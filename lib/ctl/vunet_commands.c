@@ -102,7 +102,6 @@ port_summary(const struct vunet_daemon *d, int i)
 	o = json_pack("{s:s, s:s, s:s, s:i}", "name", pc->name, "type",
 		      vunet_port_type_name(pc->type), "state",
 		      vunet_port_state_name(pi.state), "rx_queues", pi.nb_rxq);
-
 	if (pc->type == VUNET_PORT_VHOST) {
 		json_object_set_new(o, "path", json_string(pc->path));
 		json_object_set_new(o, "mode", json_string(pc->client ?

@@ -5,8 +5,8 @@
 /*
  * Reconciling the running switch with a configuration document. Ports and
  * bridges are matched by name; what is new is created first (so a failure
- * leaves everything as it was), then the workers get new tables, then what
- * is gone is closed once no worker can reach it.
+ * leaves everything as it was), the document is saved, then the workers
+ * get new tables, then what is gone is closed once no worker can reach it.
  */
 
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include "vunet_port.h"
 
 RTE_LOG_REGISTER(vunet_logtype_daemon, vunet.daemon, INFO);
-#define CTL_LOG(level, fmt, ...) \
+#define DAEMON_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, vunet_logtype_daemon, "control: " fmt \
 		"\n", ##__VA_ARGS__)
 
@@ -166,7 +166,7 @@ warn_missing_workers(const struct vunet_daemon *d,
 	for (uint16_t i = 0; i < nc->n_ports; i++)
 		for (int q = 0; q < VUNET_MAX_QUEUES; q++)
 			if (nc->ports[i].rxq_workers[q] >= (int)d->n_workers)
-				CTL_LOG(WARNING, "port %s: queue %d is pinned to "
+				DAEMON_LOG(WARNING, "port %s: queue %d is pinned to "
 					"worker %d, which is not running; it is "
 					"dealt instead", nc->ports[i].name, q,
 					nc->ports[i].rxq_workers[q]);
@@ -293,7 +293,7 @@ commit(struct vunet_daemon *d, struct plan *p, json_t *doc)
 	vunet_daemon_learn(d, rte_rdtsc());
 	for (int s = 0; s < VUNET_MAX_PORTS; s++)
 		if (port_used(d, s) && !p->taken[s]) {
-			CTL_LOG(INFO, "port %s: removed", d->port_conf[s].name);
+			DAEMON_LOG(INFO, "port %s: removed", d->port_conf[s].name);
 			retire_port(d, s);
 		}
 	for (int b = 0; b < VUNET_MAX_BRIDGES; b++)
@@ -343,7 +343,7 @@ apply(struct vunet_daemon *d, json_t *doc, const char *origin, bool persist,
 		snprintf(err, errlen, "out of memory for the new tables");
 		if (persist && vunet_state_save(d->state_path, d->doc, NULL,
 						0) < 0)
-			CTL_LOG(ERR, "cannot save the state in force again");
+			DAEMON_LOG(ERR, "cannot save the state in force again");
 		goto undo;
 	}
 	commit(d, p, doc);

@@ -18,7 +18,7 @@ from harness import (Guest, ROOT, TESTPMD, VUNETD, VhostUserProbe, unique, wait_
 
 B = Guest.BURST
 MAC1, MAC2 = "52:54:00:00:04:01", "52:54:00:00:04:02"
-PROFILES_DIR = os.path.join(ROOT, "config", "profiles")
+PROFILES_DIR = os.path.join(ROOT, "lib", "profile", "released")
 # a guest that asks for everything virtio_user can do
 ASK_ALL = ",cq=1,packed_vq=1,mrg_rxbuf=1,in_order=1"
 
