@@ -420,7 +420,8 @@ build_port_set(const struct cli_cmd *c, int n, char **a)
 		return NULL;
 	json_object_del(obj, "name");
 	json_object_foreach(obj, key, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), "null") == 0)
+		if (json_is_string(v) &&
+		    strcmp(json_string_value(v), "null") == 0)
 			json_object_set_new(obj, key, json_null());
 	return json_pack("{s:s, s:s, s:o}", "command", c->command, "name",
 			 a[0], "set", obj);

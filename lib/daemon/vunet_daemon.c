@@ -166,9 +166,10 @@ warn_missing_workers(const struct vunet_daemon *d,
 	for (uint16_t i = 0; i < nc->n_ports; i++)
 		for (int q = 0; q < VUNET_MAX_QUEUES; q++)
 			if (nc->ports[i].rxq_workers[q] >= (int)d->n_workers)
-				DAEMON_LOG(WARNING, "port %s: queue %d is pinned to "
-					"worker %d, which is not running; it is "
-					"dealt instead", nc->ports[i].name, q,
+				DAEMON_LOG(WARNING, "port %s: queue %d is "
+					"pinned to worker %d, which is not "
+					"running; it is dealt instead",
+					nc->ports[i].name, q,
 					nc->ports[i].rxq_workers[q]);
 }
 
@@ -293,7 +294,8 @@ commit(struct vunet_daemon *d, struct plan *p, json_t *doc)
 	vunet_daemon_learn(d, rte_rdtsc());
 	for (int s = 0; s < VUNET_MAX_PORTS; s++)
 		if (port_used(d, s) && !p->taken[s]) {
-			DAEMON_LOG(INFO, "port %s: removed", d->port_conf[s].name);
+			DAEMON_LOG(INFO, "port %s: removed",
+				   d->port_conf[s].name);
 			retire_port(d, s);
 		}
 	for (int b = 0; b < VUNET_MAX_BRIDGES; b++)

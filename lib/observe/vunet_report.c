@@ -24,7 +24,7 @@ vunet_report_print(FILE *f, const struct vunet_daemon *d)
 		for (int r = 0; r < VUNET_DROP_MAX; r++)
 			if (t.drop[r] != 0)
 				vunet_strbuf_add(&sb, " ", "%s=%" PRIu64,
-						 vunet_drop_names[r], t.drop[r]);
+					vunet_drop_names[r], t.drop[r]);
 		fprintf(f, "%-16s %14" PRIu64 " %16" PRIu64 " %14" PRIu64
 			" %16" PRIu64 "  %s\n", d->conf->ports[i].name,
 			t.rx_pkts, t.rx_bytes, t.tx_pkts, t.tx_bytes,
