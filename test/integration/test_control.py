@@ -5,6 +5,7 @@ switch without disturbing the rest of it, refuse bad requests without a
 trace, and a vunetd killed with SIGKILL comes back as it was."""
 
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -191,6 +192,30 @@ def test_each_module_logs_under_its_own_type(world):
     assert "port-add done" not in text and "port vm1: removed" not in text, text
     r = d.ctl("log", "set", "user2x", "debug", check=False)
     assert r.returncode == 1 and "no log type is 'user2x'" in r.stderr
+
+
+def test_a_change_that_cannot_be_saved_changes_nothing(world):
+    d = world.vunetd(base_config(world)).start()
+    before, listed = state_bytes(d), d.ctl("port", "list")
+    # a directory where the temporary state file goes: the save fails
+    os.makedirs(d.state + ".tmp/x")
+    add = ["port", "add", "vm3", "type=vhost", "mode=server", "path=" + world.sock("vm3"),
+           "bridge=br0"]
+    r = d.ctl(*add, check=False)
+    assert r.returncode == 1, r
+    assert "cannot save the state in %s" % d.state in r.stderr
+    assert r.stderr.rstrip().endswith("; the change is undone"), r.stderr
+    # the port was made before the save and closed again; nothing else moved
+    wait_for(lambda: "port: vm3: closed" in d.out.text(), 5, "vm3 to be closed")
+    time.sleep(0.2)
+    assert not os.path.exists(world.sock("vm3"))
+    assert d.ctl("port", "list") == listed
+    assert state_bytes(d) == before
+    shutil.rmtree(d.state + ".tmp")
+    d.ctl(*add)
+    assert [p["name"] for p in d.ctl("port", "list")] == ["vm1", "vm2", "vm3"]
+    assert state_bytes(d) != before
+    wait_for(lambda: os.path.exists(world.sock("vm3")), 5, "the socket of vm3")
 
 
 def test_control_socket_is_private(world):
