@@ -11,8 +11,9 @@
  * versions. A released profile never changes; the set a vunetd supports
  * only grows. Pure C + jansson, no DPDK: vunetctl uses it too.
  *
- * The profiles a vunetd supports are compiled into it (lib/profile/released/ at
- * build time): what a binary offers cannot drift with files on the host.
+ * The profiles a vunetd supports are compiled into it (from
+ * lib/profile/released/ at build time): what a binary offers cannot drift
+ * with files on the host.
  */
 
 #include <stdbool.h>
