@@ -16,7 +16,8 @@
 
 #include "vunetctl.h"
 
-static const char *const int_keys[] = { "vlan", "rx_queues", "tx_queues",
+static const char *const int_keys[] = { "vlan", "native_vlan",
+	"rx_queues", "tx_queues",
 	"mtu", "rx_desc", "tx_desc", "fdb_size", "aging_sec", "mac_limit",
 	"flood_pps", NULL };
 
@@ -39,6 +40,9 @@ int_or_string(const char *v)
 	return (*v != '\0' && *end == '\0') ? json_integer(n) : json_string(v);
 }
 
+/* "a,b,c": strings; workers: numbers, "auto" or "-" for null (also
+ * VLAN lists, whose ranges "A-B" stay strings)
+ */
 static json_t *
 list_value(const char *v, bool workers)
 {
@@ -58,7 +62,7 @@ list_value(const char *v, bool workers)
 	return a;
 }
 
-/* NAME key=value ... -> {"name": NAME, key: value, ...} */
+/* NAME key=value ... -> {"name": NAME, key: value, ...}; "null": null */
 static json_t *
 object_from_args(int argc, char **argv)
 {
@@ -77,10 +81,14 @@ object_from_args(int argc, char **argv)
 		}
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - argv[i]),
 			 argv[i]);
-		if (is_int_key(key))
+		if (strcmp(eq + 1, "null") == 0)
+			json_object_set_new(o, key, json_null());
+		else if (is_int_key(key))
 			json_object_set_new(o, key, int_or_string(eq + 1));
 		else if (strcmp(key, "allowed_macs") == 0)
 			json_object_set_new(o, key, list_value(eq + 1, false));
+		else if (strcmp(key, "trunk") == 0)
+			json_object_set_new(o, key, list_value(eq + 1, true));
 		else if (strcmp(key, "rxq_workers") == 0)
 			json_object_set_new(o, key, list_value(eq + 1, true));
 		else
@@ -101,6 +109,27 @@ static long long
 num(json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* "  trunk 10,20,100-199 native 30" */
+static void
+print_trunk(json_t *p)
+{
+	json_t *t = json_object_get(p, "trunk"), *v;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	printf("  trunk ");
+	json_array_foreach(t, i, v) {
+		if (json_is_integer(v))
+			printf("%s%lld", i ? "," : "",
+			       (long long)json_integer_value(v));
+		else
+			printf("%s%s", i ? "," : "", json_string_value(v));
+	}
+	if (json_object_get(p, "native_vlan") != NULL)
+		printf(" native %lld", num(p, "native_vlan"));
 }
 
 static void
@@ -127,9 +156,13 @@ print_port_list(json_t *r)
 			snprintf(where, sizeof(where), "%s", str(p, "bridge"));
 		if (json_object_get(p, "vlan") != NULL)
 			snprintf(vlan, sizeof(vlan), "%lld", num(p, "vlan"));
-		printf("%-16s %-5s %-10s %-12s %4s %3lld  %s\n",
-		       str(p, "name"), str(p, "type"), str(p, "state"), where,
-		       vlan, num(p, "rx_queues"), dev);
+		else if (json_object_get(p, "trunk") != NULL)
+			snprintf(vlan, sizeof(vlan), "trunk");
+		printf("%-16s %-5s %-10s %-12s %4s %3lld  %s", str(p, "name"),
+		       str(p, "type"), str(p, "state"), where, vlan,
+		       num(p, "rx_queues"), dev);
+		print_trunk(p);
+		printf("\n");
 	}
 }
 
@@ -413,16 +446,11 @@ build_object(const struct cli_cmd *c, int n, char **a)
 static json_t *
 build_port_set(const struct cli_cmd *c, int n, char **a)
 {
-	json_t *obj = object_from_args(n, a), *v;
-	const char *key;
+	json_t *obj = object_from_args(n, a);
 
 	if (obj == NULL)
 		return NULL;
 	json_object_del(obj, "name");
-	json_object_foreach(obj, key, v)
-		if (json_is_string(v) &&
-		    strcmp(json_string_value(v), "null") == 0)
-			json_object_set_new(obj, key, json_null());
 	return json_pack("{s:s, s:s, s:o}", "command", c->command, "name",
 			 a[0], "set", obj);
 }

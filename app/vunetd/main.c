@@ -109,6 +109,7 @@ control_loop(struct vunet_daemon *d, struct vunet_ctl_server *srv)
 			period *= 2;
 		if (now >= next_age) {
 			vunet_switch_age(d->sw, now);
+			vunet_daemon_watch_links(d);
 			next_age = now + hz;
 		}
 		if (srv != NULL)

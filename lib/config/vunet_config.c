@@ -157,6 +157,28 @@ vunet_mac_format(const struct vunet_mac *mac, char *buf, size_t len)
 		 mac->b[1], mac->b[2], mac->b[3], mac->b[4], mac->b[5]);
 }
 
+json_t *
+vunet_vlans_json(const struct vunet_vlans *s)
+{
+	json_t *a = json_array();
+
+	for (unsigned int v = 1; v <= VUNET_VLAN_MAX && a != NULL; v++) {
+		unsigned int end = v;
+		char range[16];
+
+		if (!vunet_vlans_has(s, (uint16_t)v))
+			continue;
+		while (end < VUNET_VLAN_MAX &&
+		       vunet_vlans_has(s, (uint16_t)(end + 1)))
+			end++;
+		snprintf(range, sizeof(range), "%u-%u", v, end);
+		json_array_append_new(a, end == v ? json_integer(v) :
+				      json_string(range));
+		v = end;
+	}
+	return a;
+}
+
 int
 vunet_config_port_index(const struct vunet_config *conf, const char *name)
 {
@@ -394,19 +416,118 @@ parse_rxq_workers(struct ctx *c, json_t *o, const char *where,
 	return 0;
 }
 
+/* One entry of a trunk list: a VLAN number or an "A-B" range. */
+static int
+parse_trunk_entry(struct ctx *c, json_t *e, const char *field,
+		  struct vunet_vlans *set)
+{
+	unsigned int a, b;
+	int end = 0;
+
+	if (json_is_integer(e)) {
+		json_int_t i = json_integer_value(e);
+
+		a = b = i < 1 || i > VUNET_VLAN_MAX ? 0 : (unsigned int)i;
+	} else if (!json_is_string(e) ||
+		   sscanf(json_string_value(e), "%u-%u%n", &a, &b, &end) != 2 ||
+		   json_string_value(e)[end] != '\0') {
+		return fail(c, field, "must be a VLAN number or a range "
+			    "\"A-B\"");
+	}
+	if (a < 1 || b > VUNET_VLAN_MAX || a > b)
+		return fail(c, field, "VLANs are 1 to %d, and a range runs "
+			    "upward", VUNET_VLAN_MAX);
+	for (unsigned int v = a; v <= b; v++)
+		vunet_vlans_add(set, (uint16_t)v);
+	return 0;
+}
+
+static int
+parse_trunk(struct ctx *c, json_t *o, const char *where,
+	    struct vunet_port_conf *p)
+{
+	json_t *a = json_object_get(o, "trunk"), *e;
+	char field[128];
+	uint64_t v;
+	size_t i;
+
+	snprintf(field, sizeof(field), "%s.trunk", where);
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > VUNET_VLAN_MAX)
+		return fail(c, field, "must list the VLANs the port carries "
+			    "tagged, as numbers and \"A-B\" ranges");
+	json_array_foreach(a, i, e) {
+		snprintf(field, sizeof(field), "%s.trunk[%zu]", where, i);
+		if (parse_trunk_entry(c, e, field, &p->trunk_vlans) < 0)
+			return -1;
+	}
+	p->trunk = true;
+	if (json_object_get(o, "vlan") != NULL) {
+		snprintf(field, sizeof(field), "%s.vlan", where);
+		return fail(c, field, "a trunk port has no access VLAN; its "
+			    "untagged frames belong to native_vlan");
+	}
+	if (get_uint(c, o, where, "native_vlan", 1, VUNET_VLAN_MAX, 0,
+		     &v) < 0)
+		return -1;
+	p->vlan = (uint16_t)v;
+	return 0;
+}
+
+/* The bridge, and the VLANs the port is in there. */
+static int
+parse_bridge_vlans(struct ctx *c, json_t *o, const char *where,
+		   const struct vunet_config *conf, struct vunet_port_conf *p)
+{
+	static const char *const in_bridge[] = { "vlan", "trunk",
+		"native_vlan", NULL };
+	char field[128], bridge[VUNET_NAME_MAX];
+	uint64_t v;
+
+	p->bridge = -1;
+	if (json_object_get(o, "bridge") == NULL) {
+		for (int k = 0; in_bridge[k] != NULL; k++)
+			if (json_object_get(o, in_bridge[k]) != NULL) {
+				snprintf(field, sizeof(field), "%s.%s", where,
+					 in_bridge[k]);
+				return fail(c, field, "a VLAN needs a bridge");
+			}
+	} else {
+		if (get_string(c, o, where, "bridge", NULL, bridge,
+			       sizeof(bridge)) < 0)
+			return -1;
+		p->bridge = vunet_config_bridge_index(conf, bridge);
+		if (p->bridge < 0) {
+			snprintf(field, sizeof(field), "%s.bridge", where);
+			return fail(c, field, "no bridge is named '%s'",
+				    bridge);
+		}
+	}
+	if (json_object_get(o, "trunk") != NULL)
+		return parse_trunk(c, o, where, p);
+	if (json_object_get(o, "native_vlan") != NULL) {
+		snprintf(field, sizeof(field), "%s.native_vlan", where);
+		return fail(c, field, "only a trunk port has a native VLAN");
+	}
+	if (get_uint(c, o, where, "vlan", 1, VUNET_VLAN_MAX, 1, &v) < 0)
+		return -1;
+	p->vlan = (uint16_t)v;
+	return 0;
+}
+
 static int
 parse_port(struct ctx *c, json_t *o, const char *where,
 	   struct vunet_config *conf, struct vunet_port_conf *p)
 {
 	static const char *const vhost_keys[] = { "name", "type", "path",
-		"mode", "profile", "bridge", "vlan", "allowed_macs",
-		"mac_limit", "flood_pps", "rxq_workers", "socket_group",
+		"mode", "profile", "bridge", "vlan", "trunk", "native_vlan",
+		"allowed_macs", "mac_limit", "flood_pps", "rxq_workers", "socket_group",
 		"socket_mode", NULL };
 	static const char *const eth_keys[] = { "name", "type", "devargs",
 		"rx_queues", "tx_queues", "mtu", "rx_desc", "tx_desc",
-		"bridge", "vlan", "allowed_macs", "mac_limit", "flood_pps",
-		"rxq_workers", NULL };
-	char type[16], field[128], bridge[VUNET_NAME_MAX];
+		"bridge", "vlan", "trunk", "native_vlan", "allowed_macs",
+		"mac_limit", "flood_pps", "rxq_workers", NULL };
+	char type[16], field[128];
 	uint64_t v;
 
 	if (!json_is_object(o))
@@ -446,24 +567,8 @@ parse_port(struct ctx *c, json_t *o, const char *where,
 			    type);
 	}
 
-	p->bridge = -1;
-	if (json_object_get(o, "bridge") != NULL) {
-		if (get_string(c, o, where, "bridge", NULL, bridge,
-			       sizeof(bridge)) < 0)
-			return -1;
-		p->bridge = vunet_config_bridge_index(conf, bridge);
-		if (p->bridge < 0) {
-			snprintf(field, sizeof(field), "%s.bridge", where);
-			return fail(c, field, "no bridge is named '%s'",
-				    bridge);
-		}
-	} else if (json_object_get(o, "vlan") != NULL) {
-		snprintf(field, sizeof(field), "%s.vlan", where);
-		return fail(c, field, "a VLAN needs a bridge");
-	}
-	if (get_uint(c, o, where, "vlan", 1, 4094, 1, &v) < 0)
+	if (parse_bridge_vlans(c, o, where, conf, p) < 0)
 		return -1;
-	p->vlan = (uint16_t)v;
 	/* a VM's port is a tenant: it may not fill the bridge's table */
 	if (get_uint(c, o, where, "mac_limit", 0, 1u << 20,
 		     p->type == VUNET_PORT_VHOST ? VUNET_VHOST_MAC_LIMIT : 0,

@@ -42,6 +42,28 @@ struct vunet_mac {
 	uint8_t b[6];
 };
 
+#define VUNET_VLAN_MAX 4094      /* 0 and 4095 are reserved (802.1Q) */
+
+/* A set of VLANs: bit v for VLAN v. */
+struct vunet_vlans {
+	uint64_t w[64];
+};
+
+static inline bool
+vunet_vlans_has(const struct vunet_vlans *s, uint16_t v)
+{
+	return (s->w[(v >> 6) & 63] >> (v & 63)) & 1;
+}
+
+static inline void
+vunet_vlans_add(struct vunet_vlans *s, uint16_t v)
+{
+	s->w[(v >> 6) & 63] |= 1ULL << (v & 63);
+}
+
+/* As a configuration spells it: [10, 20, "100-199"] */
+json_t *vunet_vlans_json(const struct vunet_vlans *s);
+
 struct vunet_port_conf {
 	char name[VUNET_NAME_MAX];
 	enum vunet_port_type type;
@@ -62,7 +84,9 @@ struct vunet_port_conf {
 	uint16_t tx_desc;
 	/* forwarding */
 	int bridge;             /* index into bridges[], -1 if none */
-	uint16_t vlan;          /* access VLAN, 1..4094 */
+	uint16_t vlan;          /* access VLAN 1..4094; trunk: native, 0 none */
+	bool trunk;             /* carries trunk_vlans tagged */
+	struct vunet_vlans trunk_vlans;
 	uint32_t mac_limit;     /* MACs it may have learned; 0: no own limit */
 	uint32_t flood_pps;     /* flooded frames per second; 0: no limit */
 	uint16_t n_allowed_macs;  /* 0: port security off */

@@ -117,7 +117,14 @@ port_summary(const struct vunet_daemon *d, int i)
 	if (pc->bridge >= 0) {
 		json_object_set_new(o, "bridge", json_string(
 			d->conf->bridges[pc->bridge].name));
-		json_object_set_new(o, "vlan", json_integer(pc->vlan));
+		if (!pc->trunk)
+			json_object_set_new(o, "vlan", json_integer(pc->vlan));
+		else
+			json_object_set_new(o, "trunk",
+					    vunet_vlans_json(&pc->trunk_vlans));
+		if (pc->trunk && pc->vlan != 0)
+			json_object_set_new(o, "native_vlan",
+					    json_integer(pc->vlan));
 	}
 	if (peer != NULL)
 		json_object_set_new(o, "xconnect", json_string(peer));
@@ -652,8 +659,8 @@ static json_t *
 cmd_port_set(struct vunet_daemon *d, const struct vunet_request *r,
 	     char *err, size_t errlen)
 {
-	static const char *const settable[] = { "bridge", "vlan",
-		"allowed_macs", "mac_limit", "flood_pps", NULL };
+	static const char *const settable[] = { "bridge", "vlan", "trunk",
+		"native_vlan", "allowed_macs", "mac_limit", "flood_pps", NULL };
 	const char *name = arg_str(r, "name"), *key;
 	json_t *set = vunet_request_arg(r, "set"), *doc, *port, *v;
 	int i = find_in(d->doc, "ports", "name", name);
@@ -670,7 +677,8 @@ cmd_port_set(struct vunet_daemon *d, const struct vunet_request *r,
 		if (settable[k] == NULL) {
 			snprintf(err, errlen, "port-set: '%s' cannot change "
 				 "while the port runs (it can: bridge, vlan, "
-				 "allowed_macs, mac_limit, flood_pps)", key);
+				 "trunk, native_vlan, allowed_macs, mac_limit, "
+				 "flood_pps)", key);
 			return NULL;
 		}
 	}

@@ -78,6 +78,24 @@ vunet_daemon_learn(struct vunet_daemon *d, uint64_t now)
 	return total;
 }
 
+/*
+ * Whether a kept port's frames stay in the same segments: the bridge (by
+ * name: indexes differ between documents) and the VLANs it carries.
+ */
+static bool
+same_segments(const struct vunet_config *oc, const struct vunet_port_conf *a,
+	      const struct vunet_config *nc, const struct vunet_port_conf *b)
+{
+	if ((a->bridge < 0) != (b->bridge < 0))
+		return false;
+	if (a->bridge >= 0 && strcmp(oc->bridges[a->bridge].name,
+				     nc->bridges[b->bridge].name) != 0)
+		return false;
+	return a->vlan == b->vlan && a->trunk == b->trunk &&
+	       memcmp(&a->trunk_vlans, &b->trunk_vlans,
+		      sizeof(a->trunk_vlans)) == 0;
+}
+
 /* What cannot change under a running port: the device itself. */
 static bool
 same_device(const struct vunet_port_conf *a, const struct vunet_port_conf *b)
@@ -102,19 +120,54 @@ bridge_used(const struct vunet_daemon *d, int b)
 	return d->sw->bridges[b].fdb != NULL;
 }
 
+/* Forget the MACs learned on slot s, in every bridge; how many. */
+static unsigned int
+forget_macs(struct vunet_daemon *d, int s)
+{
+	unsigned int n = 0;
+
+	for (int b = 0; b < VUNET_MAX_BRIDGES; b++)
+		if (bridge_used(d, b))
+			n += vunet_fdb_flush(d->sw->bridges[b].fdb, s);
+	return n;
+}
+
 /* A port slot no worker reaches any more: close it and forget it. */
 static void
 retire_port(struct vunet_daemon *d, int s)
 {
 	vunet_port_destroy(&d->ports[s]);
-	for (int b = 0; b < VUNET_MAX_BRIDGES; b++)
-		if (bridge_used(d, b))
-			vunet_fdb_flush(d->sw->bridges[b].fdb, s);
+	forget_macs(d, s);
+	d->link_down[s] = false;
 	for (unsigned int w = 0; w < d->n_workers; w++)
 		memset(&d->workers[w].stats.port[s], 0,
 		       sizeof(d->workers[w].stats.port[s]));
 	memset(&d->port_conf[s], 0, sizeof(d->port_conf[s]));
 	d->slot_used[s] = false;
+}
+
+void
+vunet_daemon_watch_links(struct vunet_daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	for (int s = 0; s < VUNET_MAX_PORTS; s++) {
+		struct vunet_port_info pi;
+
+		if (!port_used(d, s) || d->ports[s].type != VUNET_PORT_ETH)
+			continue;
+		vunet_port_info(&d->ports[s], &pi);
+		if (pi.link_down == d->link_down[s])
+			continue;
+		d->link_down[s] = pi.link_down;
+		if (pi.link_down)
+			DAEMON_LOG(WARNING, "port %s: link down; %u MACs "
+				   "learned on it forgotten",
+				   d->port_conf[s].name, forget_macs(d, s));
+		else
+			DAEMON_LOG(INFO, "port %s: link up",
+				   d->port_conf[s].name);
+	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* A port created without a profile keeps the one it got, across upgrades. */
@@ -145,6 +198,7 @@ struct plan {
 	bool btaken[VUNET_MAX_BRIDGES];
 	bool bmade[VUNET_MAX_BRIDGES];
 	bool polled[VUNET_MAX_PORTS];
+	bool regrouped[VUNET_MAX_PORTS]; /* kept, in other segments now */
 	struct vunet_wiring wiring;
 };
 
@@ -224,8 +278,11 @@ plan_ports(struct vunet_daemon *d, struct plan *p, char *err, size_t errlen)
 		}
 		p->slot[i] = s;
 		p->taken[s] = true;
-		if (o >= 0)
+		if (o >= 0) {
+			p->regrouped[s] = !same_segments(d->conf,
+				&d->conf->ports[o], p->nc, pc);
 			continue;
+		}
 		d->port_conf[s] = *pc;
 		if (vunet_port_create(&d->ports[s], (uint16_t)s,
 				      &d->port_conf[s], err, errlen) < 0) {
@@ -292,6 +349,10 @@ static void
 commit(struct vunet_daemon *d, struct plan *p, json_t *doc)
 {
 	vunet_daemon_learn(d, rte_rdtsc());
+	/* the workers no longer follow these (vunet_switch_input.c) */
+	for (int s = 0; s < VUNET_MAX_PORTS; s++)
+		if (p->regrouped[s])
+			forget_macs(d, s);
 	for (int s = 0; s < VUNET_MAX_PORTS; s++)
 		if (port_used(d, s) && !p->taken[s]) {
 			DAEMON_LOG(INFO, "port %s: removed",

@@ -47,6 +47,7 @@ struct vunet_daemon {
 	bool slot_used[VUNET_MAX_PORTS];   /* a bridge slot is used when it
 					    * has a table (sw->bridges[].fdb) */
 	struct vunet_port_conf port_conf[VUNET_MAX_PORTS]; /* by slot */
+	bool link_down[VUNET_MAX_PORTS];   /* eth, by slot: as last seen */
 	uint64_t changes;                  /* applied since start */
 	/* shell patterns of the devargs port-add may probe; none: no eth
 	 * port can be added at run time */
@@ -79,6 +80,13 @@ void vunet_daemon_port_totals(const struct vunet_daemon *d, uint16_t slot,
 
 /* Control thread: apply the learning events the workers have queued. */
 unsigned int vunet_daemon_learn(struct vunet_daemon *d, uint64_t now);
+
+/*
+ * Control thread, every second or so: forget the MACs learned on an eth
+ * port whose link went down, so their frames flood to where they reappear
+ * (the far side of a redundant uplink) instead of into a dead link.
+ */
+void vunet_daemon_watch_links(struct vunet_daemon *d);
 
 /*
  * The state file: read (1 if there was one, 0 if not, -1 on error) and

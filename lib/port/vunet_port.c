@@ -87,6 +87,13 @@ vunet_port_info(const struct vunet_port *p, struct vunet_port_info *i)
 	i->protocol_features = pv->protocol_features;
 	i->n_ups = pv->n_ups;
 	i->ring_fixes = pv->ring_fixes;
+	if (p->type == VUNET_PORT_ETH && i->state == VUNET_PORT_UP) {
+		struct rte_eth_link link;
+
+		/* a device that cannot tell is taken to be up */
+		i->link_down = rte_eth_link_get_nowait(p->eth_id, &link) == 0 &&
+			       link.link_status == RTE_ETH_LINK_DOWN;
+	}
 }
 
 const char *

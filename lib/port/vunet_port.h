@@ -54,6 +54,8 @@ struct vunet_port {
 	bool eth_up;             /* eth: started */
 	bool txq_shared;         /* eth: fewer tx queues than workers */
 	bool tx_chains;          /* eth: the device sends chained mbufs */
+	bool vlan_insert;        /* eth: the device pushes RTE_MBUF_F_TX_VLAN */
+	bool vlan_strip;         /* eth: the device pops tags it receives */
 
 	/* Identity: set at creation, read by the control side and workers. */
 	uint16_t index;          /* in the port table, and in counters */
@@ -83,8 +85,10 @@ struct vunet_port_info {
 	uint64_t protocol_features; /* vhost: negotiated protocol features */
 	unsigned int n_ups;      /* vhost: how often a guest came up */
 	unsigned int ring_fixes; /* vhost: stale packed-ring positions fixed */
+	bool link_down;          /* eth: the device says its link is down */
 };
 
+/* eth ports ask their device for the link (a tap's is an ioctl). */
 void vunet_port_info(const struct vunet_port *p, struct vunet_port_info *i);
 
 /* "up", "connecting", "down" */

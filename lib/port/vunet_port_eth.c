@@ -103,6 +103,16 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 			RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	if (p->tx_chains)
 		econf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* used only for frames the switch tags, so any port may have it */
+	p->vlan_insert = (info.tx_offload_capa &
+			  RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
+	if (p->vlan_insert)
+		econf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	/* a trunk's: an access port would no longer see tags to refuse */
+	p->vlan_strip = c->trunk && (info.rx_offload_capa &
+				     RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0;
+	if (p->vlan_strip)
+		econf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
 	if (c->rx_queues > 1) {
 		econf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		econf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
@@ -188,9 +198,11 @@ vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen)
 		return ret;
 	}
 	__atomic_store_n(&p->eth_up, true, __ATOMIC_RELEASE);
-	PORT_LOG(INFO, "%s: ethdev %u (%s), %u rx / %u tx queues%s", c->name,
-		 id, name, c->rx_queues, c->tx_queues,
-		 p->txq_shared ? ", tx queues shared by workers" : "");
+	PORT_LOG(INFO, "%s: ethdev %u (%s), %u rx / %u tx queues%s%s%s",
+		 c->name, id, name, c->rx_queues, c->tx_queues,
+		 p->txq_shared ? ", tx queues shared by workers" : "",
+		 p->vlan_insert ? ", VLAN insert" : "",
+		 p->vlan_strip ? ", VLAN strip" : "");
 	return 0;
 }
 

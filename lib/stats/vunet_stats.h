@@ -23,7 +23,10 @@
  */
 #define VUNET_DROPS(X) \
 	X(SPOOF, spoofed_src, "source MAC not allowed on the port") \
-	X(VLAN, tagged_on_access, "802.1Q-tagged frame on an access port") \
+	X(VLAN, tagged_on_access, "802.1Q-tagged on an access port (or twice " \
+	  "on a trunk)") \
+	X(VLAN_NOT_CARRIED, vlan_not_carried, "in a VLAN the trunk does not " \
+	  "carry; untagged on a trunk without a native VLAN") \
 	X(BAD_SRC, bad_src, "multicast or zero source MAC") \
 	X(RUNT, runt, "shorter than an Ethernet header") \
 	X(NO_DEST, no_dest, "not attached, or its destination is down") \
@@ -35,7 +38,8 @@
 	X(TX_CHAIN, tx_chain, "chained; the egress device sends no chains") \
 	X(MAC_LIMIT, mac_limit, "a new source MAC on a port at its limit") \
 	X(LINK_LOCAL, link_local, "to 01:80:c2:00:00:0x (STP, LACP, pause)") \
-	X(FLOOD_RATE, flood_rate, "flooded frames above the port's rate")
+	X(FLOOD_RATE, flood_rate, "flooded frames above the port's rate") \
+	X(NO_MBUF, no_mbuf, "no buffer or headroom for a frame's 802.1Q tag")
 
 #define VUNET_DROP_ENUM(e, name, why) VUNET_DROP_ ## e,
 enum vunet_drop {

@@ -77,54 +77,150 @@ vunet_switch_bridge_del(struct vunet_switch *sw, uint16_t slot)
 	memset(&sw->bridges[slot], 0, sizeof(sw->bridges[slot]));
 }
 
+/* The VLANs a bridge port carries. */
+static void
+port_vlans(const struct vunet_port_conf *pc, struct vunet_vlans *set)
+{
+	if (pc->trunk)
+		*set = pc->trunk_vlans;
+	else
+		memset(set, 0, sizeof(*set));
+	if (pc->vlan != 0)
+		vunet_vlans_add(set, pc->vlan);
+}
+
+static uint32_t
+vlans_count(const struct vunet_vlans *set)
+{
+	uint32_t n = 0;
+
+	for (unsigned int i = 0; i < RTE_DIM(set->w); i++)
+		n += (uint32_t)__builtin_popcountll(set->w[i]);
+	return n;
+}
+
+/* Whether slot p forwards in a bridge that has a table. */
+static int
+wired_bridge(const struct vunet_switch *sw, const struct vunet_wiring *w,
+	     uint16_t p)
+{
+	int br = w->port[p].bridge;
+
+	if (w->port[p].conf == NULL || w->port[p].peer >= 0 || br < 0 ||
+	    sw->bridges[br].fdb == NULL)
+		return -1;
+	return br;
+}
+
+/* A port's settings, and its bridge's flood lists (one per VLAN). */
+static void
+fwd_port_set(struct vunet_fwd_port *f, const struct vunet_port_conf *pc)
+{
+	f->vlan = pc->vlan;
+	f->trunk = pc->trunk;
+	port_vlans(pc, &f->vlans);
+	f->mac_limit = pc->mac_limit ? pc->mac_limit : VUNET_FDB_NO_LIMIT;
+	if (pc->flood_pps != 0) {
+		uint64_t burst = RTE_MAX(pc->flood_pps / 20u,
+					 (uint32_t)VUNET_BURST);
+
+		f->flood_tsc = RTE_MAX(rte_get_tsc_hz() / pc->flood_pps, 1u);
+		f->flood_tau = burst * f->flood_tsc;
+	}
+	f->n_allowed = pc->n_allowed_macs;
+	for (uint16_t i = 0; i < pc->n_allowed_macs; i++)
+		f->allowed[i] = vunet_fdb_key(pc->allowed_macs[i].b, 0);
+}
+
+/*
+ * Bridge br's lists in map (VLAN v at map[v]), members from *next: for
+ * each VLAN the ports that take it untagged, then those that take it
+ * tagged.
+ */
+static void
+flood_lists_build(struct vunet_fwd_table *t, uint16_t *members,
+		  uint32_t *next, struct vunet_flood_list *map,
+		  const uint16_t *ports, uint16_t n_ports)
+{
+	for (uint16_t v = 1; v <= VUNET_VLAN_MAX; v++) {
+		struct vunet_flood_list *l = &map[v];
+
+		l->off = *next;
+		for (int tagged = 0; tagged < 2; tagged++) {
+			for (uint16_t i = 0; i < n_ports; i++) {
+				const struct vunet_fwd_port *f =
+					&t->fwd[ports[i]];
+
+				if (vunet_vlans_has(&f->vlans, v) &&
+				    (f->vlan != v) == tagged)
+					members[(*next)++] = ports[i];
+			}
+			if (!tagged)
+				l->n_untagged = (uint16_t)(*next - l->off);
+		}
+		l->n = (uint16_t)(*next - l->off);
+	}
+}
+
 int
 vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 {
+	static uint16_t in_bridge[VUNET_MAX_BRIDGES][VUNET_MAX_PORTS];
+	uint16_t n_in[VUNET_MAX_BRIDGES] = { 0 };
+	uint32_t n_members = 0, n_maps = 0, next = 0;
 	struct vunet_fwd_table *t, *old;
-	uint16_t *next_flood;
+	struct vunet_flood_list *maps;
+	uint16_t *members;
 
-	t = rte_zmalloc("vunet_fwd", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	for (uint16_t p = 0; p < VUNET_MAX_PORTS; p++) {
+		int br = wired_bridge(sw, w, p);
+		struct vunet_vlans set;
+
+		if (br < 0)
+			continue;
+		if (n_in[br] == 0)
+			n_maps++;
+		in_bridge[br][n_in[br]++] = p;
+		port_vlans(w->port[p].conf, &set);
+		n_members += vlans_count(&set);
+	}
+	t = rte_zmalloc("vunet_fwd", sizeof(*t) + n_maps *
+			(VUNET_VLAN_MAX + 2) * sizeof(*maps) +
+			n_members * sizeof(*members), RTE_CACHE_LINE_SIZE);
 	if (t == NULL)
 		return -ENOMEM;
-	next_flood = t->flood_lists;
+	maps = (struct vunet_flood_list *)(t + 1);
+	members = (uint16_t *)(maps + n_maps * (VUNET_VLAN_MAX + 2));
+	t->members = members;
 	for (uint16_t p = 0; p < VUNET_MAX_PORTS; p++) {
-		const struct vunet_port_conf *pc = w->port[p].conf;
 		struct vunet_fwd_port *f = &t->fwd[p];
-		int br = w->port[p].bridge;
 
-		if (pc == NULL)
+		t->segment[p] = VUNET_NO_SEGMENT;
+		if (w->port[p].conf == NULL)
 			continue;
-		f->vlan = pc->vlan;
-		f->mac_limit = pc->mac_limit ? pc->mac_limit :
-			       VUNET_FDB_NO_LIMIT;
-		if (pc->flood_pps != 0) {
-			uint64_t burst = RTE_MAX(pc->flood_pps / 20u,
-						 (uint32_t)VUNET_BURST);
-
-			f->flood_tsc = RTE_MAX(rte_get_tsc_hz() /
-					       pc->flood_pps, 1u);
-			f->flood_tau = burst * f->flood_tsc;
-		}
-		f->n_allowed = pc->n_allowed_macs;
-		for (uint16_t i = 0; i < pc->n_allowed_macs; i++)
-			f->allowed[i] = vunet_fdb_key(pc->allowed_macs[i].b, 0);
+		fwd_port_set(f, w->port[p].conf);
 		if (w->port[p].peer >= 0) {
 			f->mode = VUNET_FWD_XCONNECT;
 			f->peer = (uint16_t)w->port[p].peer;
-			continue;
 		}
-		if (br < 0 || sw->bridges[br].fdb == NULL)
+	}
+	for (uint16_t br = 0; br < VUNET_MAX_BRIDGES; br++) {
+		if (n_in[br] == 0)
 			continue;
-		f->mode = VUNET_FWD_BRIDGE;
-		f->bridge = (uint16_t)br;
-		f->fdb = sw->bridges[br].fdb;
-		f->flood = next_flood;
-		for (uint16_t q = 0; q < VUNET_MAX_PORTS; q++)
-			if (q != p && w->port[q].conf != NULL &&
-			    w->port[q].bridge == br &&
-			    w->port[q].conf->vlan == pc->vlan)
-				f->flood[f->n_flood++] = q;
-		next_flood += f->n_flood;
+		flood_lists_build(t, members, &next, maps, in_bridge[br],
+				  n_in[br]);
+		for (uint16_t i = 0; i < n_in[br]; i++) {
+			struct vunet_fwd_port *f = &t->fwd[in_bridge[br][i]];
+
+			f->mode = VUNET_FWD_BRIDGE;
+			f->bridge = br;
+			f->fdb = sw->bridges[br].fdb;
+			f->flood = maps;
+			if (f->vlan != 0)
+				t->segment[in_bridge[br][i]] =
+					VUNET_SEGMENT(br, f->vlan);
+		}
+		maps += VUNET_VLAN_MAX + 2;
 	}
 	old = sw->table;
 	__atomic_store_n(&sw->table, t, __ATOMIC_RELEASE);

@@ -36,19 +36,31 @@ enum vunet_fwd_mode {
 	VUNET_FWD_XCONNECT,
 };
 
+/*
+ * The ports of one bridge that carry one VLAN: those that take its frames
+ * untagged (access ports, trunks whose native VLAN it is) first, then the
+ * trunks that take them tagged.
+ */
+struct vunet_flood_list {
+	uint32_t off;            /* at vunet_fwd_table.members + off */
+	uint16_t n;
+	uint16_t n_untagged;
+};
+
 struct vunet_fwd_port {
 	uint8_t mode;
+	bool trunk;              /* BRIDGE: frames in and out may be tagged */
 	uint16_t peer;           /* XCONNECT */
 	uint16_t bridge;         /* BRIDGE */
-	uint16_t vlan;
+	uint16_t vlan;           /* untagged frames': access or native, 0 none */
 	uint32_t mac_limit;      /* VUNET_FDB_NO_LIMIT: the table's size */
 	uint64_t flood_tsc;      /* TSC per flooded frame; 0: no limit */
 	uint64_t flood_tau;      /* burst the rate tolerates, in TSC */
 	uint16_t n_allowed;      /* port security: allowed source MACs */
-	uint16_t n_flood;        /* ports of the same bridge and VLAN */
 	uint64_t allowed[VUNET_MAX_ALLOWED_MACS]; /* vunet_fdb_key(mac, 0) */
-	uint16_t *flood;
+	const struct vunet_flood_list *flood; /* the bridge's, by VLAN */
 	struct vunet_fdb *fdb;
+	struct vunet_vlans vlans; /* carried: access, or trunk's and native */
 };
 
 struct vunet_bridge {
@@ -68,8 +80,17 @@ struct vunet_bridge {
  */
 struct vunet_fwd_table {
 	struct vunet_fwd_port fwd[VUNET_MAX_PORTS];
-	uint16_t flood_lists[VUNET_MAX_PORTS * VUNET_MAX_PORTS];
+	/*
+	 * Where a port takes frames untagged: VUNET_SEGMENT(bridge, VLAN) of
+	 * its access or native VLAN; VUNET_NO_SEGMENT if nowhere. A learned
+	 * destination whose segment is the frame's needs no other check.
+	 */
+	uint32_t segment[VUNET_MAX_PORTS];
+	const uint16_t *members; /* of every flood list, in this allocation */
 };
+
+#define VUNET_SEGMENT(bridge, vlan) ((uint32_t)(bridge) << 16 | (vlan))
+#define VUNET_NO_SEGMENT UINT32_MAX
 
 struct vunet_switch {
 	struct vunet_port *ports;            /* VUNET_MAX_PORTS slots */
@@ -105,6 +126,7 @@ struct vunet_txbuf {
 };
 
 struct vunet_out {
+	bool grew;               /* a tag was pushed: frames are 4 bytes longer */
 	uint16_t n_dirty;
 	uint16_t dirty[VUNET_MAX_PORTS];
 	struct vunet_txbuf buf[VUNET_MAX_PORTS];

@@ -22,28 +22,111 @@ drop(struct rte_mbuf *m, struct vunet_port_stats *st, enum vunet_drop why)
 	rte_pktmbuf_free(m);
 }
 
+#define VLAN_TPID RTE_BE16(RTE_ETHER_TYPE_VLAN)
+#define VID_MASK 0x0fff
+
 /*
- * One reference per destination; the batches release them. Every segment
- * of a chain carries its own count and every release walks the whole
- * chain, so all of them are raised (a jumbo from rte_vhost is a chain).
+ * Push an 802.1Q tag after the MACs, into the headroom. Only into a frame
+ * no one else holds: a flooded one is shared until its batches are sent.
+ */
+static inline int
+vlan_push(struct rte_mbuf *m, uint16_t tci)
+{
+	uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
+	uint64_t macs_lo;
+	uint32_t macs_hi;
+
+	if (unlikely(rte_mbuf_refcnt_read(m) != 1 || RTE_MBUF_CLONED(m) ||
+		     rte_pktmbuf_data_len(m) < 2 * RTE_ETHER_ADDR_LEN ||
+		     rte_pktmbuf_headroom(m) < RTE_VLAN_HLEN))
+		return -1;
+	/* the MACs move 4 bytes forward: all loaded before any store */
+	macs_lo = *(unaligned_uint64_t *)h;
+	macs_hi = *(unaligned_uint32_t *)(h + 8);
+	h -= RTE_VLAN_HLEN;
+	*(unaligned_uint64_t *)h = macs_lo;
+	*(unaligned_uint32_t *)(h + 8) = macs_hi;
+	*(unaligned_uint16_t *)(h + 12) = VLAN_TPID;
+	*(unaligned_uint16_t *)(h + 14) = rte_cpu_to_be_16(tci);
+	m->data_off -= RTE_VLAN_HLEN;
+	m->data_len += RTE_VLAN_HLEN;
+	m->pkt_len += RTE_VLAN_HLEN;
+	return 0;
+}
+
+/* The tag is at bytes 12-15: the MACs move 4 bytes back over it. */
+static inline void
+vlan_pop(struct rte_mbuf *m)
+{
+	uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
+	uint64_t macs_lo = *(unaligned_uint64_t *)h;
+	uint32_t macs_hi = *(unaligned_uint32_t *)(h + 8);
+
+	*(unaligned_uint64_t *)(h + RTE_VLAN_HLEN) = macs_lo;
+	*(unaligned_uint32_t *)(h + RTE_VLAN_HLEN + 8) = macs_hi;
+	m->data_off += RTE_VLAN_HLEN;
+	m->data_len -= RTE_VLAN_HLEN;
+	m->pkt_len -= RTE_VLAN_HLEN;
+}
+
+/* k references to m, one in each of the batches of dst. */
+static inline void
+out_shared(struct vunet_out *out, struct rte_mbuf *m, const uint16_t *dst,
+	   uint16_t k)
+{
+	/*
+	 * Every segment of a chain carries its own count and every release
+	 * walks the whole chain, so all of them are raised (a jumbo from
+	 * rte_vhost is a chain).
+	 */
+	if (k > 1)
+		rte_pktmbuf_refcnt_update(m, (int16_t)(k - 1));
+	for (uint16_t i = 0; i < k; i++)
+		vunet_out_append(out, dst[i], m);
+}
+
+/*
+ * To every port of list l but in that is up. Those that take the frame
+ * tagged share one tagged copy (tci); the frame itself when none takes it
+ * untagged.
  */
 static inline void
-flood(const struct vunet_switch *sw, const struct vunet_fwd_port *f,
-      struct rte_mbuf *m, struct vunet_out *out, struct vunet_port_stats *st)
+flood(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
+      const struct vunet_flood_list *l, uint16_t in, uint16_t tci,
+      struct rte_mbuf *m)
 {
-	uint16_t dst[VUNET_MAX_PORTS], n = 0;
+	const struct vunet_port *ports = x->sw->ports;
+	const uint16_t *mem = t->members + l->off;
+	uint16_t dst[VUNET_MAX_PORTS], n = 0, nu, i;
+	struct rte_mbuf *tm;
 
-	for (uint16_t i = 0; i < f->n_flood; i++)
-		if (vunet_port_is_up(&sw->ports[f->flood[i]]))
-			dst[n++] = f->flood[i];
+	for (i = 0; i < l->n_untagged; i++)
+		if (mem[i] != in && vunet_port_is_up(&ports[mem[i]]))
+			dst[n++] = mem[i];
+	nu = n;
+	for (; i < l->n; i++)
+		if (mem[i] != in && vunet_port_is_up(&ports[mem[i]]))
+			dst[n++] = mem[i];
 	if (n == 0) {
-		drop(m, st, VUNET_DROP_NO_DEST);
+		drop(m, &x->st[in], VUNET_DROP_NO_DEST);
 		return;
 	}
-	if (n > 1)
-		rte_pktmbuf_refcnt_update(m, (int16_t)(n - 1));
-	for (uint16_t i = 0; i < n; i++)
-		vunet_out_append(out, dst[i], m);
+	if (likely(nu == n)) {
+		out_shared(x->out, m, dst, n);
+		return;
+	}
+	tm = nu == 0 ? m : rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	if (unlikely(tm == NULL || vlan_push(tm, tci) < 0)) {
+		x->st[in].drop[VUNET_DROP_NO_MBUF]++;
+		rte_pktmbuf_free(tm);
+		if (nu != 0)
+			out_shared(x->out, m, dst, nu);
+		return;
+	}
+	x->out->grew = true;
+	if (nu != 0)
+		out_shared(x->out, m, dst, nu);
+	out_shared(x->out, tm, dst + nu, n - nu);
 }
 
 static inline bool
@@ -116,12 +199,72 @@ header_check(const struct vunet_fwd_port *f, uint64_t hi, uint64_t src)
 	return VUNET_DROP_MAX;
 }
 
-/* Split the burst into runs; drop what cannot be bridged. */
-static inline void
-bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
-	    uint16_t n, struct vunet_port_stats *st, struct bridge_runs *r)
+/*
+ * A trunk's frames: the tag popped (unless the device did), its TCI kept
+ * in m->vlan_tci so the priority bits go back on with a tag; untagged and
+ * priority-tagged frames are in the native VLAN. Keeps, in order, the
+ * frames of VLANs the port carries and returns how many.
+ */
+static inline uint16_t
+trunk_input(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
+	    uint16_t n, struct vunet_port_stats *st)
 {
-	const uint64_t vlan = (uint64_t)f->vlan << 48;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
+		uint16_t tci = 0;
+
+		if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+			tci = m->vlan_tci;
+		} else if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN +
+			   RTE_VLAN_HLEN &&
+			   *(unaligned_uint16_t *)(h + 12) == VLAN_TPID) {
+			tci = rte_be_to_cpu_16(*(unaligned_uint16_t *)(h + 14));
+			vlan_pop(m);
+		}
+		if ((tci & VID_MASK) == 0)
+			tci |= f->vlan;
+		if (unlikely(!vunet_vlans_has(&f->vlans, tci & VID_MASK))) {
+			drop(m, st, VUNET_DROP_VLAN_NOT_CARRIED);
+			continue;
+		}
+		m->vlan_tci = tci;
+		pkts[k++] = m;
+	}
+	return k;
+}
+
+/*
+ * An access port's device that pops tags (it was made a trunk's): what it
+ * popped was tagged. Keeps the rest, in order.
+ */
+static uint16_t
+access_stripped(struct rte_mbuf **pkts, uint16_t n,
+		struct vunet_port_stats *st)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (pkts[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)
+			drop(pkts[i], st, VUNET_DROP_VLAN);
+		else
+			pkts[k++] = pkts[i];
+	}
+	return k;
+}
+
+/*
+ * Split the burst into runs; drop what cannot be bridged. trunk: the VLAN
+ * is each frame's (trunk_input), not the port's.
+ */
+static __rte_always_inline void
+bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
+	    uint16_t n, struct vunet_port_stats *st, struct bridge_runs *r,
+	    const bool trunk)
+{
+	uint64_t vlan = (uint64_t)f->vlan << 48;
 	uint64_t lo_prev = 0, hi_prev = 0;
 	bool in_run = false; /* the previous packet passed the checks */
 	uint64_t src[VUNET_BURST];
@@ -138,6 +281,12 @@ bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
 		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
 			drop(m, st, VUNET_DROP_RUNT);
 			continue;
+		}
+		if (trunk) {
+			uint64_t v = (uint64_t)(m->vlan_tci & VID_MASK) << 48;
+
+			in_run &= v == vlan;
+			vlan = v;
 		}
 		/* bytes 0-7 and 6-13: the whole header in two loads */
 		eth = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -167,27 +316,87 @@ bridge_runs(const struct vunet_fwd_port *f, struct rte_mbuf **pkts,
 		r->key[n_run + i] = src[i];
 }
 
-static void
-bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
-	     uint64_t now, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * A run of k frames to flood (dkey: the destination, in the frames' VLAN):
+ * link-local never, the rest as the port's flood rate admits.
+ */
+static __rte_noinline void
+flood_run(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
+	  const struct vunet_fwd_port *f, uint64_t now, uint16_t in,
+	  uint64_t dkey, struct rte_mbuf **m, uint16_t k)
 {
-	const struct vunet_switch *sw = x->sw;
+	const struct vunet_flood_list *l = &f->flood[dkey >> 48];
+	uint16_t ok;
+
+	/* link-local are group addresses: only here */
+	if (unlikely((dkey & LINK_LOCAL_MASK) == LINK_LOCAL_KEY)) {
+		for (uint16_t j = 0; j < k; j++)
+			drop(m[j], &x->st[in], VUNET_DROP_LINK_LOCAL);
+		return;
+	}
+	ok = flood_admit(&x->sw->ports[in], f, k, now);
+	for (uint16_t j = 0; j < ok; j++)
+		flood(x, t, l, in, f->trunk ? m[j]->vlan_tci :
+		      (uint16_t)(dkey >> 48), m[j]);
+	for (uint16_t j = ok; j < k; j++)
+		drop(m[j], &x->st[in], VUNET_DROP_FLOOD_RATE);
+}
+
+/* A run of k frames in VLAN v to trunk port q, which takes them tagged. */
+static __rte_noinline void
+unicast_tagged(const struct vunet_switch_ctx *x,
+	       const struct vunet_fwd_port *f, uint16_t in, uint16_t q,
+	       uint16_t v, struct rte_mbuf **m, uint16_t k)
+{
+	bool hw = x->sw->ports[q].vlan_insert;
+
+	for (uint16_t j = 0; j < k; j++) {
+		uint16_t tci = f->trunk ? m[j]->vlan_tci : v;
+
+		if (hw) {
+			m[j]->vlan_tci = tci;
+			m[j]->ol_flags |= RTE_MBUF_F_TX_VLAN;
+		} else if (unlikely(vlan_push(m[j], tci) < 0)) {
+			drop(m[j], &x->st[in], VUNET_DROP_NO_MBUF);
+			continue;
+		} else {
+			x->out->grew = true;
+		}
+		vunet_out_append(x->out, q, m[j]);
+	}
+}
+
+static void
+bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
+	     const struct vunet_fwd_port *f, uint64_t now, uint16_t in,
+	     struct rte_mbuf **pkts, uint16_t n)
+{
+	/* the frame's segment is this with its VLAN */
+	const uint32_t bridge_seg = VUNET_SEGMENT(f->bridge, 0);
 	struct vunet_port_stats *st = x->st;
-	struct vunet_out *out = x->out;
 	struct vunet_fdb_entry *hit[2 * VUNET_BURST];
 	struct vunet_learn ev[VUNET_BURST];
 	struct bridge_runs r;
 	uint16_t n_ev = 0;
 
-	bridge_runs(f, pkts, n, &st[in], &r);
+	if (unlikely(f->trunk)) {
+		n = trunk_input(f, pkts, n, &st[in]);
+		bridge_runs(f, pkts, n, &st[in], &r, true);
+	} else {
+		if (unlikely(x->sw->ports[in].vlan_strip))
+			n = access_stripped(pkts, n, &st[in]);
+		bridge_runs(f, pkts, n, &st[in], &r, false);
+	}
 	if (r.n == 0)
 		return;
 	vunet_fdb_lookup_cached(f->fdb, x->cache, r.key, 2u * r.n, hit);
 
 	for (uint16_t i = 0; i < r.n; i++) {
 		struct vunet_fdb_entry *s = hit[r.n + i], *d = hit[i];
-		uint64_t skey = r.key[r.n + i];
-		uint16_t first = r.start[i], end = r.start[i + 1];
+		uint64_t skey = r.key[r.n + i], dkey = r.key[i];
+		uint16_t first = r.start[i], k = r.start[i + 1] - first;
+		uint16_t v = (uint16_t)(dkey >> 48), q;
+		const struct vunet_fwd_port *fq;
 
 		if (likely(s != NULL && s->port == in)) {
 			if (unlikely(now - s->seen > f->fdb->refresh_tsc))
@@ -196,7 +405,7 @@ bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
 		} else if (unlikely(vunet_fdb_port_count(f->fdb, in) >=
 				    f->mac_limit)) {
 			/* a new or moved source the port may not add */
-			for (uint16_t j = first; j < end; j++)
+			for (uint16_t j = first; j < first + k; j++)
 				drop(r.ok[j], &st[in], VUNET_DROP_MAC_LIMIT);
 			continue;
 		} else if (n_ev == 0 || ev[n_ev - 1].key != skey) {
@@ -205,30 +414,26 @@ bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
 		}
 
 		/* group bit (broadcast, multicast) or unknown: flood */
-		if (unlikely((r.key[i] & 1) || d == NULL)) {
-			uint16_t ok;
-
-			/* link-local are group addresses: only here */
-			if (unlikely((r.key[i] & LINK_LOCAL_MASK) ==
-				     LINK_LOCAL_KEY)) {
-				for (uint16_t j = first; j < end; j++)
-					drop(r.ok[j], &st[in],
-					     VUNET_DROP_LINK_LOCAL);
-				continue;
-			}
-			ok = first + flood_admit(&sw->ports[in], f,
-						 end - first, now);
-
-			for (uint16_t j = first; j < ok; j++)
-				flood(sw, f, r.ok[j], out, &st[in]);
-			for (uint16_t j = ok; j < end; j++)
-				drop(r.ok[j], &st[in], VUNET_DROP_FLOOD_RATE);
-		} else if (unlikely(d->port == in)) {
-			for (uint16_t j = first; j < end; j++)
+		if (unlikely((dkey & 1) || d == NULL)) {
+			flood_run(x, t, f, now, in, dkey, &r.ok[first], k);
+			continue;
+		}
+		q = __atomic_load_n(&d->port, __ATOMIC_RELAXED);
+		if (likely(t->segment[q] == (bridge_seg | v) && q != in)) {
+			vunet_out_append_bulk(x->out, q, &r.ok[first], k);
+			continue;
+		}
+		fq = &t->fwd[q];
+		if (unlikely(q == in)) {
+			for (uint16_t j = first; j < first + k; j++)
 				drop(r.ok[j], &st[in], VUNET_DROP_SAME_PORT);
+		} else if (fq->mode == VUNET_FWD_BRIDGE &&
+			   fq->bridge == f->bridge &&
+			   vunet_vlans_has(&fq->vlans, v)) {
+			unicast_tagged(x, f, in, q, v, &r.ok[first], k);
 		} else {
-			vunet_out_append_bulk(out, d->port, &r.ok[first],
-					      end - first);
+			/* learned before q left the VLAN: not q's to see */
+			flood_run(x, t, f, now, in, dkey, &r.ok[first], k);
 		}
 	}
 	if (n_ev != 0 && x->learn != NULL) {
@@ -237,6 +442,39 @@ bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
 
 		*x->learn_lost += n_ev - sent;
 	}
+}
+
+/*
+ * Cross-connects pass frames as they came: a tag the device popped (it
+ * was made a trunk's) goes back on.
+ */
+static void
+xconnect_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
+	       uint16_t in, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t k = 0;
+
+	if (unlikely(!vunet_port_is_up(&x->sw->ports[f->peer]))) {
+		x->st[in].drop[VUNET_DROP_NO_DEST] += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	if (likely(!x->sw->ports[in].vlan_strip)) {
+		vunet_out_append_bulk(x->out, f->peer, pkts, n);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if ((m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) &&
+		    vlan_push(m, m->vlan_tci) < 0) {
+			drop(m, &x->st[in], VUNET_DROP_NO_MBUF);
+			continue;
+		}
+		pkts[k++] = m;
+	}
+	x->out->grew = true;
+	vunet_out_append_bulk(x->out, f->peer, pkts, k);
 }
 
 void
@@ -248,15 +486,10 @@ vunet_switch_input(const struct vunet_switch_ctx *x,
 
 	switch (f->mode) {
 	case VUNET_FWD_BRIDGE:
-		bridge_input(x, f, now, in, pkts, n);
+		bridge_input(x, t, f, now, in, pkts, n);
 		break;
 	case VUNET_FWD_XCONNECT:
-		if (likely(vunet_port_is_up(&x->sw->ports[f->peer]))) {
-			vunet_out_append_bulk(x->out, f->peer, pkts, n);
-		} else {
-			x->st[in].drop[VUNET_DROP_NO_DEST] += n;
-			rte_pktmbuf_free_bulk(pkts, n);
-		}
+		xconnect_input(x, f, in, pkts, n);
 		break;
 	default:
 		x->st[in].drop[VUNET_DROP_NO_DEST] += n;

@@ -145,6 +145,10 @@ flush(struct vunet_worker *w, struct vunet_port *ports, uint32_t longest)
 {
 	struct vunet_out *out = &w->out;
 
+	if (unlikely(out->grew)) {
+		longest += RTE_VLAN_HLEN;
+		out->grew = false;
+	}
 	for (uint16_t i = 0; i < out->n_dirty; i++) {
 		uint16_t p = out->dirty[i];
 		struct vunet_txbuf *b = &out->buf[p];

@@ -7,9 +7,11 @@
  * of 32 frames from port a to port b, the MAC pairs taken round robin per
  * frame as vunet-perf sends them, every MAC learned. Run it under
  * 'valgrind --tool=callgrind --toggle-collect=vunet_switch_input' and
- * divide by the packets it prints.
+ * divide by the packets it prints. MODE push: b is a trunk that takes the
+ * frames tagged (pushed in software, as for a guest); pop: a is a trunk
+ * whose frames come tagged; access (default): both are access ports.
  *
- * Usage: bench_bridge PAIRS BURSTS
+ * Usage: bench_bridge PAIRS BURSTS [access|push|pop]
  */
 
 #include <stdlib.h>
@@ -20,13 +22,15 @@
 #include "unit_eal.h"
 #include "vunet_switch.h"
 
-static const char conf_text[] =
+static const char conf_fmt[] =
 	"{ \"bridges\": [ { \"name\": \"br0\", \"fdb_size\": 8192 } ],"
 	"  \"ports\": ["
 	"  { \"name\": \"a\", \"type\": \"eth\", \"devargs\": \"xa\","
-	"    \"bridge\": \"br0\" },"
+	"    \"bridge\": \"br0\", %s },"
 	"  { \"name\": \"b\", \"type\": \"eth\", \"devargs\": \"xb\","
-	"    \"bridge\": \"br0\" } ] }";
+	"    \"bridge\": \"br0\", %s } ] }";
+#define ACCESS "\"vlan\": 1"
+#define TRUNK "\"trunk\": [ 1 ]"
 
 static void
 mac(uint8_t *p, int side, unsigned int k)
@@ -49,16 +53,22 @@ main(int argc, char **argv)
 	struct vunet_switch_ctx x = { 0 };
 	struct rte_mempool *pool;
 	struct vunet_switch *sw;
-	char err[VUNET_ERR_MAX];
+	char err[VUNET_ERR_MAX], conf_text[512];
 	unsigned int pairs, bursts, k = 0;
 	uint64_t lost = 0, to_b = 0;
+	const char *mode = argc == 4 ? argv[3] : "access";
+	bool push = strcmp(mode, "push") == 0, pop = strcmp(mode, "pop") == 0;
 
-	if (argc != 3 || (pairs = (unsigned int)atoi(argv[1])) == 0 ||
-	    pairs > 4000 || (bursts = (unsigned int)atoi(argv[2])) == 0) {
-		fprintf(stderr, "usage: bench_bridge PAIRS(1-4000) BURSTS\n");
+	if (argc < 3 || argc > 4 || (pairs = (unsigned int)atoi(argv[1])) == 0 ||
+	    pairs > 4000 || (bursts = (unsigned int)atoi(argv[2])) == 0 ||
+	    (!push && !pop && strcmp(mode, "access") != 0)) {
+		fprintf(stderr, "usage: bench_bridge PAIRS(1-4000) BURSTS "
+			"[access|push|pop]\n");
 		return 2;
 	}
 	unit_eal_init("bench_bridge");
+	snprintf(conf_text, sizeof(conf_text), conf_fmt, pop ? TRUNK : ACCESS,
+		 push ? TRUNK : ACCESS);
 	if (vunet_config_parse(conf_text, "bench", &conf, err,
 			       sizeof(err)) < 0)
 		return 1;
@@ -98,11 +108,17 @@ main(int argc, char **argv)
 	for (unsigned int b = 0; b < bursts; b++) {
 		for (int i = 0; i < VUNET_BURST; i++, k = (k + 1) % pairs) {
 			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-			uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, 60);
+			uint16_t len = pop ? 64 : 60;
+			uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, len);
 
-			memset(p, 0, 60);
+			memset(p, 0, len);
 			mac(p, 1, k);
 			mac(p + 6, 0, k);
+			if (pop) {
+				p[12] = 0x81;   /* tag: VLAN 1 */
+				p[15] = 1;
+				p += 4;
+			}
 			p[12] = 0x08;
 			burst[i] = m;
 		}

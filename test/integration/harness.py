@@ -338,21 +338,37 @@ class Wire:
             self.remove()   # no half-made namespace or veth left behind
             raise
 
-    def far_rx(self):
-        r = sh("ip netns exec %s cat /sys/class/net/%s/statistics/rx_packets" % (self.ns, self.far))
+    def far_rx(self, dev=None):
+        """Frames the namespace end (or its interface dev) received."""
+        r = sh("ip netns exec %s cat /sys/class/net/%s/statistics/rx_packets" % (
+            self.ns, dev or self.far))
         return int(r.stdout)
 
-    def far_send(self, count, src, dst, ethertype=0x88b5, size=60):
-        """Send count frames from the namespace end."""
+    def far_send(self, count, src, dst, ethertype=0x88b5, size=60, tci=None):
+        """Send count frames from the namespace end; tci: with an 802.1Q
+        tag (VLAN, priority), size counted without it."""
+        tag = "" if tci is None else "8100%04x" % tci
         code = (
             "import socket,sys\n"
             "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n"
             "s.bind((%r,0))\n"
             "f=bytes.fromhex(%r)+bytes.fromhex(%r)+(%d).to_bytes(2,'big')\n"
             "f=f+bytes(%d-len(f))\n"
+            "f=f[:12]+bytes.fromhex(%r)+f[12:]\n"
             "for i in range(%d): s.send(f)\n" % (
-                self.far, dst.replace(":", ""), src.replace(":", ""), ethertype, size, count))
+                self.far, dst.replace(":", ""), src.replace(":", ""), ethertype, size, tag,
+                count))
         sh("ip netns exec %s python3 -c \"%s\"" % (self.ns, code))
+
+    def far_ip(self, ip):
+        sh("ip netns exec %s ip addr add %s dev %s" % (self.ns, ip, self.far))
+
+    def ping(self, ip, count=3):
+        """Echo replies to count pings from the namespace."""
+        r = sh("ip netns exec %s ping -c %d -i 0.2 -W 2 %s" % (self.ns, count, ip),
+               check=False)
+        m = re.search(r"(\d+) received", r.stdout)
+        return int(m.group(1)) if m else 0
 
     def remove(self):
         sh("ip link del %s" % self.host, check=False)

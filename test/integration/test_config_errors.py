@@ -14,6 +14,25 @@ CASES = [
     ('{"bridges": [{"name": "br0"}], "ports": [{"name": "a", "type": "vhost",'
      ' "path": "@SOCK", "bridge": "br0", "vlan": 5000}]}',
      ": ports[0].vlan: 5000 is out of range 1..4094"),
+    ('{"bridges": [{"name": "br0"}], "ports": [{"name": "a", "type": "vhost",'
+     ' "path": "@SOCK", "bridge": "br0", "trunk": [10, "30-20"]}]}',
+     ": ports[0].trunk[1]: VLANs are 1 to 4094, and a range runs upward"),
+    ('{"bridges": [{"name": "br0"}], "ports": [{"name": "a", "type": "vhost",'
+     ' "path": "@SOCK", "bridge": "br0", "trunk": [10, "20-"]}]}',
+     ': ports[0].trunk[1]: must be a VLAN number or a range "A-B"'),
+    ('{"bridges": [{"name": "br0"}], "ports": [{"name": "a", "type": "vhost",'
+     ' "path": "@SOCK", "bridge": "br0", "trunk": []}]}',
+     ': ports[0].trunk: must list the VLANs the port carries tagged, as numbers and "A-B" '
+     'ranges'),
+    ('{"bridges": [{"name": "br0"}], "ports": [{"name": "a", "type": "vhost",'
+     ' "path": "@SOCK", "bridge": "br0", "trunk": [10], "vlan": 10}]}',
+     ": ports[0].vlan: a trunk port has no access VLAN; its untagged frames belong to "
+     "native_vlan"),
+    ('{"bridges": [{"name": "br0"}], "ports": [{"name": "a", "type": "vhost",'
+     ' "path": "@SOCK", "bridge": "br0", "native_vlan": 10}]}',
+     ": ports[0].native_vlan: only a trunk port has a native VLAN"),
+    ('{"ports": [{"name": "a", "type": "vhost", "path": "@SOCK", "trunk": [10]}]}',
+     ": ports[0].trunk: a VLAN needs a bridge"),
     ('{"ports": [{"name": "a", "type": "vhost", "path": "@SOCK", "bridge": "br7"}]}',
      ": ports[0].bridge: no bridge is named 'br7'"),
     ('{"ports": [{"name": "a", "type": "vhost", "path": "@SOCK", "queue": 2}]}',

@@ -128,6 +128,20 @@ static const struct bad_case bad_cases[] = {
 	  "t.json: ports[0].path: is required" },
 	{ PORT(", \"vlan\": 4095, \"bridge\": \"br0\""),
 	  "t.json: ports[0].vlan: 4095 is out of range 1..4094" },
+	{ PORT(", \"trunk\": [ 0 ], \"bridge\": \"br0\""),
+	  "t.json: ports[0].trunk[0]: VLANs are 1 to 4094, and a range runs "
+	  "upward" },
+	{ PORT(", \"trunk\": [ \"1-4095\" ], \"bridge\": \"br0\""),
+	  "t.json: ports[0].trunk[0]: VLANs are 1 to 4094, and a range runs "
+	  "upward" },
+	{ PORT(", \"trunk\": [ \"7\" ], \"bridge\": \"br0\""),
+	  "t.json: ports[0].trunk[0]: must be a VLAN number or a range "
+	  "\"A-B\"" },
+	{ PORT(", \"trunk\": 7, \"bridge\": \"br0\""),
+	  "t.json: ports[0].trunk: must list the VLANs the port carries "
+	  "tagged, as numbers and \"A-B\" ranges" },
+	{ PORT(", \"trunk\": [ 7 ], \"native_vlan\": 0, \"bridge\": \"br0\""),
+	  "t.json: ports[0].native_vlan: 0 is out of range 1..4094" },
 	{ PORT(", \"vlan\": 5"), "t.json: ports[0].vlan: a VLAN needs a "
 	  "bridge" },
 	{ PORT(", \"bridge\": \"br9\""),
@@ -209,6 +223,35 @@ bad_configs_are_refused_with_their_reason(void)
 }
 
 static void
+trunk_vlans_are_a_set(void)
+{
+	const struct vunet_port_conf *p = &conf.ports[0];
+	json_t *j;
+	char *text;
+
+	CHECK_EQ(vunet_config_parse(PORT(", \"bridge\": \"br0\", "
+		"\"trunk\": [ 4094, \"10-12\", 1, 11, \"13-13\", 20 ], "
+		"\"native_vlan\": 30"), "t.json", &conf, err,
+		sizeof(err)), 0);
+	CHECK(p->trunk);
+	CHECK_EQ(p->vlan, 30);
+	CHECK(vunet_vlans_has(&p->trunk_vlans, 1));
+	CHECK(vunet_vlans_has(&p->trunk_vlans, 13));
+	CHECK(!vunet_vlans_has(&p->trunk_vlans, 14));
+	CHECK(!vunet_vlans_has(&p->trunk_vlans, 30));
+	CHECK(!vunet_vlans_has(&p->trunk_vlans, 0));
+	j = vunet_vlans_json(&p->trunk_vlans);
+	text = json_dumps(j, JSON_COMPACT);
+	CHECK_STR_HAS(text, "[1,\"10-13\",20,4094]");
+	free(text);
+	json_decref(j);
+	CHECK_EQ(vunet_config_parse(PORT(", \"bridge\": \"br0\""), "t.json",
+				    &conf, err, sizeof(err)), 0);
+	CHECK(!p->trunk);
+	CHECK_EQ(p->vlan, 1);
+}
+
+static void
 missing_file(void)
 {
 	CHECK_EQ(vunet_config_load("/nonexistent/vunetd.json", &conf, err,
@@ -259,6 +302,7 @@ main(void)
 	RUN(good_config_fields);
 	RUN(good_config_defaults);
 	RUN(bad_configs_are_refused_with_their_reason);
+	RUN(trunk_vlans_are_a_set);
 	RUN(missing_file);
 	RUN(mac_parse_and_format);
 	RUN(shipped_configs_load);

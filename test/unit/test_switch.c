@@ -19,7 +19,7 @@
 
 static const char conf_text[] =
 	"{ \"bridges\": [ { \"name\": \"br0\", \"fdb_size\": 64 },"
-	"                 { \"name\": \"br1\" } ],"
+	"                 { \"name\": \"br1\" }, { \"name\": \"br2\" } ],"
 	"  \"ports\": ["
 	"  { \"name\": \"p0\", \"type\": \"eth\", \"devargs\": \"x0\","
 	"    \"bridge\": \"br0\", \"vlan\": 10 },"
@@ -39,10 +39,23 @@ static const char conf_text[] =
 	"  { \"name\": \"lone\", \"type\": \"eth\", \"devargs\": \"xl\" },"
 	"  { \"name\": \"q0\", \"type\": \"eth\", \"devargs\": \"xq\","
 	"    \"bridge\": \"br1\", \"vlan\": 10, \"mac_limit\": 2,"
-	"    \"flood_pps\": 100 } ],"
+	"    \"flood_pps\": 100 },"
+	"  { \"name\": \"a10\", \"type\": \"eth\", \"devargs\": \"a10\","
+	"    \"bridge\": \"br2\", \"vlan\": 10 },"
+	"  { \"name\": \"b10\", \"type\": \"vhost\", \"path\": \"/b10\","
+	"    \"bridge\": \"br2\", \"vlan\": 10 },"
+	"  { \"name\": \"a20\", \"type\": \"vhost\", \"path\": \"/a20\","
+	"    \"bridge\": \"br2\", \"vlan\": 20 },"
+	"  { \"name\": \"a30\", \"type\": \"eth\", \"devargs\": \"a30\","
+	"    \"bridge\": \"br2\", \"vlan\": 30 },"
+	"  { \"name\": \"t0\", \"type\": \"eth\", \"devargs\": \"t0\","
+	"    \"bridge\": \"br2\", \"trunk\": [ 10, 20 ], \"native_vlan\": 30 },"
+	"  { \"name\": \"t1\", \"type\": \"vhost\", \"path\": \"/t1\","
+	"    \"bridge\": \"br2\", \"trunk\": [ \"10-11\" ] } ],"
 	"  \"xconnects\": [ { \"a\": \"xa\", \"b\": \"xb\" } ] }";
 
-enum { P0, P1, P2, P3, P4, P5, XA, XB, LONE, Q0, N_PORTS };
+enum { P0, P1, P2, P3, P4, P5, XA, XB, LONE, Q0, A10, B10, A20, A30, T0, T1,
+	N_PORTS };
 
 static struct vunet_config conf;
 static struct vunet_port ports[N_PORTS];
@@ -114,6 +127,7 @@ release(void)
 		b->n = 0;
 	}
 	out.n_dirty = 0;
+	out.grew = false;
 }
 
 static void
@@ -123,6 +137,7 @@ reset(void)
 	memset(st, 0, sizeof(st));
 	vunet_fdb_flush(sw->bridges[0].fdb, -1);
 	vunet_fdb_flush(sw->bridges[1].fdb, -1);
+	vunet_fdb_flush(sw->bridges[2].fdb, -1);
 	rte_ring_reset(learn_ring);
 	for (int p = 0; p < N_PORTS; p++) {
 		ports[p].eth_up = true;
@@ -698,6 +713,293 @@ full_learning_ring_counts_lost_events(void)
 	check_pool_full();
 }
 
+/* A frame tagged with tci (PCP, DEI, VID), as a trunk sends it. */
+static struct rte_mbuf *
+tagged(const uint8_t *dst, const uint8_t *src, uint16_t tci, uint16_t len)
+{
+	struct rte_mbuf *m = frame(dst, src, RTE_ETHER_TYPE_VLAN, len);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+	p[14] = (uint8_t)(tci >> 8);
+	p[15] = (uint8_t)tci;
+	p[16] = RTE_ETHER_TYPE_IPV4 >> 8;
+	p[17] = RTE_ETHER_TYPE_IPV4 & 0xff;
+	return m;
+}
+
+/* The TCI of m's tag, or -1 when it has none; its type after the tags. */
+static int
+tci_of(const struct rte_mbuf *m, uint16_t *type)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	int tci = -1;
+
+	if (p[12] == 0x81 && p[13] == 0x00) {
+		tci = p[14] << 8 | p[15];
+		p += RTE_VLAN_HLEN;
+	}
+	*type = (uint16_t)(p[12] << 8 | p[13]);
+	return tci;
+}
+
+static void
+access_to_trunks_pushes_one_shared_tagged_copy(void)
+{
+	struct rte_mbuf *m, *c;
+	uint16_t type;
+
+	reset();
+	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(A10, &m, 1);
+	/* VLAN 10 of br2: b10 untagged; t0 and t1 tagged; not a20, a30 */
+	CHECK_EQ(got(B10), 1);
+	CHECK_EQ(got(T0), 1);
+	CHECK_EQ(got(T1), 1);
+	CHECK_EQ(got(A20) + got(A30) + got(A10), 0);
+	CHECK(out.buf[B10].pkts[0] == m);
+	CHECK_EQ(rte_mbuf_refcnt_read(m), 1);
+	c = out.buf[T0].pkts[0];
+	CHECK(c != m && c == out.buf[T1].pkts[0]);
+	CHECK_EQ(rte_mbuf_refcnt_read(c), 2);
+	CHECK_EQ(tci_of(c, &type), 10);
+	CHECK_EQ(type, RTE_ETHER_TYPE_IPV4);
+	CHECK_EQ(rte_pktmbuf_pkt_len(c), 64);
+	CHECK_EQ(tci_of(m, &type), -1);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 60);
+	CHECK(out.grew);
+	/* only trunks take it: the frame itself is tagged, no copy */
+	release();
+	ports[B10].vid = -1;
+	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(A10, &m, 1);
+	CHECK(out.buf[T0].pkts[0] == m && out.buf[T1].pkts[0] == m);
+	CHECK_EQ(rte_mbuf_refcnt_read(m), 2);
+	CHECK_EQ(tci_of(m, &type), 10);
+	CHECK_EQ(rte_mempool_avail_count(pool), POOL_SIZE - 1);
+	reset();
+	check_pool_full();
+}
+
+static void
+trunk_to_access_pops_and_keeps_the_priority_for_trunks(void)
+{
+	struct rte_mbuf *m;
+	uint16_t type;
+
+	reset();
+	/* VLAN 10, priority 5, DEI: t0 -> a10, b10 untagged; t1 tagged */
+	m = tagged(bcast, mac0, 5 << 13 | 1 << 12 | 10, 64);
+	input(T0, &m, 1);
+	CHECK_EQ(got(A10) + got(B10) + got(T1), 3);
+	CHECK_EQ(got(A20) + got(A30), 0);
+	CHECK_EQ(tci_of(out.buf[A10].pkts[0], &type), -1);
+	CHECK_EQ(type, RTE_ETHER_TYPE_IPV4);
+	CHECK_EQ(rte_pktmbuf_pkt_len(out.buf[A10].pkts[0]), 60);
+	CHECK_EQ(tci_of(out.buf[T1].pkts[0], &type), 5 << 13 | 1 << 12 | 10);
+	CHECK_EQ(type, RTE_ETHER_TYPE_IPV4);
+	release();
+	CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 1);
+	CHECK_EQ(vunet_fdb_get(sw->bridges[2].fdb, vunet_fdb_key(mac0, 10)),
+		 T0);
+	/* VLAN 20: a20 only (t1 does not carry it) */
+	m = tagged(bcast, mac1, 20, 64);
+	input(T0, &m, 1);
+	CHECK_EQ(got(A20), 1);
+	CHECK_EQ(got(A10) + got(B10) + got(T1) + got(A30), 0);
+	CHECK_EQ(tci_of(out.buf[A20].pkts[0], &type), -1);
+	reset();
+	check_pool_full();
+}
+
+static void
+untagged_on_a_trunk_is_its_native_vlan(void)
+{
+	struct rte_mbuf *m;
+	uint16_t type;
+
+	reset();
+	/* t0's native VLAN is 30: a30 gets it; priority-tagged too */
+	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(T0, &m, 1);
+	CHECK_EQ(got(A30), 1);
+	m = tagged(bcast, mac0, 3 << 13, 64);
+	input(T0, &m, 1);
+	CHECK_EQ(got(A30), 2);
+	CHECK_EQ(tci_of(out.buf[A30].pkts[1], &type), -1);
+	CHECK_EQ(got(A10) + got(B10) + got(A20) + got(T1), 0);
+	release();
+	/* and a30's frames leave t0 untagged */
+	m = frame(bcast, mac1, RTE_ETHER_TYPE_IPV4, 60);
+	input(A30, &m, 1);
+	CHECK_EQ(got(T0), 1);
+	CHECK_EQ(tci_of(out.buf[T0].pkts[0], &type), -1);
+	CHECK(!out.grew);
+	release();
+	/* t1 has no native VLAN */
+	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(T1, &m, 1);
+	CHECK_EQ(st[T1].drop[VUNET_DROP_VLAN_NOT_CARRIED], 1);
+	CHECK_EQ(out.n_dirty, 0);
+	reset();
+	check_pool_full();
+}
+
+static void
+vlans_a_trunk_does_not_carry_are_dropped(void)
+{
+	struct rte_mbuf *m[4];
+
+	reset();
+	m[0] = tagged(bcast, mac0, 11, 64);   /* t1 has it, t0 not */
+	m[1] = tagged(bcast, mac0, 4094, 64);
+	m[2] = tagged(bcast, mac0, 20, 64);
+	m[3] = tagged(bcast, mac0, 10, 64);
+	input(T0, m, 4);
+	CHECK_EQ(st[T0].drop[VUNET_DROP_VLAN_NOT_CARRIED], 2);
+	CHECK_EQ(got(A20), 1);
+	CHECK_EQ(got(A10), 1);
+	CHECK_EQ(got(T1), 1);
+	/* an access port still refuses tags; so does a trunk a second one */
+	release();
+	m[0] = tagged(bcast, mac0, 10, 64);
+	input(A10, m, 1);
+	CHECK_EQ(st[A10].drop[VUNET_DROP_VLAN], 1);
+	m[0] = tagged(bcast, mac0, 10, 68);
+	rte_pktmbuf_mtod(m[0], uint8_t *)[16] = 0x81;
+	rte_pktmbuf_mtod(m[0], uint8_t *)[17] = 0x00;
+	input(T0, m, 1);
+	CHECK_EQ(st[T0].drop[VUNET_DROP_VLAN], 1);
+	CHECK_EQ(out.n_dirty, 0);
+	reset();
+	check_pool_full();
+}
+
+static void
+learned_unicast_to_a_trunk_is_tagged_by_device_or_software(void)
+{
+	struct rte_mbuf *m;
+	uint16_t type;
+
+	reset();
+	m = tagged(bcast, mac1, 10, 64);
+	input(T0, &m, 1);
+	m = tagged(bcast, mac5a, 10, 64);
+	input(T1, &m, 1);
+	release();
+	CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 2);
+	/* t0's device inserts the tag: the frame only says so */
+	ports[T0].vlan_insert = true;
+	m = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(A10, &m, 1);
+	CHECK_EQ(got(T0), 1);
+	CHECK_EQ(out.n_dirty, 1);
+	CHECK(m->ol_flags & RTE_MBUF_F_TX_VLAN);
+	CHECK_EQ(m->vlan_tci, 10);
+	CHECK_EQ(tci_of(m, &type), -1);
+	CHECK(!out.grew);
+	/* t1 (a guest) gets the tag in the frame */
+	m = frame(mac5a, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(B10, &m, 1);
+	CHECK_EQ(got(T1), 1);
+	CHECK_EQ(tci_of(m, &type), 10);
+	CHECK(out.grew);
+	/* trunk to trunk keeps the priority */
+	release();
+	m = tagged(mac5a, mac1, 6 << 13 | 10, 64);
+	input(T0, &m, 1);
+	CHECK_EQ(got(T1), 1);
+	CHECK_EQ(tci_of(m, &type), 6 << 13 | 10);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 64);
+	ports[T0].vlan_insert = false;
+	reset();
+	check_pool_full();
+}
+
+static void
+device_popped_tags_count_as_tags(void)
+{
+	struct rte_mbuf *m;
+	uint16_t type;
+
+	reset();
+	/* a10's device pops tags (it was a trunk's when it started) */
+	ports[A10].vlan_strip = true;
+	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 20;
+	input(A10, &m, 1);
+	CHECK_EQ(st[A10].drop[VUNET_DROP_VLAN], 1);
+	ports[A10].vlan_strip = false;
+	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 20;
+	input(T0, &m, 1);
+	CHECK_EQ(got(A20), 1);
+	CHECK_EQ(got(A10) + got(A30), 0);
+	release();
+	/* a cross-connect passes frames whole: the tag goes back on */
+	ports[XA].vlan_strip = true;
+	m = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 7;
+	input(XA, &m, 1);
+	CHECK_EQ(got(XB), 1);
+	CHECK_EQ(tci_of(m, &type), 7);
+	CHECK_EQ(type, RTE_ETHER_TYPE_IPV4);
+	ports[XA].vlan_strip = false;
+	reset();
+	check_pool_full();
+}
+
+/* Publish conf again, as the daemon does after a change. */
+static void
+republish(void)
+{
+	static struct vunet_wiring w;
+
+	memset(&w, 0, sizeof(w));
+	for (uint16_t p = 0; p < VUNET_MAX_PORTS; p++) {
+		w.port[p].conf = p < conf.n_ports ? &conf.ports[p] : NULL;
+		w.port[p].bridge = p < conf.n_ports ? conf.ports[p].bridge : -1;
+		w.port[p].peer = -1;
+	}
+	w.port[XA].peer = XB;
+	w.port[XB].peer = XA;
+	CHECK_EQ(vunet_switch_publish(sw, &w), 0);
+}
+
+static void
+a_mac_left_behind_in_a_vlan_is_not_followed(void)
+{
+	struct rte_mbuf *m;
+
+	reset();
+	m = frame(bcast, mac5b, RTE_ETHER_TYPE_ARP, 60);
+	input(B10, &m, 1);
+	release();
+	CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 1);
+	/* b10 moves to VLAN 20; its entry in VLAN 10 is not flushed yet */
+	conf.ports[B10].vlan = 20;
+	republish();
+	m = frame(mac5b, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(A10, &m, 1);
+	CHECK_EQ(got(B10), 0);
+	CHECK_EQ(got(T0) + got(T1), 2);
+	release();
+	/* nor in another bridge */
+	conf.ports[B10].vlan = 10;
+	conf.ports[B10].bridge = 0;
+	republish();
+	m = frame(mac5b, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(A10, &m, 1);
+	CHECK_EQ(got(B10), 0);
+	CHECK_EQ(got(T0) + got(T1), 2);
+	conf.ports[B10].bridge = 2;
+	republish();
+	reset();
+	check_pool_full();
+}
+
 int
 main(void)
 {
@@ -748,6 +1050,13 @@ main(void)
 	RUN(a_port_at_its_mac_limit_learns_no_more);
 	RUN(link_local_frames_are_not_forwarded);
 	RUN(flooding_is_rate_limited_per_port);
+	RUN(access_to_trunks_pushes_one_shared_tagged_copy);
+	RUN(trunk_to_access_pops_and_keeps_the_priority_for_trunks);
+	RUN(untagged_on_a_trunk_is_its_native_vlan);
+	RUN(vlans_a_trunk_does_not_carry_are_dropped);
+	RUN(learned_unicast_to_a_trunk_is_tagged_by_device_or_software);
+	RUN(device_popped_tags_count_as_tags);
+	RUN(a_mac_left_behind_in_a_vlan_is_not_followed);
 	vunet_switch_free(sw);
 	rte_eal_cleanup();
 	return TAP_DONE();
