@@ -10,7 +10,7 @@ PACKAGES=(build-essential pkg-config meson ninja-build
 	libdpdk-dev dpdk dpdk-dev libjansson-dev libnuma-dev libbpf-dev
 	libxdp-dev python3 python3-pytest python3-pytest-timeout iproute2 procps
 	coreutils util-linux clang libclang-rt-14-dev valgrind
-	qemu-system-x86 busybox-static iputils-ping tcpdump
+	qemu-system-x86 busybox-static iputils-ping tcpdump openvswitch-switch
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients systemd
 	man-db groff-base)
 

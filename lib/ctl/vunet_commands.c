@@ -111,6 +111,9 @@ port_summary(const struct vunet_daemon *d, int i)
 	} else {
 		json_object_set_new(o, "devargs", json_string(pc->devargs));
 		json_object_set_new(o, "tx_queues", json_integer(pi.nb_txq));
+		if (pi.state == VUNET_PORT_UP)
+			json_object_set_new(o, "link", json_string(
+				pi.link_down ? "down" : "up"));
 		if (pc->mtu != 0)
 			json_object_set_new(o, "mtu", json_integer(pc->mtu));
 	}

@@ -3,7 +3,7 @@
 """The Linux guest of the end-to-end tests, made from Debian packages only:
 the kernel of Debian's linux-image-amd64 (its uncompressed vmlinux, which
 QEMU boots through the PVH entry in about 5 s under TCG) and an initramfs
-of busybox-static with the virtio-net modules. Cached in build/guest/ by
+of busybox-static with the virtio-net and 802.1Q modules. Cached in build/guest/ by
 kernel version; run as a script to build it by hand."""
 
 import hashlib
@@ -21,7 +21,9 @@ BUSYBOX = "/bin/busybox"
 # load order matters: each needs the ones before it
 MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev",
            "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci", "net/core/failover",
-           "drivers/net/net_failover", "drivers/net/virtio_net"]
+           "drivers/net/net_failover", "drivers/net/virtio_net",
+           # 802.1Q subinterfaces: a guest on a trunk
+           "net/llc/llc", "net/802/stp", "net/802/garp", "net/802/mrp", "net/8021q/8021q"]
 
 # /init: the test drives the guest over its serial console (a shell on
 # ttyS0, no echo, no prompt); "vunet-guest: ready" says eth0 exists.
@@ -134,7 +136,8 @@ class Cpio:
 def build(cache=CACHE, log=print):
     """Returns (vmlinux path, initramfs path), building them if needed."""
     pkg = kernel_package()
-    kdir = os.path.join(cache, "%s-%s" % (pkg, hashlib.sha256(INIT.encode()).hexdigest()[:8]))
+    key = (INIT + " ".join(MODULES)).encode()
+    kdir = os.path.join(cache, "%s-%s" % (pkg, hashlib.sha256(key).hexdigest()[:8]))
     vmlinux = os.path.join(kdir, "vmlinux")
     initrd = os.path.join(kdir, "initramfs.cpio")
     if os.path.exists(vmlinux) and os.path.exists(initrd):

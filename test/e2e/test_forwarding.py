@@ -114,3 +114,38 @@ def test_jumbo_frames_on_v2(world):
         p = d.port(name)
         assert all(v == 0 for v in p["drops"].values()), p["drops"]
         assert 2 * COUNT * 8042 <= p["rx_bytes"] < 2 * COUNT * 8042 + 8000, p
+
+
+def test_a_guest_with_linux_vlan_subinterfaces_on_a_trunk(world):
+    """The guest's own kernel tags and untags (eth0.10, eth0.20; eth0 is the
+    native VLAN); hosts on access ports answer in their VLAN only."""
+    w10, w20, w30, other = world.wire(), world.wire(), world.wire(), world.wire()
+    w10.far_ip("10.0.10.100/24")
+    w20.far_ip("10.0.20.100/24")
+    w30.far_ip("10.0.30.100/24")
+    other.far_ip("10.0.10.50/24")   # VLAN 20 with a VLAN 10 address
+    d = world.vunetd({"bridges": [{"name": "br0"}],
+                      "ports": [vhost(world, "vm1", bridge="br0", trunk=[10, 20], native_vlan=30)] +
+                      [{"name": n, "type": "eth", "bridge": "br0", "vlan": v,
+                        "devargs": "net_af_packet%d,iface=%s" % (i, w.host)}
+                       for i, (n, v, w) in enumerate([("up10", 10, w10), ("up20", 20, w20),
+                                                      ("up30", 30, w30), ("other", 20, other)])]
+                      }).start()
+    g = boot(world, d, {1: "vm1"})[0]
+    g.ip("10.0.30.1")
+    for vid in (10, 20):
+        g.sh("ip link add link eth0 name eth0.%d type vlan id %d" % (vid, vid))
+        g.sh("ip addr add 10.0.%d.1/24 dev eth0.%d" % (vid, vid))
+        g.sh("ip link set eth0.%d up" % vid)
+    assert_pings(g, "10.0.10.100")
+    assert_pings(g, "10.0.20.100")
+    assert_pings(g, "10.0.30.100")
+    r = sh("ip netns exec %s ping -c %d -i 0.2 -W 2 10.0.10.1" % (w10.ns, COUNT), check=False)
+    assert "%d packets transmitted, %d received" % (COUNT, COUNT) in r.stdout, r.stdout
+    # a host of VLAN 20 never hears eth0.10's ARP for its address
+    heard = other.far_rx()
+    assert g.ping("10.0.10.50", 3, wait=1) == (3, 0)
+    assert other.far_rx() == heard
+    macs = {(m["vlan"], m["port"]) for m in d.ctl("mac", "show", "br0") if m["mac"] == MAC[1]}
+    assert macs == {(10, "vm1"), (20, "vm1"), (30, "vm1")}
+    assert sum(d.port("vm1")["drops"].values()) == 0

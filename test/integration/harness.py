@@ -360,6 +360,10 @@ class Wire:
                 count))
         sh("ip netns exec %s python3 -c \"%s\"" % (self.ns, code))
 
+    def far_mac(self):
+        r = sh("ip netns exec %s cat /sys/class/net/%s/address" % (self.ns, self.far))
+        return r.stdout.strip()
+
     def far_ip(self, ip):
         sh("ip netns exec %s ip addr add %s dev %s" % (self.ns, ip, self.far))
 
@@ -373,6 +377,77 @@ class Wire:
     def remove(self):
         sh("ip link del %s" % self.host, check=False)
         sh("ip netns del %s" % self.ns, check=False)
+
+
+class Ovs:
+    """Open vSwitch's own userspace switch (datapath netdev: no kernel
+    module, no busy polling) with a private database and run directory, as
+    a peer 802.1Q switch: bridge 'obr', ports on veth ends in this
+    namespace."""
+
+    def __init__(self, workdir):
+        self.d = os.path.join(workdir, unique("ovs"))
+        os.makedirs(self.d)
+        self.env = dict(os.environ, OVS_RUNDIR=self.d, OVS_DBDIR=self.d, OVS_LOGDIR=self.d)
+        self.veths = []
+        db = os.path.join(self.d, "conf.db")
+        self._run("ovsdb-tool", "create", db, "/usr/share/openvswitch/vswitch.ovsschema")
+        self._run("ovsdb-server", db, "--remote=punix:%s/db.sock" % self.d,
+                  "--pidfile=%s/ovsdb.pid" % self.d, "--unixctl=%s/ovsdb.ctl" % self.d,
+                  "--detach", "--log-file=%s/ovsdb.log" % self.d)
+        self.vsctl("--no-wait", "init")
+        self._run("ovs-vswitchd", "unix:%s/db.sock" % self.d,
+                  "--pidfile=%s/vswitchd.pid" % self.d, "--unixctl=%s/vswitchd.ctl" % self.d,
+                  "--detach", "--log-file=%s/vswitchd.log" % self.d)
+        self.vsctl("add-br", "obr", "--", "set", "bridge", "obr", "datapath_type=netdev")
+
+    def _run(self, *args):
+        r = subprocess.run(list(args), env=self.env, capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError("%s: %s%s" % (" ".join(args), r.stdout, r.stderr))
+        return r.stdout
+
+    def vsctl(self, *args):
+        return self._run("ovs-vsctl", "--db=unix:%s/db.sock" % self.d, *args)
+
+    def appctl(self, *args):
+        return self._run("ovs-appctl", "-t", "%s/vswitchd.ctl" % self.d, *args)
+
+    def add(self, iface, *settings):
+        """iface (in this namespace) as a port of obr, e.g. 'tag=10'."""
+        self.vsctl("add-port", "obr", iface, "--", "set", "port", iface, *settings)
+
+    def link(self, *settings):
+        """A veth pair: one end a port of obr; returns the other one's name."""
+        tag = unique("")[-8:]
+        ours, theirs = "vuo" + tag, "vup" + tag
+        sh("ip link add %s type veth peer name %s" % (theirs, ours))
+        self.veths.append(ours)
+        for dev in (ours, theirs):
+            sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % dev)
+            sh("ip link set %s up" % dev)
+        self.add(ours, *settings)
+        return theirs
+
+    def fdb(self):
+        """(VLAN, MAC, port name) OVS has learned."""
+        names = {}
+        for line in self.appctl("dpif/show").splitlines():
+            m = re.match(r"\s+(\S+) (\d+)/", line)
+            if m:
+                names[m.group(2)] = m.group(1)
+        rows = set()
+        for line in self.appctl("fdb/show", "obr").splitlines()[1:]:
+            port, vlan, mac = line.split()[:3]
+            rows.add((int(vlan), mac, names.get(port, port)))
+        return rows
+
+    def close(self):
+        for ctl in ("vswitchd.ctl", "ovsdb.ctl"):
+            subprocess.run(["ovs-appctl", "-t", os.path.join(self.d, ctl), "exit"],
+                           env=self.env, capture_output=True, timeout=30)
+        for dev in self.veths:
+            sh("ip link del %s" % dev, check=False)
 
 
 class VhostUserProbe:
@@ -435,6 +510,7 @@ class World:
         self.guests = []
         self.daemons = []
         self.wires = []
+        self.switches = []
 
     def sock(self, name):
         return os.path.join(self.dir, name + ".sock")
@@ -454,6 +530,11 @@ class World:
         self.wires.append(w)
         return w
 
+    def ovs(self):
+        o = Ovs(self.dir)
+        self.switches.append(o)
+        return o
+
     def close(self):
         # guests leave first: a vunetd that dies as a guest disconnects
         # must be found still dead when its turn comes (stop() fails then)
@@ -467,6 +548,8 @@ class World:
             except AssertionError as e:
                 errors.append(str(e))
             d.kill()
+        for o in self.switches:
+            o.close()
         for w in self.wires:
             w.remove()
         return errors

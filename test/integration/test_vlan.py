@@ -226,7 +226,46 @@ def test_macs_behind_a_port_whose_link_goes_down_are_forgotten(world):
         wait_for(lambda: d.ctl("mac", "show", "br0") == [], 10, "the MACs forgotten")
         assert re.search(r"port nic: link down; [12] MACs learned on it forgotten",
                          d.out.text())
+        assert d.ctl("port", "show", "nic")["link"] == "down"
         sh("ip link set %s up" % tap)
         wait_for(lambda: "port nic: link up" in d.out.text(), 10, "link up")
+        assert d.ctl("port", "show", "nic")["link"] == "up"
     finally:
         sh("ip link del %s" % tap, check=False)
+
+
+def test_hosts_behind_open_vswitch_reach_their_vlan_across_a_trunk(world):
+    """Open vSwitch (its userspace datapath) is the switch at the other end
+    of the trunk, with Linux hosts on access ports in VLANs 10 and 20; so is
+    vunetd. All four hosts share one IP subnet: only the VLANs part them."""
+    ovs = world.ovs()
+    o10, o20, v10, v20 = world.wire(), world.wire(), world.wire(), world.wire()
+    ovs.add(o10.host, "tag=10")
+    ovs.add(o20.host, "tag=20")
+    trunk = ovs.link("trunks=10,20")
+    d = world.vunetd({"bridges": [{"name": "br0"}],
+                      "ports": [{"name": "trunk", "type": "eth", "bridge": "br0",
+                                 "trunk": [10, 20],
+                                 "devargs": "net_af_packet0,iface=%s" % trunk},
+                                {"name": "h10", "type": "eth", "bridge": "br0", "vlan": 10,
+                                 "devargs": "net_af_packet1,iface=%s" % v10.host},
+                                {"name": "h20", "type": "eth", "bridge": "br0", "vlan": 20,
+                                 "devargs": "net_af_packet2,iface=%s" % v20.host}]}).start()
+    for i, w in enumerate((o10, v10, o20, v20)):
+        w.far_ip("10.0.0.%d/24" % (i + 1))
+    assert o10.ping("10.0.0.2") == 3
+    assert o20.ping("10.0.0.4") == 3
+    assert v10.ping("10.0.0.1") == 3
+    # across VLANs: nothing answers
+    assert o10.ping("10.0.0.4", count=2) == 0
+    assert v20.ping("10.0.0.1", count=2) == 0
+    # each switch learned the other side's hosts on the trunk, per VLAN
+    ours = {(m["vlan"], m["mac"], m["port"]) for m in d.ctl("mac", "show", "br0")}
+    assert (10, o10.far_mac(), "trunk") in ours and (20, o20.far_mac(), "trunk") in ours
+    assert (10, v10.far_mac(), "h10") in ours and (20, v20.far_mac(), "h20") in ours
+    theirs = ovs.fdb()
+    assert (10, v10.far_mac(), trunk.replace("vup", "vuo")) in theirs
+    assert (20, v20.far_mac(), trunk.replace("vup", "vuo")) in theirs
+    assert not any(mac == v10.far_mac() and vlan != 10 for vlan, mac, _ in theirs)
+    drops = d.port("trunk")["drops"]
+    assert drops["vlan_not_carried"] == 0 and drops["tagged_on_access"] == 0
