@@ -951,6 +951,38 @@ device_popped_tags_count_as_tags(void)
 	check_pool_full();
 }
 
+static void
+a_frame_that_cannot_get_its_tag_is_counted(void)
+{
+	static struct rte_mbuf *all[POOL_SIZE];
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	reset();
+	m = tagged(bcast, mac5a, 10, 64);
+	input(T1, &m, 1);
+	release();
+	CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 1);
+	/* no headroom: the unicast to t1 cannot be tagged */
+	m = frame(mac5a, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	memmove(m->buf_addr, rte_pktmbuf_mtod(m, void *), 60);
+	m->data_off = 0;
+	input(A10, &m, 1);
+	CHECK_EQ(st[A10].drop[VUNET_DROP_NO_MBUF], 1);
+	CHECK_EQ(out.n_dirty, 0);
+	/* no buffer for the tagged copy: the untagged ports still get it */
+	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	while ((all[n] = rte_pktmbuf_alloc(pool)) != NULL)
+		n++;
+	input(A10, &m, 1);
+	CHECK_EQ(st[A10].drop[VUNET_DROP_NO_MBUF], 2);
+	CHECK_EQ(got(B10), 1);
+	CHECK_EQ(got(T0) + got(T1), 0);
+	rte_pktmbuf_free_bulk(all, n);
+	reset();
+	check_pool_full();
+}
+
 /* Publish conf again, as the daemon does after a change. */
 static void
 republish(void)
@@ -1057,6 +1089,7 @@ main(void)
 	RUN(learned_unicast_to_a_trunk_is_tagged_by_device_or_software);
 	RUN(device_popped_tags_count_as_tags);
 	RUN(a_mac_left_behind_in_a_vlan_is_not_followed);
+	RUN(a_frame_that_cannot_get_its_tag_is_counted);
 	vunet_switch_free(sw);
 	rte_eal_cleanup();
 	return TAP_DONE();
