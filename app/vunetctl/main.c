@@ -33,6 +33,8 @@ usage_print(FILE *f)
 "                      allowed_macs, mac_limit, flood_pps of a running port\n"
 "                      (VALUE null: default)\n"
 "  bridge list | add NAME [fdb_size=N] [aging_sec=N] | del NAME\n"
+"  bridge set NAME vxlan='{\"underlay\": P, \"local_ip\": IP,\n"
+"           \"vnis\": [...], \"remotes\": [IP, ...]}'  (JSON; null: none)\n"
 "  xconnect list | add PORT PORT | del PORT\n"
 "  mac show [BRIDGE] | flush BRIDGE [PORT]\n"
 "  stats [PORT] [--watch [--interval SEC] [--count N]]\n"

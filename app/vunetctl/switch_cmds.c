@@ -83,6 +83,10 @@ object_from_args(int argc, char **argv)
 			 argv[i]);
 		if (strcmp(eq + 1, "null") == 0)
 			json_object_set_new(o, key, json_null());
+		else if (eq[1] == '{' || eq[1] == '[')
+			json_object_set_new(o, key, json_loads(eq + 1, 0,
+							       NULL) ?:
+					    json_string(eq + 1));
 		else if (is_int_key(key))
 			json_object_set_new(o, key, int_or_string(eq + 1));
 		else if (strcmp(key, "allowed_macs") == 0)
@@ -147,6 +151,9 @@ print_port_list(json_t *r)
 		if (vhost)
 			snprintf(dev, sizeof(dev), "%s %s %s", str(p, "mode"),
 				 str(p, "path"), str(p, "profile"));
+		else if (strcmp(str(p, "type"), "vtep") == 0)
+			snprintf(dev, sizeof(dev), "VXLAN to %s over %s",
+				 str(p, "remote"), str(p, "underlay"));
 		else
 			snprintf(dev, sizeof(dev), "%s", str(p, "devargs"));
 		if (json_object_get(p, "xconnect") != NULL)
@@ -444,7 +451,7 @@ build_object(const struct cli_cmd *c, int n, char **a)
 
 /* NAME key=value ...: "null" takes a setting back to its default */
 static json_t *
-build_port_set(const struct cli_cmd *c, int n, char **a)
+build_set(const struct cli_cmd *c, int n, char **a)
 {
 	json_t *obj = object_from_args(n, a);
 
@@ -480,12 +487,13 @@ static const struct cli_cmd cli_cmds[] = {
 	  print_port_show },
 	{ "port", "add", 1, MANY, "port-add", { "port" }, build_object, NULL },
 	{ "port", "del", 1, 1, "port-del", { "name" }, build_named, NULL },
-	{ "port", "set", 2, MANY, "port-set", { NULL }, build_port_set, NULL },
+	{ "port", "set", 2, MANY, "port-set", { NULL }, build_set, NULL },
 	{ "bridge", "list", 0, 0, "bridge-list", { NULL }, build_named,
 	  print_bridges },
 	{ "bridge", "add", 1, MANY, "bridge-add", { "bridge" }, build_object,
 	  NULL },
 	{ "bridge", "del", 1, 1, "bridge-del", { "name" }, build_named, NULL },
+	{ "bridge", "set", 2, MANY, "bridge-set", { NULL }, build_set, NULL },
 	{ "xconnect", "list", 0, 0, "xconnect-list", { NULL }, build_named,
 	  print_xconnects },
 	{ "xconnect", "add", 2, 2, "xconnect-add", { "a", "b" }, build_named,

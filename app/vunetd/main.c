@@ -103,7 +103,7 @@ control_loop(struct vunet_daemon *d, struct vunet_ctl_server *srv)
 	while (!quit) {
 		uint64_t now = rte_rdtsc();
 
-		if (vunet_daemon_learn(d, now) != 0)
+		if ((vunet_daemon_learn(d, now) | vunet_daemon_punted(d)) != 0)
 			period = CONTROL_PERIOD_MIN_MS;
 		else if (period < CONTROL_PERIOD_MAX_MS)
 			period *= 2;

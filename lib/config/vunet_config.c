@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include <jansson.h>
 
 #include "vunet_err.h"
@@ -40,7 +42,34 @@ fail(struct ctx *c, const char *field, const char *fmt, ...)
 const char *
 vunet_port_type_name(enum vunet_port_type t)
 {
-	return t == VUNET_PORT_VHOST ? "vhost" : "eth";
+	static const char *const names[] = {
+		[VUNET_PORT_VHOST] = "vhost",
+		[VUNET_PORT_ETH] = "eth",
+		[VUNET_PORT_VTEP] = "vtep",
+	};
+
+	return (unsigned int)t < sizeof(names) / sizeof(names[0]) ?
+	       names[t] : "?";
+}
+
+int
+vunet_ipv4_parse(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*ip = a.s_addr;
+	return 0;
+}
+
+void
+vunet_ipv4_format(uint32_t ip, char *buf, size_t len)
+{
+	struct in_addr a = { .s_addr = ip };
+
+	if (inet_ntop(AF_INET, &a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
 }
 
 /* Typos must not pass silently: every key of an object must be known. */
@@ -197,12 +226,177 @@ vunet_config_bridge_index(const struct vunet_config *conf, const char *name)
 	return -1;
 }
 
+/* An IPv4 address (network order) in obj[key]. */
+static int
+get_ipv4(struct ctx *c, json_t *v, const char *field, uint32_t *ip)
+{
+	if (!json_is_string(v) || vunet_ipv4_parse(json_string_value(v),
+						   ip) < 0)
+		return fail(c, field, "must be an IPv4 address like "
+			    "\"192.0.2.1\"");
+	if ((ntohl(*ip) >> 24) == 0 || (ntohl(*ip) >> 28) >= 14 ||
+	    (ntohl(*ip) >> 24) == 127)
+		return fail(c, field, "%s is not a unicast address",
+			    json_string_value(v));
+	return 0;
+}
+
+static int
+parse_vnis(struct ctx *c, json_t *a, const char *where,
+	   struct vunet_vxlan_conf *x)
+{
+	static const char *const keys[] = { "vlan", "vni", NULL };
+	char field[128], w[128];
+	json_t *e;
+	size_t i;
+
+	snprintf(field, sizeof(field), "%s.vnis", where);
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > VUNET_MAX_VNIS)
+		return fail(c, field, "must map 1 to %d VLANs to VNIs: "
+			    "[{\"vlan\": 10, \"vni\": 5010}]",
+			    VUNET_MAX_VNIS);
+	json_array_foreach(a, i, e) {
+		uint64_t vlan, vni;
+
+		snprintf(w, sizeof(w), "%s.vnis[%zu]", where, i);
+		if (!json_is_object(e))
+			return fail(c, w, "must be an object");
+		if (check_keys(c, e, w, keys) < 0 ||
+		    get_uint(c, e, w, "vlan", 1, VUNET_VLAN_MAX, 0, &vlan) < 0 ||
+		    get_uint(c, e, w, "vni", 1, (1u << 24) - 1, 0, &vni) < 0)
+			return -1;
+		if (vlan == 0 || vni == 0)
+			return fail(c, w, "needs a vlan and a vni");
+		for (uint16_t k = 0; k < x->n_vnis; k++)
+			if (x->vnis[k].vlan == vlan || x->vnis[k].vni == vni)
+				return fail(c, w, "VLAN %u or VNI %u is mapped "
+					    "twice", (unsigned int)vlan,
+					    (unsigned int)vni);
+		x->vnis[x->n_vnis].vlan = (uint16_t)vlan;
+		x->vnis[x->n_vnis++].vni = (uint32_t)vni;
+	}
+	return 0;
+}
+
+static int
+parse_remotes(struct ctx *c, json_t *a, const char *where,
+	      struct vunet_vxlan_conf *x)
+{
+	char field[128];
+	json_t *e;
+	size_t i;
+
+	if (a == NULL)
+		return 0;
+	snprintf(field, sizeof(field), "%s.remotes", where);
+	if (!json_is_array(a) || json_array_size(a) > VUNET_MAX_REMOTES)
+		return fail(c, field, "must list at most %d IPv4 addresses",
+			    VUNET_MAX_REMOTES);
+	json_array_foreach(a, i, e) {
+		uint32_t ip;
+
+		snprintf(field, sizeof(field), "%s.remotes[%zu]", where, i);
+		if (get_ipv4(c, e, field, &ip) < 0)
+			return -1;
+		if (ip == x->local_ip)
+			return fail(c, field, "is the local address");
+		for (uint16_t k = 0; k < x->n_remotes; k++)
+			if (x->remotes[k] == ip)
+				return fail(c, field, "%s is listed twice",
+					    json_string_value(e));
+		x->remotes[x->n_remotes++] = ip;
+	}
+	return 0;
+}
+
+/* "192.0.2.1" or "192.0.2.1/24" */
+static int
+parse_local_ip(struct ctx *c, json_t *v, const char *where,
+	       struct vunet_vxlan_conf *x)
+{
+	char field[128], addr[32];
+	const char *s = json_string_value(v), *slash;
+	unsigned int len = 0;
+	int end = 0;
+
+	snprintf(field, sizeof(field), "%s.local_ip", where);
+	if (s == NULL || (slash = strchr(s, '/')) == NULL)
+		return get_ipv4(c, v, field, &x->local_ip);
+	if (sscanf(slash + 1, "%u%n", &len, &end) != 1 || slash[1 + end] ||
+	    len < 1 || len > 31 || (size_t)(slash - s) >= sizeof(addr))
+		return fail(c, field, "must be an IPv4 address, with its "
+			    "prefix length if any, like \"192.0.2.1/24\"");
+	snprintf(addr, sizeof(addr), "%.*s", (int)(slash - s), s);
+	if (vunet_ipv4_parse(addr, &x->local_ip) < 0)
+		return fail(c, field, "must be an IPv4 address, with its "
+			    "prefix length if any, like \"192.0.2.1/24\"");
+	x->prefix_len = (uint8_t)len;
+	return 0;
+}
+
+bool
+vunet_ipv4_same_subnet(uint32_t a, uint32_t b, uint8_t prefix_len)
+{
+	uint32_t mask = prefix_len == 0 ? 0 :
+			htonl(~0u << (32 - prefix_len));
+
+	return (a & mask) == (b & mask);
+}
+
+/* bridge.vxlan; the underlay port is found once the ports are read */
+static int
+parse_vxlan(struct ctx *c, json_t *o, const char *bwhere,
+	    struct vunet_bridge_conf *br)
+{
+	static const char *const keys[] = { "underlay", "local_ip",
+		"gateway", "udp_port", "vnis", "remotes", NULL };
+	struct vunet_vxlan_conf *x = &br->vxlan;
+	char where[96], field[128];
+	uint64_t v;
+
+	snprintf(where, sizeof(where), "%s.vxlan", bwhere);
+	if (!json_is_object(o))
+		return fail(c, where, "must be an object");
+	if (strlen(br->name) > VUNET_NAME_MAX - 17) {
+		snprintf(field, sizeof(field), "%s.name", bwhere);
+		return fail(c, field, "a bridge with VXLAN has a name of at "
+			    "most %d bytes (its remotes are named "
+			    "BRIDGE@ADDRESS)", VUNET_NAME_MAX - 17);
+	}
+	if (check_keys(c, o, where, keys) < 0 ||
+	    get_string(c, o, where, "underlay", NULL, x->underlay_name,
+		       sizeof(x->underlay_name)) < 0 ||
+	    parse_local_ip(c, json_object_get(o, "local_ip"), where, x) < 0 ||
+	    get_uint(c, o, where, "udp_port", 1, 65535, VUNET_VXLAN_UDP_PORT,
+		     &v) < 0)
+		return -1;
+	x->udp_port = (uint16_t)v;
+	if (json_object_get(o, "gateway") != NULL) {
+		snprintf(field, sizeof(field), "%s.gateway", where);
+		if (get_ipv4(c, json_object_get(o, "gateway"), field,
+			     &x->gateway) < 0)
+			return -1;
+		if (x->prefix_len == 0)
+			return fail(c, field, "needs local_ip with its prefix "
+				    "length, e.g. \"192.0.2.1/24\"");
+		if (!vunet_ipv4_same_subnet(x->gateway, x->local_ip,
+					    x->prefix_len))
+			return fail(c, field, "is not in local_ip's subnet");
+	}
+	if (parse_vnis(c, json_object_get(o, "vnis"), where, x) < 0 ||
+	    parse_remotes(c, json_object_get(o, "remotes"), where, x) < 0)
+		return -1;
+	x->on = true;
+	return 0;
+}
+
 static int
 parse_bridge(struct ctx *c, json_t *o, const char *where,
 	     struct vunet_config *conf, struct vunet_bridge_conf *br)
 {
 	static const char *const keys[] = { "name", "fdb_size", "aging_sec",
-					    NULL };
+					    "vxlan", NULL };
 	uint64_t v;
 
 	if (!json_is_object(o))
@@ -227,7 +421,9 @@ parse_bridge(struct ctx *c, json_t *o, const char *where,
 		     &v) < 0)
 		return -1;
 	br->aging_sec = (uint32_t)v;
-	return 0;
+	if (json_object_get(o, "vxlan") == NULL)
+		return 0;
+	return parse_vxlan(c, json_object_get(o, "vxlan"), where, br);
 }
 
 static int
@@ -485,6 +681,7 @@ parse_bridge_vlans(struct ctx *c, json_t *o, const char *where,
 	uint64_t v;
 
 	p->bridge = -1;
+	p->underlay_of = -1;
 	if (json_object_get(o, "bridge") == NULL) {
 		for (int k = 0; in_bridge[k] != NULL; k++)
 			if (json_object_get(o, in_bridge[k]) != NULL) {
@@ -643,6 +840,72 @@ parse_xconnect(struct ctx *c, json_t *o, const char *where,
 		}                                                            \
 	} while (0)
 
+/* A port of bridge b for each remote VTEP of its VXLAN. */
+static int
+vxlan_remote_ports(struct ctx *c, struct vunet_config *conf, uint16_t b)
+{
+	const struct vunet_bridge_conf *br = &conf->bridges[b];
+	char field[64], ip[16], bname[VUNET_NAME_MAX];
+
+	snprintf(bname, sizeof(bname), "%s", br->name);
+	for (uint16_t r = 0; r < br->vxlan.n_remotes; r++) {
+		struct vunet_port_conf *p = &conf->ports[conf->n_ports];
+
+		if (conf->n_ports == VUNET_MAX_PORTS) {
+			snprintf(field, sizeof(field),
+				 "bridges[%u].vxlan.remotes", b);
+			return fail(c, field, "the switch has %d ports with "
+				    "the remote VTEPs", VUNET_MAX_PORTS);
+		}
+		memset(p, 0, sizeof(*p));
+		vunet_ipv4_format(br->vxlan.remotes[r], ip, sizeof(ip));
+		snprintf(p->name, sizeof(p->name), "%.15s@%s", bname, ip);
+		p->type = VUNET_PORT_VTEP;
+		p->bridge = b;
+		p->trunk = true;
+		for (uint16_t k = 0; k < br->vxlan.n_vnis; k++)
+			vunet_vlans_add(&p->trunk_vlans,
+					br->vxlan.vnis[k].vlan);
+		p->remote_ip = br->vxlan.remotes[r];
+		p->next_hop = br->vxlan.gateway != 0 &&
+			!vunet_ipv4_same_subnet(p->remote_ip,
+						br->vxlan.local_ip,
+						br->vxlan.prefix_len) ?
+			br->vxlan.gateway : p->remote_ip;
+		p->vxlan = br->vxlan;
+		p->underlay_of = -1;
+		memset(p->rxq_workers, -1, sizeof(p->rxq_workers));
+		conf->n_ports++;
+	}
+	return 0;
+}
+
+static int
+vxlan_finish(struct ctx *c, struct vunet_config *conf, uint16_t b)
+{
+	struct vunet_vxlan_conf *x = &conf->bridges[b].vxlan;
+	int u = vunet_config_port_index(conf, x->underlay_name);
+	char field[64];
+
+	snprintf(field, sizeof(field), "bridges[%u].vxlan.underlay", b);
+	if (u < 0)
+		return fail(c, field, "no port is named '%s'",
+			    x->underlay_name);
+	if (conf->ports[u].type != VUNET_PORT_ETH)
+		return fail(c, field, "'%s' is not an eth port",
+			    x->underlay_name);
+	if (conf->ports[u].bridge >= 0 || conf->ports[u].underlay_of >= 0)
+		return fail(c, field, "port '%s' is in a bridge or under "
+			    "another VXLAN already", x->underlay_name);
+	for (int i = 0; i < conf->n_xconnects; i++)
+		if (conf->xconnects[i].a == u || conf->xconnects[i].b == u)
+			return fail(c, field, "port '%s' is cross-connected",
+				    x->underlay_name);
+	x->underlay = u;
+	conf->ports[u].underlay_of = b;
+	return vxlan_remote_ports(c, conf, b);
+}
+
 static int
 parse_doc(struct ctx *c, json_t *doc, struct vunet_config *conf)
 {
@@ -665,6 +928,9 @@ parse_doc(struct ctx *c, json_t *doc, struct vunet_config *conf)
 	PARSE_ARRAY(c, doc, "xconnects", VUNET_MAX_PORTS / 2,
 		    conf->n_xconnects, parse_xconnect, conf,
 		    conf->xconnects);
+	for (uint16_t b = 0; b < conf->n_bridges; b++)
+		if (conf->bridges[b].vxlan.on && vxlan_finish(c, conf, b) < 0)
+			return -1;
 	return 0;
 }
 

@@ -33,9 +33,11 @@
 enum vunet_port_type {
 	VUNET_PORT_VHOST,
 	VUNET_PORT_ETH,
+	VUNET_PORT_VTEP,         /* a remote VTEP of a bridge's VXLAN: made
+				  * from the bridge, never configured */
 };
 
-/* "vhost", "eth": as configurations spell it */
+/* "vhost", "eth", "vtep": as configurations spell it */
 const char *vunet_port_type_name(enum vunet_port_type t);
 
 struct vunet_mac {
@@ -63,6 +65,29 @@ vunet_vlans_add(struct vunet_vlans *s, uint16_t v)
 
 /* As a configuration spells it: [10, 20, "100-199"] */
 json_t *vunet_vlans_json(const struct vunet_vlans *s);
+
+#define VUNET_MAX_VNIS 64        /* per bridge */
+#define VUNET_MAX_REMOTES 32     /* remote VTEPs per bridge */
+#define VUNET_VXLAN_UDP_PORT 4789
+#define VUNET_VXLAN_HLEN 50      /* outer Ethernet, IPv4, UDP, VXLAN */
+
+/* A bridge's VXLAN tunnel endpoint (RFC 7348). Addresses: network order. */
+struct vunet_vxlan_conf {
+	bool on;
+	char underlay_name[VUNET_NAME_MAX];
+	int underlay;            /* index into ports[]: an eth port */
+	uint32_t local_ip;
+	uint8_t prefix_len;      /* of local_ip's subnet; 0: not given */
+	uint32_t gateway;        /* next hop of remotes beyond it; 0: none */
+	uint16_t udp_port;
+	uint16_t n_vnis;
+	struct {
+		uint16_t vlan;
+		uint32_t vni;
+	} vnis[VUNET_MAX_VNIS];
+	uint16_t n_remotes;
+	uint32_t remotes[VUNET_MAX_REMOTES];
+};
 
 struct vunet_port_conf {
 	char name[VUNET_NAME_MAX];
@@ -93,12 +118,19 @@ struct vunet_port_conf {
 	struct vunet_mac allowed_macs[VUNET_MAX_ALLOWED_MACS];
 	/* polling: worker of each receive queue, -1 to let vunetd deal it */
 	int8_t rxq_workers[VUNET_MAX_QUEUES];
+	/* eth: the bridge whose VXLAN runs over this port, -1 if none */
+	int underlay_of;
+	/* vtep: the remote's address, whom to ARP for, its bridge's tunnel */
+	uint32_t remote_ip;
+	uint32_t next_hop;
+	struct vunet_vxlan_conf vxlan;
 };
 
 struct vunet_bridge_conf {
 	char name[VUNET_NAME_MAX];
 	uint32_t fdb_size;       /* MAC table entries */
 	uint32_t aging_sec;      /* idle time before a MAC is forgotten */
+	struct vunet_vxlan_conf vxlan;
 };
 
 struct vunet_xconnect_conf {
@@ -135,6 +167,11 @@ int vunet_config_load(const char *path, struct vunet_config *conf,
 /* Index of the port or bridge with that name, -1 if none. */
 int vunet_config_port_index(const struct vunet_config *conf, const char *name);
 int vunet_config_bridge_index(const struct vunet_config *conf, const char *name);
+
+/* "192.0.2.1" -> network order; 0 or -1 */
+int vunet_ipv4_parse(const char *s, uint32_t *ip);
+void vunet_ipv4_format(uint32_t ip, char *buf, size_t len);
+bool vunet_ipv4_same_subnet(uint32_t a, uint32_t b, uint8_t prefix_len);
 
 /* "52:54:00:00:00:01" <-> struct vunet_mac; parse returns 0 or -1. */
 int vunet_mac_parse(const char *s, struct vunet_mac *mac);

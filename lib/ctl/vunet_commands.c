@@ -102,7 +102,31 @@ port_summary(const struct vunet_daemon *d, int i)
 	o = json_pack("{s:s, s:s, s:s, s:i}", "name", pc->name, "type",
 		      vunet_port_type_name(pc->type), "state",
 		      vunet_port_state_name(pi.state), "rx_queues", pi.nb_rxq);
-	if (pc->type == VUNET_PORT_VHOST) {
+	if (pc->type == VUNET_PORT_VTEP) {
+		struct vunet_vtep_info vi;
+		char buf[32];
+
+		vunet_port_vtep_info(&d->ports[d->port_slot[i]], &vi);
+		vunet_ipv4_format(pc->remote_ip, buf, sizeof(buf));
+		json_object_set_new(o, "remote", json_string(buf));
+		if (pc->next_hop != pc->remote_ip) {
+			vunet_ipv4_format(pc->next_hop, buf, sizeof(buf));
+			json_object_set_new(o, "next_hop", json_string(buf));
+		}
+		json_object_set_new(o, "underlay",
+				    json_string(pc->vxlan.underlay_name));
+		if (vi.resolved) {
+			struct vunet_mac mac;
+
+			memcpy(mac.b, vi.mac, sizeof(mac.b));
+			vunet_mac_format(&mac, buf, sizeof(buf));
+			json_object_set_new(o, "remote_mac", json_string(buf));
+		}
+		json_object_set_new(o, "arps_sent",
+				    json_integer(vi.arps_sent));
+		json_object_set_new(o, "arps_heard",
+				    json_integer(vi.arps_heard));
+	} else if (pc->type == VUNET_PORT_VHOST) {
 		json_object_set_new(o, "path", json_string(pc->path));
 		json_object_set_new(o, "mode", json_string(pc->client ?
 			"client" : "server"));
@@ -253,7 +277,7 @@ cmd_port_show(struct vunet_daemon *d, const struct vunet_request *r,
 		json_object_set_new(o, "profile_defaulted",
 			json_boolean(d->conf->ports[i].profile_defaulted));
 		json_object_set_new(o, "frontend", frontend(p));
-	} else {
+	} else if (d->conf->ports[i].type == VUNET_PORT_ETH) {
 		json_object_set_new(o, "ethdev", json_integer(pi.eth_id));
 	}
 	json_object_set_new(o, "counters", port_counters(d, d->port_slot[i]));
@@ -403,8 +427,10 @@ cmd_bridge_del(struct vunet_daemon *d, const struct vunet_request *r,
 			 name);
 		return NULL;
 	}
+	/* remote VTEPs go with the bridge */
 	for (uint16_t i = 0; i < d->conf->n_ports; i++)
-		if (d->conf->ports[i].bridge == b)
+		if (d->conf->ports[i].bridge == b &&
+		    d->conf->ports[i].type != VUNET_PORT_VTEP)
 			vunet_strbuf_add(&sb, ", ", "%s",
 					 d->conf->ports[i].name);
 	if (ports[0] != '\0') {
@@ -654,22 +680,23 @@ cmd_rxq_pin(struct vunet_daemon *d, const struct vunet_request *r, char *err,
 }
 
 /*
- * A running port's forwarding settings; its device (socket, devargs,
- * profile, queues) stays: that takes port-del and port-add. A null value
- * takes the setting back to its default.
+ * Settings of a running port or bridge (what: "port-set", list: "ports"
+ * or "bridges"), those named in settable; a null value takes one back to
+ * its default.
  */
 static json_t *
-cmd_port_set(struct vunet_daemon *d, const struct vunet_request *r,
-	     char *err, size_t errlen)
+set_fields(struct vunet_daemon *d, const struct vunet_request *r,
+	   const char *what, const char *list, const char *const *settable,
+	   const char *can, char *err, size_t errlen)
 {
-	static const char *const settable[] = { "bridge", "vlan", "trunk",
-		"native_vlan", "allowed_macs", "mac_limit", "flood_pps", NULL };
 	const char *name = arg_str(r, "name"), *key;
-	json_t *set = vunet_request_arg(r, "set"), *doc, *port, *v;
-	int i = find_in(d->doc, "ports", "name", name);
+	const char *noun = strcmp(list, "ports") == 0 ? "port" : "bridge";
+	json_t *set = vunet_request_arg(r, "set"), *doc, *obj, *v;
+	int i = find_in(d->doc, list, "name", name);
 
 	if (i < 0) {
-		snprintf(err, errlen, "port-set: no port is named '%s'", name);
+		snprintf(err, errlen, "%s: no %s is named '%s'", what, noun,
+			 name);
 		return NULL;
 	}
 	json_object_foreach(set, key, v) {
@@ -678,22 +705,48 @@ cmd_port_set(struct vunet_daemon *d, const struct vunet_request *r,
 		while (settable[k] != NULL && strcmp(settable[k], key) != 0)
 			k++;
 		if (settable[k] == NULL) {
-			snprintf(err, errlen, "port-set: '%s' cannot change "
-				 "while the port runs (it can: bridge, vlan, "
-				 "trunk, native_vlan, allowed_macs, mac_limit, "
-				 "flood_pps)", key);
+			snprintf(err, errlen, "%s: '%s' cannot change while "
+				 "the %s runs (it can: %s)", what, key, noun,
+				 can);
 			return NULL;
 		}
 	}
 	doc = json_deep_copy(d->doc);
-	port = json_array_get(json_object_get(doc, "ports"), (size_t)i);
+	obj = json_array_get(json_object_get(doc, list), (size_t)i);
 	json_object_foreach(set, key, v) {
 		if (json_is_null(v))
-			json_object_del(port, key);
+			json_object_del(obj, key);
 		else
-			json_object_set(port, key, v);
+			json_object_set(obj, key, v);
 	}
-	return change(d, doc, "port-set", err, errlen);
+	return change(d, doc, what, err, errlen);
+}
+
+/*
+ * A running port's forwarding settings; its device (socket, devargs,
+ * profile, queues) stays: that takes port-del and port-add.
+ */
+static json_t *
+cmd_port_set(struct vunet_daemon *d, const struct vunet_request *r,
+	     char *err, size_t errlen)
+{
+	static const char *const settable[] = { "bridge", "vlan", "trunk",
+		"native_vlan", "allowed_macs", "mac_limit", "flood_pps", NULL };
+
+	return set_fields(d, r, "port-set", "ports", settable, "bridge, vlan, "
+			  "trunk, native_vlan, allowed_macs, mac_limit, "
+			  "flood_pps", err, errlen);
+}
+
+/* A running bridge's VXLAN (its remotes: while traffic flows). */
+static json_t *
+cmd_bridge_set(struct vunet_daemon *d, const struct vunet_request *r,
+	       char *err, size_t errlen)
+{
+	static const char *const settable[] = { "vxlan", NULL };
+
+	return set_fields(d, r, "bridge-set", "bridges", settable, "vxlan",
+			  err, errlen);
 }
 
 /*
@@ -771,6 +824,7 @@ static const cmd_fn handlers[VUNET_CMD_MAX] = {
 	[VUNET_CMD_RXQ_PIN] = cmd_rxq_pin,
 	[VUNET_CMD_LOG_SET] = cmd_log_set,
 	[VUNET_CMD_PORT_SET] = cmd_port_set,
+	[VUNET_CMD_BRIDGE_SET] = cmd_bridge_set,
 };
 
 char *

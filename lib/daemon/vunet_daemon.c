@@ -96,10 +96,25 @@ same_segments(const struct vunet_config *oc, const struct vunet_port_conf *a,
 		      sizeof(a->trunk_vlans)) == 0;
 }
 
+/* A remote VTEP's tunnel: what its port was made with. */
+static bool
+same_tunnel(const struct vunet_port_conf *a, const struct vunet_port_conf *b)
+{
+	const struct vunet_vxlan_conf *x = &a->vxlan, *y = &b->vxlan;
+
+	return a->remote_ip == b->remote_ip && a->next_hop == b->next_hop &&
+	       x->local_ip == y->local_ip &&
+	       x->udp_port == y->udp_port && x->n_vnis == y->n_vnis &&
+	       memcmp(x->vnis, y->vnis, x->n_vnis * sizeof(x->vnis[0])) == 0 &&
+	       strcmp(x->underlay_name, y->underlay_name) == 0;
+}
+
 /* What cannot change under a running port: the device itself. */
 static bool
 same_device(const struct vunet_port_conf *a, const struct vunet_port_conf *b)
 {
+	if (a->type == VUNET_PORT_VTEP && b->type == VUNET_PORT_VTEP)
+		return same_tunnel(a, b);
 	return a->type == b->type && strcmp(a->path, b->path) == 0 &&
 	       a->client == b->client && a->profile == b->profile &&
 	       strcmp(a->devargs, b->devargs) == 0 &&
@@ -146,10 +161,38 @@ retire_port(struct vunet_daemon *d, int s)
 	d->slot_used[s] = false;
 }
 
+unsigned int
+vunet_daemon_punted(struct vunet_daemon *d)
+{
+	struct rte_mbuf *m[32];
+	unsigned int total = 0;
+
+	for (unsigned int w = 0; w < d->n_workers; w++) {
+		unsigned int n = rte_ring_dequeue_burst(d->workers[w].punt,
+			(void **)m, RTE_DIM(m), NULL);
+
+		for (unsigned int i = 0; i < n; i++) {
+			for (int s = 0; s < VUNET_MAX_PORTS; s++)
+				if (port_used(d, s) &&
+				    d->ports[s].type == VUNET_PORT_ETH &&
+				    d->ports[s].eth_id == m[i]->port) {
+					vunet_port_vtep_arp(d->ports,
+						VUNET_MAX_PORTS, &d->ports[s],
+						m[i]);
+					break;
+				}
+			rte_pktmbuf_free(m[i]);
+		}
+		total += n;
+	}
+	return total;
+}
+
 void
 vunet_daemon_watch_links(struct vunet_daemon *d)
 {
 	pthread_mutex_lock(&d->lock);
+	vunet_port_vtep_resolve(d->ports, VUNET_MAX_PORTS);
 	for (int s = 0; s < VUNET_MAX_PORTS; s++) {
 		struct vunet_port_info pi;
 
@@ -264,9 +307,16 @@ plan_ports(struct vunet_daemon *d, struct plan *p, char *err, size_t errlen)
 		int o = vunet_config_port_index(d->conf, pc->name), s;
 
 		if (o >= 0 && !same_device(&d->conf->ports[o], pc)) {
-			snprintf(err, errlen, "port '%s': its device cannot "
-				 "change while it runs; delete it and add it "
-				 "again", pc->name);
+			if (pc->type == VUNET_PORT_VTEP)
+				snprintf(err, errlen, "bridge '%s': its VXLAN's "
+					 "underlay, local_ip, gateway, udp_port "
+					 "and vnis cannot change while it has "
+					 "remotes",
+					 p->nc->bridges[pc->bridge].name);
+			else
+				snprintf(err, errlen, "port '%s': its device "
+					 "cannot change while it runs; delete "
+					 "it and add it again", pc->name);
 			return -1;
 		}
 		s = o >= 0 ? d->port_slot[o] : free_slot(d, p->taken,
@@ -305,15 +355,24 @@ publish(struct vunet_daemon *d, struct plan *p)
 	struct vunet_wiring *w = &p->wiring;
 
 	for (int s = 0; s < VUNET_MAX_PORTS; s++)
-		w->port[s].bridge = w->port[s].peer = -1;
+		w->port[s].bridge = w->port[s].peer = w->port[s].underlay_of = -1;
+	/* the switch reads a bridge's VXLAN from here */
+	for (uint16_t b = 0; b < nc->n_bridges; b++)
+		d->sw->bridges[p->bslot[b]].conf = nc->bridges[b];
 	for (uint16_t i = 0; i < nc->n_ports; i++) {
+		const struct vunet_port_conf *pc = &nc->ports[i];
 		int s = p->slot[i];
 
 		if (!p->made[s])
-			d->port_conf[s] = nc->ports[i];
+			d->port_conf[s] = *pc;
 		w->port[s].conf = &d->port_conf[s];
-		w->port[s].bridge = nc->ports[i].bridge < 0 ? -1 :
-			p->bslot[nc->ports[i].bridge];
+		w->port[s].bridge = pc->bridge < 0 ? -1 :
+			p->bslot[pc->bridge];
+		w->port[s].underlay_of = pc->underlay_of < 0 ? -1 :
+			p->bslot[pc->underlay_of];
+		if (pc->type == VUNET_PORT_VTEP)
+			vunet_port_vtep_bind(&d->ports[s],
+				&d->ports[p->slot[pc->vxlan.underlay]]);
 		p->polled[s] = true;
 	}
 	for (uint16_t x = 0; x < nc->n_xconnects; x++) {

@@ -89,6 +89,12 @@ unsigned int vunet_daemon_learn(struct vunet_daemon *d, uint64_t now);
 void vunet_daemon_watch_links(struct vunet_daemon *d);
 
 /*
+ * Control thread: the ARP frames workers handed over from VXLAN underlays
+ * (answered, or teaching a remote VTEP's MAC); returns how many.
+ */
+unsigned int vunet_daemon_punted(struct vunet_daemon *d);
+
+/*
  * The state file: read (1 if there was one, 0 if not, -1 on error) and
  * written atomically (temporary file, fsync, rename, fsync of the folder).
  */

@@ -52,6 +52,8 @@ vunet_port_create(struct vunet_port *p, uint16_t index,
 		rte_spinlock_init(&p->txq_lock[q]);
 	if (conf->type == VUNET_PORT_VHOST)
 		return vunet_port_vhost_create(p, err, errlen);
+	if (conf->type == VUNET_PORT_VTEP)
+		return vunet_port_vtep_create(p, err, errlen);
 	return vunet_port_eth_create(p, err, errlen);
 }
 
@@ -62,6 +64,8 @@ vunet_port_destroy(struct vunet_port *p)
 		return;
 	if (p->type == VUNET_PORT_VHOST)
 		vunet_port_vhost_destroy(p);
+	else if (p->type == VUNET_PORT_VTEP)
+		vunet_port_vtep_destroy(p);
 	else
 		vunet_port_eth_destroy(p);
 	PORT_LOG(INFO, "%s: closed", p->conf->name);

@@ -51,7 +51,7 @@ struct vunet_port {
 	uint16_t cap_id;         /* vhost: ethdev that dpdk-dumpcap sees */
 	uint16_t max_frame;      /* longest frame in or out: MTU, header, tag */
 	uint8_t type;            /* enum vunet_port_type */
-	bool eth_up;             /* eth: started */
+	bool eth_up;             /* eth: started; vtep: its MAC resolved */
 	bool txq_shared;         /* eth: fewer tx queues than workers */
 	bool tx_chains;          /* eth: the device sends chained mbufs */
 	bool vlan_insert;        /* eth: the device pushes RTE_MBUF_F_TX_VLAN */
@@ -61,6 +61,8 @@ struct vunet_port {
 	uint16_t index;          /* in the port table, and in counters */
 	uint16_t nb_rxq;         /* queues (vhost: pairs) polled */
 	const struct vunet_port_conf *conf; /* NULL: the slot holds no port */
+	struct rte_ether_addr mac; /* eth: the device's */
+	struct vunet_vtep *vtep; /* vtep: the tunnel (vunet_port_vtep.c) */
 
 	/* Flood rate limit: written by whichever worker polls the port. */
 	uint64_t flood_tat __rte_cache_aligned; /* GCRA: next conforming TSC */
@@ -102,6 +104,36 @@ struct vunet_port_env {
 };
 
 void vunet_port_env_set(const struct vunet_port_env *env);
+
+/* A remote VTEP as the control side sees it. */
+struct vunet_vtep_info {
+	bool resolved;           /* its MAC is known */
+	uint8_t mac[6];
+	uint32_t arps_sent;
+	uint32_t arps_heard;
+};
+
+void vunet_port_vtep_info(const struct vunet_port *p,
+			  struct vunet_vtep_info *i);
+
+/* Control thread: the eth port a VTEP's frames leave by. */
+void vunet_port_vtep_bind(struct vunet_port *p, struct vunet_port *underlay);
+
+/*
+ * Control thread: an ARP frame the underlay u received (m stays the
+ * caller's): a request for a VTEP's local address is answered, a remote
+ * VTEP's address is learned from any ARP it sends.
+ */
+void vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
+			 struct vunet_port *u, const struct rte_mbuf *m);
+
+/* Control thread, every second: ask for remotes' MACs by ARP. */
+void vunet_port_vtep_resolve(struct vunet_port *ports, unsigned int n_ports);
+
+/* vunet_port_tx() of a vtep: encapsulate, send on the underlay. */
+uint16_t vunet_port_vtep_tx(struct vunet_port *p, unsigned int w,
+			    struct rte_mbuf **pkts, uint16_t n,
+			    struct vunet_port_stats *st);
 
 /*
  * Start and stop what every vhost port shares: the relay thread that owns
@@ -172,7 +204,7 @@ vunet_port_rx_ready(const struct vunet_port *p, int *vid)
 static inline bool
 vunet_port_is_up(const struct vunet_port *p)
 {
-	if (p->type == VUNET_PORT_ETH)
+	if (p->type != VUNET_PORT_VHOST)
 		return __atomic_load_n(&p->eth_up, __ATOMIC_RELAXED);
 	return __atomic_load_n(&p->vid, __ATOMIC_RELAXED) >= 0;
 }
@@ -344,6 +376,8 @@ vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
 		return sent;
 	}
 
+	if (unlikely(p->type == VUNET_PORT_VTEP))
+		return vunet_port_vtep_tx(p, w, pkts, n, st);
 	if (!__atomic_load_n(&p->eth_up, __ATOMIC_RELAXED)) {
 		st->drop[VUNET_DROP_TX_NO_QUEUE] += n;
 		rte_pktmbuf_free_bulk(pkts, n);

@@ -152,6 +152,7 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 	p->max_frame = (uint16_t)RTE_MIN((uint32_t)mtu + RTE_ETHER_HDR_LEN +
 					 RTE_VLAN_HLEN, (uint32_t)UINT16_MAX);
 	p->pool = pool;
+	rte_eth_macaddr_get(id, &p->mac);
 	return 0;
 }
 
@@ -183,7 +184,9 @@ vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen)
 	p->eth_id = id;
 	p->nb_rxq = c->rx_queues;
 	p->nb_txq = c->tx_queues;
-	p->txq_shared = c->tx_queues < vunet_port_env()->n_workers;
+	/* an underlay's queue 0 is also the control thread's (ARP) */
+	p->txq_shared = c->tx_queues < vunet_port_env()->n_workers ||
+			c->underlay_of >= 0;
 	ret = eth_configure(p, err, errlen);
 	if (ret < 0) {
 		struct rte_eth_dev_info info;

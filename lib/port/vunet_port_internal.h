@@ -50,6 +50,8 @@ int vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen);
 void vunet_port_vhost_destroy(struct vunet_port *p);
 int vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen);
 void vunet_port_eth_destroy(struct vunet_port *p);
+int vunet_port_vtep_create(struct vunet_port *p, char *err, size_t errlen);
+void vunet_port_vtep_destroy(struct vunet_port *p);
 
 /* vhost: the ethdev dpdk-dumpcap captures the port through (best effort) */
 void vunet_port_capture_attach(struct vunet_port *p);

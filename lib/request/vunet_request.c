@@ -67,6 +67,9 @@ static const struct {
 	[VUNET_CMD_PORT_SET] = { "port-set",
 		{ { "name", ARG_STRING, true }, { "set", ARG_OBJECT, true } },
 		.changes = true },
+	[VUNET_CMD_BRIDGE_SET] = { "bridge-set",
+		{ { "name", ARG_STRING, true }, { "set", ARG_OBJECT, true } },
+		.changes = true },
 };
 
 static const char *const type_names[] = {

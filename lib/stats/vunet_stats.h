@@ -39,7 +39,17 @@
 	X(MAC_LIMIT, mac_limit, "a new source MAC on a port at its limit") \
 	X(LINK_LOCAL, link_local, "to 01:80:c2:00:00:0x (STP, LACP, pause)") \
 	X(FLOOD_RATE, flood_rate, "flooded frames above the port's rate") \
-	X(NO_MBUF, no_mbuf, "no buffer or headroom for a frame's 802.1Q tag")
+	X(NO_MBUF, no_mbuf, "no buffer or headroom for a frame's 802.1Q tag " \
+	  "or VXLAN copy") \
+	X(NOT_VXLAN, not_vxlan, "underlay: neither VXLAN to the local VTEP " \
+	  "nor ARP") \
+	X(VXLAN_BAD, vxlan_bad, "VXLAN: bad lengths or flags, IPv4 options, " \
+	  "a fragment") \
+	X(VXLAN_VNI, vxlan_vni, "VXLAN: a VNI the bridge does not map") \
+	X(VXLAN_VTEP, vxlan_vtep, "VXLAN: from an address not among the " \
+	  "bridge's remotes") \
+	X(ARP_BACKLOG, arp_backlog, "underlay: ARP while the control thread " \
+	  "is behind")
 
 #define VUNET_DROP_ENUM(e, name, why) VUNET_DROP_ ## e,
 enum vunet_drop {

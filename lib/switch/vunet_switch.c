@@ -118,6 +118,7 @@ fwd_port_set(struct vunet_fwd_port *f, const struct vunet_port_conf *pc)
 {
 	f->vlan = pc->vlan;
 	f->trunk = pc->trunk;
+	f->tunnel = pc->type == VUNET_PORT_VTEP;
 	port_vlans(pc, &f->vlans);
 	f->mac_limit = pc->mac_limit ? pc->mac_limit : VUNET_FDB_NO_LIMIT;
 	if (pc->flood_pps != 0) {
@@ -135,7 +136,7 @@ fwd_port_set(struct vunet_fwd_port *f, const struct vunet_port_conf *pc)
 /*
  * Bridge br's lists in map (VLAN v at map[v]), members from *next: for
  * each VLAN the ports that take it untagged, then those that take it
- * tagged.
+ * tagged, then the remote VTEPs.
  */
 static void
 flood_lists_build(struct vunet_fwd_table *t, uint16_t *members,
@@ -146,19 +147,47 @@ flood_lists_build(struct vunet_fwd_table *t, uint16_t *members,
 		struct vunet_flood_list *l = &map[v];
 
 		l->off = *next;
-		for (int tagged = 0; tagged < 2; tagged++) {
+		for (int kind = 0; kind < 3; kind++) {
 			for (uint16_t i = 0; i < n_ports; i++) {
 				const struct vunet_fwd_port *f =
 					&t->fwd[ports[i]];
+				int k = f->tunnel ? 2 : f->vlan != v;
 
-				if (vunet_vlans_has(&f->vlans, v) &&
-				    (f->vlan != v) == tagged)
+				if (vunet_vlans_has(&f->vlans, v) && k == kind)
 					members[(*next)++] = ports[i];
 			}
-			if (!tagged)
+			if (kind == 0)
 				l->n_untagged = (uint16_t)(*next - l->off);
+			else if (kind == 1)
+				l->n_tagged = (uint16_t)(*next - l->off);
 		}
 		l->n = (uint16_t)(*next - l->off);
+	}
+}
+
+/* What slot p, the underlay of bridge br's VXLAN, decapsulates. */
+static void
+underlay_set(const struct vunet_switch *sw, const struct vunet_wiring *w,
+	     int br, struct vunet_fwd_underlay *ul)
+{
+	const struct vunet_vxlan_conf *x = &sw->bridges[br].conf.vxlan;
+
+	ul->local_ip = x->local_ip;
+	ul->udp_port = rte_cpu_to_be_16(x->udp_port);
+	for (uint16_t i = 0; i < x->n_vnis; i++) {
+		ul->vnis[i].vni = rte_cpu_to_be_32(x->vnis[i].vni << 8);
+		ul->vnis[i].vlan = x->vnis[i].vlan;
+	}
+	ul->n_vnis = x->n_vnis;
+	for (uint16_t q = 0; q < VUNET_MAX_PORTS &&
+	     ul->n_remotes < VUNET_MAX_REMOTES; q++) {
+		const struct vunet_port_conf *qc = w->port[q].conf;
+
+		if (qc != NULL && qc->type == VUNET_PORT_VTEP &&
+		    w->port[q].bridge == br) {
+			ul->remotes[ul->n_remotes].ip = qc->remote_ip;
+			ul->remotes[ul->n_remotes++].port = q;
+		}
 	}
 }
 
@@ -167,7 +196,8 @@ vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 {
 	static uint16_t in_bridge[VUNET_MAX_BRIDGES][VUNET_MAX_PORTS];
 	uint16_t n_in[VUNET_MAX_BRIDGES] = { 0 };
-	uint32_t n_members = 0, n_maps = 0, next = 0;
+	uint32_t n_members = 0, n_maps = 0, n_uls = 0, next = 0;
+	struct vunet_fwd_underlay *uls;
 	struct vunet_fwd_table *t, *old;
 	struct vunet_flood_list *maps;
 	uint16_t *members;
@@ -176,6 +206,8 @@ vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 		int br = wired_bridge(sw, w, p);
 		struct vunet_vlans set;
 
+		if (w->port[p].conf != NULL && w->port[p].underlay_of >= 0)
+			n_uls++;
 		if (br < 0)
 			continue;
 		if (n_in[br] == 0)
@@ -184,12 +216,13 @@ vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 		port_vlans(w->port[p].conf, &set);
 		n_members += vlans_count(&set);
 	}
-	t = rte_zmalloc("vunet_fwd", sizeof(*t) + n_maps *
-			(VUNET_VLAN_MAX + 2) * sizeof(*maps) +
+	t = rte_zmalloc("vunet_fwd", sizeof(*t) + n_uls * sizeof(*uls) +
+			n_maps * (VUNET_VLAN_MAX + 2) * sizeof(*maps) +
 			n_members * sizeof(*members), RTE_CACHE_LINE_SIZE);
 	if (t == NULL)
 		return -ENOMEM;
-	maps = (struct vunet_flood_list *)(t + 1);
+	uls = (struct vunet_fwd_underlay *)(t + 1);
+	maps = (struct vunet_flood_list *)(uls + n_uls);
 	members = (uint16_t *)(maps + n_maps * (VUNET_VLAN_MAX + 2));
 	t->members = members;
 	for (uint16_t p = 0; p < VUNET_MAX_PORTS; p++) {
@@ -202,6 +235,11 @@ vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 		if (w->port[p].peer >= 0) {
 			f->mode = VUNET_FWD_XCONNECT;
 			f->peer = (uint16_t)w->port[p].peer;
+		} else if (w->port[p].underlay_of >= 0 &&
+			   sw->bridges[w->port[p].underlay_of].fdb != NULL) {
+			f->mode = VUNET_FWD_UNDERLAY;
+			underlay_set(sw, w, w->port[p].underlay_of, uls);
+			f->ul = uls++;
 		}
 	}
 	for (uint16_t br = 0; br < VUNET_MAX_BRIDGES; br++) {
@@ -251,6 +289,8 @@ vunet_switch_create(const struct vunet_config *conf, struct vunet_port *ports,
 		w.port[p].bridge = p < conf->n_ports ? conf->ports[p].bridge :
 			-1;
 		w.port[p].peer = -1;
+		w.port[p].underlay_of = p < conf->n_ports ?
+			conf->ports[p].underlay_of : -1;
 	}
 	for (uint16_t x = 0; x < conf->n_xconnects; x++) {
 		w.port[conf->xconnects[x].a].peer = conf->xconnects[x].b;

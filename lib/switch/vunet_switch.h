@@ -34,22 +34,42 @@ enum vunet_fwd_mode {
 	VUNET_FWD_NONE,
 	VUNET_FWD_BRIDGE,
 	VUNET_FWD_XCONNECT,
+	VUNET_FWD_UNDERLAY,      /* eth port under a bridge's VXLAN */
 };
 
 /*
  * The ports of one bridge that carry one VLAN: those that take its frames
  * untagged (access ports, trunks whose native VLAN it is) first, then the
- * trunks that take them tagged.
+ * trunks that take them tagged, then the remote VTEPs of its VXLAN.
  */
 struct vunet_flood_list {
 	uint32_t off;            /* at vunet_fwd_table.members + off */
 	uint16_t n;
-	uint16_t n_untagged;
+	uint16_t n_untagged;     /* members [0, n_untagged) */
+	uint16_t n_tagged;       /* members [n_untagged, n_tagged) */
+};
+
+/* What decapsulation checks on an underlay port (addresses: as sent). */
+struct vunet_fwd_underlay {
+	uint32_t local_ip;
+	uint16_t udp_port;
+	uint16_t n_remotes;
+	uint16_t n_vnis;
+	struct {
+		uint32_t ip;
+		uint16_t port;   /* the remote VTEP's slot */
+	} remotes[VUNET_MAX_REMOTES];
+	struct {
+		uint32_t vni;    /* as in the header: VNI << 8, big endian */
+		uint16_t vlan;
+	} vnis[VUNET_MAX_VNIS];
 };
 
 struct vunet_fwd_port {
 	uint8_t mode;
 	bool trunk;              /* BRIDGE: frames in and out may be tagged */
+	bool tunnel;             /* BRIDGE: a remote VTEP (frames in come
+				  * decapsulated, their VLAN in vlan_tci) */
 	uint16_t peer;           /* XCONNECT */
 	uint16_t bridge;         /* BRIDGE */
 	uint16_t vlan;           /* untagged frames': access or native, 0 none */
@@ -59,6 +79,7 @@ struct vunet_fwd_port {
 	uint16_t n_allowed;      /* port security: allowed source MACs */
 	uint64_t allowed[VUNET_MAX_ALLOWED_MACS]; /* vunet_fdb_key(mac, 0) */
 	const struct vunet_flood_list *flood; /* the bridge's, by VLAN */
+	const struct vunet_fwd_underlay *ul; /* UNDERLAY */
 	struct vunet_fdb *fdb;
 	struct vunet_vlans vlans; /* carried: access, or trunk's and native */
 };
@@ -108,6 +129,7 @@ struct vunet_wiring {
 		const struct vunet_port_conf *conf;
 		int bridge;      /* bridge slot, -1 if none */
 		int peer;        /* cross-connected port slot, -1 if none */
+		int underlay_of; /* bridge slot whose VXLAN it carries, -1 */
 	} port[VUNET_MAX_PORTS];
 };
 
@@ -138,6 +160,7 @@ struct vunet_switch_ctx {
 	struct vunet_out *out;           /* batches by output port */
 	struct vunet_port_stats *st;     /* counters by port slot */
 	struct rte_ring *learn;          /* events; NULL: none (tests) */
+	struct rte_ring *punt;           /* ARP to the control thread, or NULL */
 	uint64_t *learn_lost;            /* events the full ring refused */
 	struct vunet_fdb_cache *cache;
 };

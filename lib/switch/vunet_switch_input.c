@@ -9,7 +9,10 @@
  */
 
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_prefetch.h>
+#include <rte_udp.h>
+#include <rte_vxlan.h>
 
 #include "vunet_switch.h"
 
@@ -87,46 +90,56 @@ out_shared(struct vunet_out *out, struct rte_mbuf *m, const uint16_t *dst,
 
 /*
  * To every port of list l but in that is up. Those that take the frame
- * tagged share one tagged copy (tci); the frame itself when none takes it
- * untagged.
+ * tagged share one tagged copy (tci); the frame itself when no other takes
+ * it. Remote VTEPs share the untagged frame, its VLAN in vlan_tci (they
+ * copy it to encapsulate); a frame that came from one is not sent to the
+ * others (split horizon: every VTEP floods to all the others itself).
  */
 static inline void
 flood(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
-      const struct vunet_flood_list *l, uint16_t in, uint16_t tci,
-      struct rte_mbuf *m)
+      const struct vunet_flood_list *l, uint16_t in, bool from_tunnel,
+      uint16_t tci, struct rte_mbuf *m)
 {
 	const struct vunet_port *ports = x->sw->ports;
 	const uint16_t *mem = t->members + l->off;
-	uint16_t dst[VUNET_MAX_PORTS], n = 0, nu, i;
+	uint16_t dst[VUNET_MAX_PORTS], n = 0, nu, nt, ntun, i;
 	struct rte_mbuf *tm;
 
 	for (i = 0; i < l->n_untagged; i++)
 		if (mem[i] != in && vunet_port_is_up(&ports[mem[i]]))
 			dst[n++] = mem[i];
 	nu = n;
-	for (; i < l->n; i++)
+	for (; i < l->n_tagged; i++)
 		if (mem[i] != in && vunet_port_is_up(&ports[mem[i]]))
 			dst[n++] = mem[i];
+	nt = n - nu;
+	for (; i < l->n && !from_tunnel; i++)
+		if (vunet_port_is_up(&ports[mem[i]]))
+			dst[n++] = mem[i];
+	ntun = n - nu - nt;
 	if (n == 0) {
 		drop(m, &x->st[in], VUNET_DROP_NO_DEST);
 		return;
 	}
-	if (likely(nu == n)) {
+	if (ntun != 0)
+		m->vlan_tci = tci;
+	if (likely(nt == 0)) {
 		out_shared(x->out, m, dst, n);
 		return;
 	}
-	tm = nu == 0 ? m : rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	tm = nu + ntun == 0 ? m : rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 	if (unlikely(tm == NULL || vlan_push(tm, tci) < 0)) {
 		x->st[in].drop[VUNET_DROP_NO_MBUF]++;
 		rte_pktmbuf_free(tm);
-		if (nu != 0)
-			out_shared(x->out, m, dst, nu);
-		return;
+	} else {
+		x->out->grew = true;
+		out_shared(x->out, tm, dst + nu, nt);
 	}
-	x->out->grew = true;
-	if (nu != 0)
-		out_shared(x->out, m, dst, nu);
-	out_shared(x->out, tm, dst + nu, n - nu);
+	if (tm == m)
+		return;
+	/* the frame itself: the untagged ports and the VTEPs */
+	memmove(dst + nu, dst + nu + nt, ntun * sizeof(dst[0]));
+	out_shared(x->out, m, dst, nu + ntun);
 }
 
 static inline bool
@@ -336,24 +349,29 @@ flood_run(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
 	}
 	ok = flood_admit(&x->sw->ports[in], f, k, now);
 	for (uint16_t j = 0; j < ok; j++)
-		flood(x, t, l, in, f->trunk ? m[j]->vlan_tci :
+		flood(x, t, l, in, f->tunnel, f->trunk ? m[j]->vlan_tci :
 		      (uint16_t)(dkey >> 48), m[j]);
 	for (uint16_t j = ok; j < k; j++)
 		drop(m[j], &x->st[in], VUNET_DROP_FLOOD_RATE);
 }
 
-/* A run of k frames in VLAN v to trunk port q, which takes them tagged. */
+/*
+ * A run of k frames in VLAN v to port q, a trunk that takes them tagged
+ * or a remote VTEP (tunnel) that takes the VLAN in vlan_tci.
+ */
 static __rte_noinline void
 unicast_tagged(const struct vunet_switch_ctx *x,
 	       const struct vunet_fwd_port *f, uint16_t in, uint16_t q,
-	       uint16_t v, struct rte_mbuf **m, uint16_t k)
+	       bool tunnel, uint16_t v, struct rte_mbuf **m, uint16_t k)
 {
 	bool hw = x->sw->ports[q].vlan_insert;
 
 	for (uint16_t j = 0; j < k; j++) {
 		uint16_t tci = f->trunk ? m[j]->vlan_tci : v;
 
-		if (hw) {
+		if (tunnel) {
+			m[j]->vlan_tci = tci;
+		} else if (hw) {
 			m[j]->vlan_tci = tci;
 			m[j]->ol_flags |= RTE_MBUF_F_TX_VLAN;
 		} else if (unlikely(vlan_push(m[j], tci) < 0)) {
@@ -380,7 +398,9 @@ bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
 	uint16_t n_ev = 0;
 
 	if (unlikely(f->trunk)) {
-		n = trunk_input(f, pkts, n, &st[in]);
+		/* decapsulated frames have their VLAN already */
+		if (!f->tunnel)
+			n = trunk_input(f, pkts, n, &st[in]);
 		bridge_runs(f, pkts, n, &st[in], &r, true);
 	} else {
 		if (unlikely(x->sw->ports[in].vlan_strip))
@@ -430,7 +450,8 @@ bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
 		} else if (fq->mode == VUNET_FWD_BRIDGE &&
 			   fq->bridge == f->bridge &&
 			   vunet_vlans_has(&fq->vlans, v)) {
-			unicast_tagged(x, f, in, q, v, &r.ok[first], k);
+			unicast_tagged(x, f, in, q, fq->tunnel, v,
+				       &r.ok[first], k);
 		} else {
 			/* learned before q left the VLAN: not q's to see */
 			flood_run(x, t, f, now, in, dkey, &r.ok[first], k);
@@ -477,6 +498,152 @@ xconnect_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
 	vunet_out_append_bulk(x->out, f->peer, pkts, k);
 }
 
+/* The remote VTEP of ul at address ip, or UINT16_MAX. */
+static inline uint16_t
+remote_port(const struct vunet_fwd_underlay *ul, uint32_t ip)
+{
+	for (uint16_t i = 0; i < ul->n_remotes; i++)
+		if (ul->remotes[i].ip == ip)
+			return ul->remotes[i].port;
+	return UINT16_MAX;
+}
+
+/* The VLAN of VNI word vni, or 0. */
+static inline uint16_t
+vni_vlan(const struct vunet_fwd_underlay *ul, uint32_t vni)
+{
+	for (uint16_t i = 0; i < ul->n_vnis; i++)
+		if (ul->vnis[i].vni == vni)
+			return ul->vnis[i].vlan;
+	return 0;
+}
+
+/* The last remote and VNI a burst's frames came from, and what they map to. */
+struct vxlan_seen {
+	uint32_t ip;
+	uint32_t vni;            /* VNI << 8: 1 matches none */
+	uint16_t vtep;
+	uint16_t vlan;
+};
+
+/*
+ * Why a frame on the underlay is not a VXLAN frame for us, or
+ * VUNET_DROP_MAX: then c holds the remote it came from and the VLAN of
+ * its VNI (a burst's frames mostly share them: looked up once).
+ */
+static inline enum vunet_drop
+vxlan_check(const struct vunet_fwd_underlay *ul, const struct rte_mbuf *m,
+	    struct vxlan_seen *c)
+{
+	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const void *)(h + RTE_ETHER_HDR_LEN);
+	const struct rte_udp_hdr *udp = (const void *)(ip + 1);
+	const struct rte_vxlan_hdr *vx = (const void *)(udp + 1);
+	uint32_t len = rte_pktmbuf_data_len(m), tl;
+
+	if (len < RTE_ETHER_HDR_LEN + sizeof(*ip) ||
+	    *(const unaligned_uint16_t *)(h + 12) !=
+	    RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->dst_addr != ul->local_ip ||
+	    ip->next_proto_id != IPPROTO_UDP)
+		return VUNET_DROP_NOT_VXLAN;
+	if (ip->version_ihl != RTE_IPV4_VHL_DEF ||
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
+					    RTE_IPV4_HDR_OFFSET_MASK)) ||
+	    len < VUNET_VXLAN_HLEN + RTE_ETHER_HDR_LEN)
+		return VUNET_DROP_VXLAN_BAD;
+	if (udp->dst_port != ul->udp_port)
+		return VUNET_DROP_NOT_VXLAN;
+	/* IPv4 length: headers and an inner Ethernet header at least */
+	tl = rte_be_to_cpu_16(ip->total_length);
+	if (tl + RTE_ETHER_HDR_LEN > rte_pktmbuf_pkt_len(m) ||
+	    tl < VUNET_VXLAN_HLEN ||
+	    rte_be_to_cpu_16(udp->dgram_len) + sizeof(*ip) != tl ||
+	    !(vx->vx_flags & RTE_BE32(0x08000000)))
+		return VUNET_DROP_VXLAN_BAD;
+	if (likely(ip->src_addr == c->ip &&
+		   (vx->vx_vni & RTE_BE32(0xffffff00)) == c->vni))
+		return VUNET_DROP_MAX;
+	c->vtep = remote_port(ul, ip->src_addr);
+	c->vlan = vni_vlan(ul, vx->vx_vni & RTE_BE32(0xffffff00));
+	if (c->vtep == UINT16_MAX || c->vlan == 0) {
+		enum vunet_drop why = c->vtep == UINT16_MAX ?
+			VUNET_DROP_VXLAN_VTEP : VUNET_DROP_VXLAN_VNI;
+
+		c->vni = 1;
+		return why;
+	}
+	c->ip = ip->src_addr;
+	c->vni = vx->vx_vni & RTE_BE32(0xffffff00);
+	return VUNET_DROP_MAX;
+}
+
+/* k decapsulated frames (bytes in all) as received on remote VTEP q. */
+static inline void
+remote_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
+	     uint64_t now, uint16_t q, struct rte_mbuf **pkts, uint16_t k,
+	     uint32_t bytes)
+{
+	x->st[q].rxq[0].pkts += k;
+	x->st[q].rxq[0].bytes += bytes;
+	bridge_input(x, t, &t->fwd[q], now, q, pkts, k);
+}
+
+/*
+ * An underlay's burst: ARP to the control thread; VXLAN from a remote
+ * decapsulated and bridged as received on that remote's port, in runs of
+ * one remote (a remote's burst is usually one run).
+ */
+static void
+underlay_input(const struct vunet_switch_ctx *x,
+	       const struct vunet_fwd_table *t, const struct vunet_fwd_port *f,
+	       uint64_t now, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vxlan_seen c = { .vni = 1 };
+	struct rte_mbuf *run[VUNET_BURST];
+	uint16_t k = 0, cur = UINT16_MAX;
+	uint32_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		enum vunet_drop why;
+		uint32_t tl;
+
+		if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
+		    *rte_pktmbuf_mtod_offset(m, unaligned_uint16_t *, 12) ==
+		    RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+			if (x->punt == NULL || rte_ring_enqueue(x->punt, m) != 0)
+				drop(m, &x->st[in], VUNET_DROP_ARP_BACKLOG);
+			continue;
+		}
+		why = vxlan_check(f->ul, m, &c);
+		if (unlikely(why != VUNET_DROP_MAX)) {
+			drop(m, &x->st[in], why);
+			continue;
+		}
+		/* what follows the IPv4 packet is the wire's padding */
+		tl = rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m,
+			struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN)->total_length);
+		if (unlikely(rte_pktmbuf_pkt_len(m) != tl + RTE_ETHER_HDR_LEN))
+			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) -
+				tl - RTE_ETHER_HDR_LEN));
+		m->data_off += VUNET_VXLAN_HLEN;
+		m->data_len -= VUNET_VXLAN_HLEN;
+		m->pkt_len -= VUNET_VXLAN_HLEN;
+		m->vlan_tci = c.vlan;
+		m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+		if (c.vtep != cur && k != 0) {
+			remote_input(x, t, now, cur, run, k, bytes);
+			k = 0;
+			bytes = 0;
+		}
+		cur = c.vtep;
+		bytes += rte_pktmbuf_pkt_len(m);
+		run[k++] = m;
+	}
+	if (k != 0)
+		remote_input(x, t, now, cur, run, k, bytes);
+}
+
 void
 vunet_switch_input(const struct vunet_switch_ctx *x,
 		   const struct vunet_fwd_table *t, uint64_t now, uint16_t in,
@@ -490,6 +657,9 @@ vunet_switch_input(const struct vunet_switch_ctx *x,
 		break;
 	case VUNET_FWD_XCONNECT:
 		xconnect_input(x, f, in, pkts, n);
+		break;
+	case VUNET_FWD_UNDERLAY:
+		underlay_input(x, t, f, now, in, pkts, n);
 		break;
 	default:
 		x->st[in].drop[VUNET_DROP_NO_DEST] += n;

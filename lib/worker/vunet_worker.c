@@ -41,7 +41,11 @@ vunet_workers_create(unsigned int n, const unsigned int *lcores,
 			sizeof(struct vunet_learn), VUNET_LEARN_RING_SIZE,
 			(int)rte_lcore_to_socket_id(lcores[i]),
 			RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (ws[i].learn == NULL) {
+		snprintf(name, sizeof(name), "punt_%u", i);
+		ws[i].punt = rte_ring_create(name, VUNET_PUNT_RING_SIZE,
+			(int)rte_lcore_to_socket_id(lcores[i]),
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ws[i].learn == NULL || ws[i].punt == NULL) {
 			snprintf(err, errlen, "cannot create ring %s: %s",
 				 name, rte_strerror(rte_errno));
 			vunet_workers_free(ws, n);
@@ -134,6 +138,13 @@ vunet_workers_free(struct vunet_worker *ws, unsigned int n)
 		return;
 	for (unsigned int i = 0; i < n; i++) {
 		rte_ring_free(ws[i].learn);
+		if (ws[i].punt != NULL) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_dequeue(ws[i].punt, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(ws[i].punt);
+		}
 		rte_free(ws[i].poll);
 	}
 	rte_free(ws);
@@ -167,7 +178,7 @@ vunet_worker_main(void *arg)
 	struct vunet_switch *sw = w->sw;
 	struct vunet_worker_stats *st = &w->stats;
 	const struct vunet_switch_ctx x = { .sw = sw, .out = &w->out,
-		.st = st->port, .learn = w->learn,
+		.st = st->port, .learn = w->learn, .punt = w->punt,
 		.learn_lost = &st->learn_lost, .cache = &w->fdb_cache };
 	struct rte_mbuf *pkts[VUNET_BURST];
 	uint64_t prev = rte_rdtsc();

@@ -23,6 +23,7 @@
 
 #define VUNET_MAX_RXQ_PER_WORKER (VUNET_MAX_PORTS * VUNET_MAX_QUEUES)
 #define VUNET_LEARN_RING_SIZE 8192
+#define VUNET_PUNT_RING_SIZE 256
 
 struct vunet_rxq {
 	uint16_t port;
@@ -57,6 +58,7 @@ struct vunet_worker {
 	struct vunet_switch *sw;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *learn;   /* to the control thread */
+	struct rte_ring *punt;    /* ARP from underlays, to the control thread */
 	struct vunet_poll_list *poll; /* RCU-published */
 	struct vunet_out out;
 	struct vunet_fdb_cache fdb_cache;

@@ -9,9 +9,12 @@
  * 'valgrind --tool=callgrind --toggle-collect=vunet_switch_input' and
  * divide by the packets it prints. MODE push: b is a trunk that takes the
  * frames tagged (pushed in software, as for a guest); pop: a is a trunk
- * whose frames come tagged; access (default): both are access ports.
+ * whose frames come tagged; decap: a is the underlay of the bridge's VXLAN
+ * and the frames come encapsulated from its remote VTEP; encap: from b to
+ * that remote, encapsulated and sent on a (a net_null device: collect
+ * vunet_port_vtep_tx too); access (default): both are access ports.
  *
- * Usage: bench_bridge PAIRS BURSTS [access|push|pop]
+ * Usage: bench_bridge PAIRS BURSTS [access|push|pop|decap|encap]
  */
 
 #include <stdlib.h>
@@ -31,6 +34,52 @@ static const char conf_fmt[] =
 	"    \"bridge\": \"br0\", %s } ] }";
 #define ACCESS "\"vlan\": 1"
 #define TRUNK "\"trunk\": [ 1 ]"
+static const char conf_decap[] =
+	"{ \"bridges\": [ { \"name\": \"br0\", \"fdb_size\": 8192,"
+	"    \"vxlan\": { \"underlay\": \"a\", \"local_ip\": \"192.0.2.1\","
+	"      \"vnis\": [ { \"vlan\": 1, \"vni\": 5001 } ],"
+	"      \"remotes\": [ \"192.0.2.2\" ] } } ],"
+	"  \"ports\": ["
+	"  { \"name\": \"a\", \"type\": \"eth\", \"devargs\": \"net_null0\" },"
+	"  { \"name\": \"b\", \"type\": \"eth\", \"devargs\": \"xb\","
+	"    \"bridge\": \"br0\", \"vlan\": 1 } ] }";
+
+/* encap: a real underlay (net_null) and the remote VTEP, resolved */
+static int
+tunnel_up(struct vunet_port *ports, const struct vunet_config *conf,
+	  struct rte_mempool *pool)
+{
+	struct vunet_port_env env = { .n_workers = 1, .pools = { pool } };
+	struct rte_mbuf *arp = rte_pktmbuf_alloc(pool);
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(arp, 42);
+	static const uint8_t reply[] = { 0, 1, 8, 0, 6, 4, 0, 2,
+		0x02, 0, 0, 0, 0, 2, 192, 0, 2, 2 };
+	char err[VUNET_ERR_MAX];
+
+	vunet_port_env_set(&env);
+	for (uint16_t i = 0; i < 3; i += 2)
+		if (vunet_port_create(&ports[i], i, &conf->ports[i], err,
+				      sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			return -1;
+		}
+	vunet_port_vtep_bind(&ports[2], &ports[0]);
+	memset(p, 0, 42);
+	p[12] = 0x08;
+	p[13] = 0x06;
+	memcpy(p + 14, reply, sizeof(reply));
+	vunet_port_vtep_arp(ports, 3, &ports[0], arp);
+	rte_pktmbuf_free(arp);
+	return vunet_port_is_up(&ports[2]) ? 0 : -1;
+}
+
+/* Outer headers from 192.0.2.2 to 192.0.2.1, VNI 5001, 60-byte inner. */
+static const uint8_t outer[50] = {
+	0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0,
+	0x45, 0, 0, 96, 0, 0, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 2,
+	192, 0, 2, 1,
+	0xc3, 0x50, 0x12, 0xb5, 0, 76, 0, 0,
+	0x08, 0, 0, 0, 0, 0x13, 0x89, 0 };
 
 static void
 mac(uint8_t *p, int side, unsigned int k)
@@ -45,7 +94,7 @@ int
 main(int argc, char **argv)
 {
 	static struct vunet_config conf;
-	static struct vunet_port ports[2];
+	static struct vunet_port ports[3];
 	static struct vunet_out out;
 	static struct vunet_fdb_cache cache;
 	static struct vunet_port_stats st[VUNET_MAX_PORTS];
@@ -58,21 +107,25 @@ main(int argc, char **argv)
 	uint64_t lost = 0, to_b = 0;
 	const char *mode = argc == 4 ? argv[3] : "access";
 	bool push = strcmp(mode, "push") == 0, pop = strcmp(mode, "pop") == 0;
+	bool encap = strcmp(mode, "encap") == 0;
+	bool decap = strcmp(mode, "decap") == 0 || encap;
 
 	if (argc < 3 || argc > 4 || (pairs = (unsigned int)atoi(argv[1])) == 0 ||
 	    pairs > 4000 || (bursts = (unsigned int)atoi(argv[2])) == 0 ||
-	    (!push && !pop && strcmp(mode, "access") != 0)) {
+	    (!push && !pop && !decap && strcmp(mode, "access") != 0)) {
 		fprintf(stderr, "usage: bench_bridge PAIRS(1-4000) BURSTS "
-			"[access|push|pop]\n");
+			"[access|push|pop|decap|encap]\n");
 		return 2;
 	}
 	unit_eal_init("bench_bridge");
 	snprintf(conf_text, sizeof(conf_text), conf_fmt, pop ? TRUNK : ACCESS,
 		 push ? TRUNK : ACCESS);
+	if (decap)
+		snprintf(conf_text, sizeof(conf_text), "%s", conf_decap);
 	if (vunet_config_parse(conf_text, "bench", &conf, err,
 			       sizeof(err)) < 0)
 		return 1;
-	for (uint16_t p = 0; p < 2; p++) {
+	for (uint16_t p = 0; p < conf.n_ports; p++) {
 		ports[p].type = conf.ports[p].type;
 		ports[p].conf = &conf.ports[p];
 		ports[p].index = p;
@@ -91,7 +144,8 @@ main(int argc, char **argv)
 	x.out = &out;
 	x.st = st;
 	x.cache = &cache;
-	if (pool == NULL || x.learn == NULL || sw == NULL) {
+	if (pool == NULL || x.learn == NULL || sw == NULL ||
+	    (encap && tunnel_up(ports, &conf, pool) < 0)) {
 		fprintf(stderr, "set-up failed: %s\n", err);
 		return 1;
 	}
@@ -101,19 +155,25 @@ main(int argc, char **argv)
 			uint8_t m[6];
 
 			mac(m, side, i);
+			/* decap: side 0 is behind the remote VTEP (port 2) */
 			vunet_fdb_learn(sw->bridges[0].fdb,
-					vunet_fdb_key(m, 1), (uint16_t)side,
+					vunet_fdb_key(m, 1), decap && side == 0 ?
+					2 : (uint16_t)side,
 					VUNET_FDB_NO_LIMIT, 0);
 		}
 	for (unsigned int b = 0; b < bursts; b++) {
 		for (int i = 0; i < VUNET_BURST; i++, k = (k + 1) % pairs) {
 			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-			uint16_t len = pop ? 64 : 60;
+			uint16_t len = pop ? 64 : decap && !encap ? 110 : 60;
 			uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, len);
 
 			memset(p, 0, len);
-			mac(p, 1, k);
-			mac(p + 6, 0, k);
+			if (decap && !encap) {
+				memcpy(p, outer, sizeof(outer));
+				p += sizeof(outer);
+			}
+			mac(p, encap ? 0 : 1, k);
+			mac(p + 6, encap ? 1 : 0, k);
 			if (pop) {
 				p[12] = 0x81;   /* tag: VLAN 1 */
 				p[15] = 1;
@@ -122,14 +182,19 @@ main(int argc, char **argv)
 			p[12] = 0x08;
 			burst[i] = m;
 		}
-		vunet_switch_input(&x, vunet_switch_table(sw), 0, 0, burst,
-				   VUNET_BURST);
+		vunet_switch_input(&x, vunet_switch_table(sw), 0,
+				   encap ? 1 : 0, burst, VUNET_BURST);
 		for (uint16_t i = 0; i < out.n_dirty; i++) {
 			struct vunet_txbuf *t = &out.buf[out.dirty[i]];
 
-			if (out.dirty[i] == 1)
+			/* encap: what reached the remote, sent */
+			if (encap && out.dirty[i] == 2)
+				to_b += vunet_port_tx(&ports[2], 0, t->pkts,
+						      t->n, 60, &st[2]);
+			else if (out.dirty[i] == 1)
 				to_b += t->n;
-			rte_pktmbuf_free_bulk(t->pkts, t->n);
+			if (!encap)
+				rte_pktmbuf_free_bulk(t->pkts, t->n);
 			t->n = 0;
 		}
 		out.n_dirty = 0;

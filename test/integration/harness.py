@@ -379,6 +379,71 @@ class Wire:
         sh("ip netns del %s" % self.ns, check=False)
 
 
+class Segment:
+    """An L2 segment: a Linux bridge in a namespace of its own (where
+    br_netfilter is off, so it forwards any frame as a switch would), with
+    veth ends for vunetd's af_packet ports (in this namespace) and for Linux
+    hosts (each in a namespace of its own). IPv6 is off everywhere: only
+    what the tests send crosses it."""
+
+    def __init__(self):
+        self.tag = unique("")[-6:]
+        self.ns = "vsn" + self.tag
+        self.namespaces = [self.ns]
+        self.ours = []
+        self.n = 0
+        sh("ip netns add %s" % self.ns)
+        self._in(self.ns, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1")
+        self._in(self.ns, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1")
+        self._in(self.ns, "sysctl -qw net.bridge.bridge-nf-call-iptables=0", check=False)
+        self._in(self.ns, "ip link add br0 type bridge")
+        self._in(self.ns, "ip link set br0 up")
+
+    @staticmethod
+    def _in(ns, cmd, check=True):
+        return sh("ip netns exec %s %s" % (ns, cmd), check=check)
+
+    def _veth(self):
+        self.n += 1
+        ours, on_br = "vs%s%da" % (self.tag, self.n), "vs%s%db" % (self.tag, self.n)
+        sh("ip link add %s type veth peer name %s" % (ours, on_br))
+        self.ours.append(ours)
+        sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % ours)
+        sh("ip link set %s netns %s" % (on_br, self.ns))
+        self._in(self.ns, "ip link set %s master br0" % on_br)
+        self._in(self.ns, "ip link set %s up" % on_br)
+        return ours
+
+    def port(self):
+        """A veth end on the segment for vunetd (this namespace)."""
+        dev = self._veth()
+        sh("ip link set %s up" % dev)
+        return dev
+
+    def host(self, ip, ns=None):
+        """A Linux host on the segment: (namespace, its interface); ns: an
+        existing one (a router's second leg)."""
+        dev = self._veth()
+        self.ours.remove(dev)
+        if ns is None:
+            ns = "vsh%s%d" % (self.tag, self.n)
+            sh("ip netns add %s" % ns)
+            self.namespaces.append(ns)
+        sh("ip link set %s netns %s" % (dev, ns))
+        self._in(ns, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1")
+        self._in(ns, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1")
+        self._in(ns, "ip addr add %s dev %s" % (ip, dev))
+        self._in(ns, "ip link set %s up" % dev)
+        self._in(ns, "ip link set lo up")
+        return ns, dev
+
+    def remove(self):
+        for dev in self.ours:
+            sh("ip link del %s" % dev, check=False)
+        for ns in self.namespaces:
+            sh("ip netns del %s" % ns, check=False)
+
+
 class Ovs:
     """Open vSwitch's own userspace switch (datapath netdev: no kernel
     module, no busy polling) with a private database and run directory, as
@@ -534,6 +599,11 @@ class World:
         o = Ovs(self.dir)
         self.switches.append(o)
         return o
+
+    def segment(self):
+        seg = Segment()
+        self.wires.append(seg)
+        return seg
 
     def close(self):
         # guests leave first: a vunetd that dies as a guest disconnects

@@ -99,6 +99,11 @@ struct bad_case {
 #define TWO "\"ports\": [ { \"name\": \"p\", \"type\": \"vhost\", " \
 	"\"path\": \"/p.sock\" }, { \"name\": \"q\", \"type\": \"vhost\", " \
 	"\"path\": \"/q.sock\" } ]"
+/* bridge br0 with vxlan {v}; eth port e (no bridge), vhost port p */
+#define VX(v) "{ \"bridges\": [ { \"name\": \"br0\", " \
+	"\"vxlan\": { " v " } } ], \"ports\": [ { \"name\": \"e\", " \
+	"\"type\": \"eth\", \"devargs\": \"x\" }, { \"name\": \"p\", " \
+	"\"type\": \"vhost\", \"path\": \"/p.sock\", \"bridge\": \"br0\" } ] }"
 #define LONG100 "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
@@ -142,6 +147,45 @@ static const struct bad_case bad_cases[] = {
 	  "tagged, as numbers and \"A-B\" ranges" },
 	{ PORT(", \"trunk\": [ 7 ], \"native_vlan\": 0, \"bridge\": \"br0\""),
 	  "t.json: ports[0].native_vlan: 0 is out of range 1..4094" },
+	{ VX("\"underlay\": \"nic\", \"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.underlay: no port is named 'nic'" },
+	{ VX("\"underlay\": \"p\", \"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.underlay: 'p' is not an eth port" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"224.0.0.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.local_ip: 224.0.0.1 is not a unicast "
+	  "address" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 }, "
+	     "{ \"vlan\": 11, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.vnis[1]: VLAN 11 or VNI 1 is mapped twice" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 16777216 } ]"),
+	  "t.json: bridges[0].vxlan.vnis[0].vni: 16777216 is out of range "
+	  "1..16777215" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ], "
+	     "\"remotes\": [ \"192.0.2.1\" ]"),
+	  "t.json: bridges[0].vxlan.remotes[0]: is the local address" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1\", "
+	     "\"gateway\": \"192.0.2.254\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.gateway: needs local_ip with its prefix "
+	  "length, e.g. \"192.0.2.1/24\"" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1/24\", "
+	     "\"gateway\": \"192.0.3.254\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.gateway: is not in local_ip's subnet" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1/33\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.local_ip: must be an IPv4 address, with "
+	  "its prefix length if any, like \"192.0.2.1/24\"" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ ]"),
+	  "t.json: bridges[0].vxlan.vnis: must map 1 to 64 VLANs to VNIs: "
+	  "[{\"vlan\": 10, \"vni\": 5010}]" },
 	{ PORT(", \"vlan\": 5"), "t.json: ports[0].vlan: a VLAN needs a "
 	  "bridge" },
 	{ PORT(", \"bridge\": \"br9\""),

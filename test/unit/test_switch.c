@@ -19,7 +19,11 @@
 
 static const char conf_text[] =
 	"{ \"bridges\": [ { \"name\": \"br0\", \"fdb_size\": 64 },"
-	"                 { \"name\": \"br1\" }, { \"name\": \"br2\" } ],"
+	"                 { \"name\": \"br1\" }, { \"name\": \"br2\" },"
+	"                 { \"name\": \"br3\", \"vxlan\": { \"underlay\": \"ul\","
+	"                   \"local_ip\": \"192.0.2.1\","
+	"                   \"vnis\": [ { \"vlan\": 10, \"vni\": 5010 } ],"
+	"                   \"remotes\": [ \"192.0.2.2\", \"192.0.2.3\" ] } } ],"
 	"  \"ports\": ["
 	"  { \"name\": \"p0\", \"type\": \"eth\", \"devargs\": \"x0\","
 	"    \"bridge\": \"br0\", \"vlan\": 10 },"
@@ -51,11 +55,14 @@ static const char conf_text[] =
 	"  { \"name\": \"t0\", \"type\": \"eth\", \"devargs\": \"t0\","
 	"    \"bridge\": \"br2\", \"trunk\": [ 10, 20 ], \"native_vlan\": 30 },"
 	"  { \"name\": \"t1\", \"type\": \"vhost\", \"path\": \"/t1\","
-	"    \"bridge\": \"br2\", \"trunk\": [ \"10-11\" ] } ],"
+	"    \"bridge\": \"br2\", \"trunk\": [ \"10-11\" ] },"
+	"  { \"name\": \"ul\", \"type\": \"eth\", \"devargs\": \"ul\" },"
+	"  { \"name\": \"x10\", \"type\": \"eth\", \"devargs\": \"x10\","
+	"    \"bridge\": \"br3\", \"vlan\": 10 } ],"
 	"  \"xconnects\": [ { \"a\": \"xa\", \"b\": \"xb\" } ] }";
 
 enum { P0, P1, P2, P3, P4, P5, XA, XB, LONE, Q0, A10, B10, A20, A30, T0, T1,
-	N_PORTS };
+	UL, X10, VT2, VT3, N_PORTS }; /* VT2, VT3: br3's remote VTEPs */
 
 static struct vunet_config conf;
 static struct vunet_port ports[N_PORTS];
@@ -138,6 +145,7 @@ reset(void)
 	vunet_fdb_flush(sw->bridges[0].fdb, -1);
 	vunet_fdb_flush(sw->bridges[1].fdb, -1);
 	vunet_fdb_flush(sw->bridges[2].fdb, -1);
+	vunet_fdb_flush(sw->bridges[3].fdb, -1);
 	rte_ring_reset(learn_ring);
 	for (int p = 0; p < N_PORTS; p++) {
 		ports[p].eth_up = true;
@@ -983,6 +991,119 @@ a_frame_that_cannot_get_its_tag_is_counted(void)
 	check_pool_full();
 }
 
+static void
+poke(struct rte_mbuf *m, unsigned int off, uint8_t v)
+{
+	rte_pktmbuf_mtod(m, uint8_t *)[off] = v;
+}
+
+/* A VXLAN frame to 192.0.2.1 around an inner frame of 60 bytes. */
+static struct rte_mbuf *
+vxlan(uint8_t src_ip_last, uint32_t vni, const uint8_t *inner_dst,
+      const uint8_t *inner_src)
+{
+	struct rte_mbuf *m = frame(mac0, mac1, RTE_ETHER_TYPE_IPV4, 110);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	static const uint8_t ip[20] = { 0x45, 0, 0, 96, 0, 0, 0x40, 0, 64, 17,
+		0, 0, 192, 0, 2, 0, 192, 0, 2, 1 };
+
+	memcpy(p + 14, ip, sizeof(ip));
+	p[14 + 15] = src_ip_last;
+	p[34] = 0xc3;                 /* UDP 50000 -> 4789, length 76 */
+	p[35] = 0x50;
+	p[36] = 4789 >> 8;
+	p[37] = 4789 & 0xff;
+	p[39] = 76;
+	p[42] = 0x08;                 /* VXLAN: I flag, VNI */
+	p[46] = (uint8_t)(vni >> 16);
+	p[47] = (uint8_t)(vni >> 8);
+	p[48] = (uint8_t)vni;
+	memcpy(p + 50, inner_dst, 6);
+	memcpy(p + 56, inner_src, 6);
+	p[62] = 0x08;
+	return m;
+}
+
+static void
+decapsulated_frames_are_bridged_from_their_remote(void)
+{
+	struct rte_mbuf *m;
+
+	reset();
+	m = vxlan(2, 5010, bcast, mac5a);
+	input(UL, &m, 1);
+	/* x10 only: never from one remote to another (split horizon) */
+	CHECK_EQ(got(X10), 1);
+	CHECK_EQ(got(VT3) + got(VT2), 0);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 60);
+	CHECK(memcmp(rte_pktmbuf_mtod(m, uint8_t *), bcast, 6) == 0);
+	CHECK_EQ(st[VT2].rxq[0].pkts, 1);
+	CHECK_EQ(st[VT2].rxq[0].bytes, 60);
+	release();
+	CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 1);
+	CHECK_EQ(vunet_fdb_get(sw->bridges[3].fdb, vunet_fdb_key(mac5a, 10)),
+		 VT2);
+	/* x10's answer goes to that remote alone, its VLAN said */
+	m = frame(mac5a, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(X10, &m, 1);
+	CHECK_EQ(got(VT2), 1);
+	CHECK_EQ(got(VT3), 0);
+	CHECK_EQ(m->vlan_tci & 0xfff, 10);
+	release();
+	/* a broadcast from x10: both remotes share the untagged frame */
+	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
+	input(X10, &m, 1);
+	CHECK(out.buf[VT2].pkts[0] == m && out.buf[VT3].pkts[0] == m);
+	CHECK_EQ(rte_mbuf_refcnt_read(m), 2);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 60);
+	CHECK_EQ(m->vlan_tci, 10);
+	reset();
+	check_pool_full();
+}
+
+static void
+decapsulation_refuses_and_counts(void)
+{
+	struct rte_mbuf *m[12];
+	uint8_t *p;
+	int k = 0;
+
+	reset();
+	m[k++] = vxlan(2, 7777, bcast, mac5a);          /* unknown VNI */
+	m[k++] = vxlan(9, 5010, bcast, mac5a);          /* unknown VTEP */
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* more fragments */
+	poke(m[k++], 20, 0x20);
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* a later fragment */
+	poke(m[k++], 21, 0x10);
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* IPv4 options */
+	poke(m[k++], 14, 0x46);
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* no I flag */
+	poke(m[k++], 42, 0);
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* UDP length */
+	poke(m[k++], 39, 77);
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* not to us */
+	poke(m[k++], 33, 7);
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* not port 4789 */
+	poke(m[k++], 37, 0);
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* no inner frame */
+	p = rte_pktmbuf_mtod(m[k], uint8_t *);
+	p[17] = 36 + 20;
+	p[39] = 36;
+	rte_pktmbuf_trim(m[k++], 110 - 56);
+	m[k++] = frame(bcast, mac1, RTE_ETHER_TYPE_ARP, 60); /* no punt ring */
+	m[k++] = frame(bcast, mac1, RTE_ETHER_TYPE_IPV6, 60);
+	input(UL, m, (uint16_t)k);
+	CHECK_EQ(st[UL].drop[VUNET_DROP_VXLAN_VNI], 1);
+	CHECK_EQ(st[UL].drop[VUNET_DROP_VXLAN_VTEP], 1);
+	CHECK_EQ(st[UL].drop[VUNET_DROP_VXLAN_BAD], 6);
+	CHECK_EQ(st[UL].drop[VUNET_DROP_NOT_VXLAN], 3);
+	CHECK_EQ(st[UL].drop[VUNET_DROP_ARP_BACKLOG], 1);
+	CHECK_EQ(out.n_dirty, 0);
+	CHECK_EQ(rte_ring_count(learn_ring), 0);
+	reset();
+	check_pool_full();
+}
+
 /* Publish conf again, as the daemon does after a change. */
 static void
 republish(void)
@@ -994,6 +1115,8 @@ republish(void)
 		w.port[p].conf = p < conf.n_ports ? &conf.ports[p] : NULL;
 		w.port[p].bridge = p < conf.n_ports ? conf.ports[p].bridge : -1;
 		w.port[p].peer = -1;
+		w.port[p].underlay_of = p < conf.n_ports ?
+			conf.ports[p].underlay_of : -1;
 	}
 	w.port[XA].peer = XB;
 	w.port[XB].peer = XA;
@@ -1090,6 +1213,8 @@ main(void)
 	RUN(device_popped_tags_count_as_tags);
 	RUN(a_mac_left_behind_in_a_vlan_is_not_followed);
 	RUN(a_frame_that_cannot_get_its_tag_is_counted);
+	RUN(decapsulated_frames_are_bridged_from_their_remote);
+	RUN(decapsulation_refuses_and_counts);
 	vunet_switch_free(sw);
 	rte_eal_cleanup();
 	return TAP_DONE();

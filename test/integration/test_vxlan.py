@@ -1,0 +1,221 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vunet authors
+"""VXLAN between hosts: two vunetd and the Linux kernel's own VXLAN device
+as VTEPs on one underlay segment (a Linux bridge), guests in VLANs mapped
+to VNIs; replication, decapsulation's refusals, the outer headers on the
+wire, remotes changed at run time."""
+
+import json
+import re
+import socket
+import struct
+import subprocess
+import time
+
+import pytest
+
+from harness import Guest, sh, wait_for
+
+B = Guest.BURST
+IP_A, IP_B, IP_K = "192.0.2.1", "192.0.2.2", "192.0.2.3"
+VNIS = [{"vlan": 10, "vni": 5010}, {"vlan": 20, "vni": 5020}]
+
+
+def host_config(world, name, underlay, local, remotes, guests):
+    return {"bridges": [{"name": "br0", "vxlan": {"underlay": "ul", "local_ip": local,
+                                                   "vnis": VNIS, "remotes": remotes}}],
+            "ports": [{"name": "ul", "type": "eth",
+                       "devargs": "net_af_packet0,iface=%s" % underlay}] +
+            [{"name": g, "type": "vhost", "path": world.sock(name + g), "mode": "server",
+              "bridge": "br0", "vlan": vlan} for g, vlan in guests.items()]}
+
+
+class Overlay:
+    """Host A (vunetd: guest a10), host B (vunetd: b10, b20) and a Linux
+    host K whose kernel VXLAN device vx0 is VNI 5010 at 10.0.10.3."""
+
+    def __init__(self, world):
+        self.seg = world.segment()
+        ua, ub = self.seg.port(), self.seg.port()
+        self.ul_a = ua
+        self.k_ns, self.k_dev = self.seg.host(IP_K + "/24")
+        k = "ip netns exec %s " % self.k_ns
+        sh(k + "ip link add vx0 type vxlan id 5010 local %s dstport 4789 dev %s"
+           % (IP_K, self.k_dev))
+        sh(k + "sysctl -qw net.ipv6.conf.vx0.disable_ipv6=1")
+        sh(k + "bridge fdb append 00:00:00:00:00:00 dev vx0 dst %s" % IP_A)
+        sh(k + "ip addr add 10.0.10.3/24 dev vx0")
+        sh(k + "ip link set vx0 up")
+        self.a = world.vunetd(host_config(world, "a", ua, IP_A, [IP_B, IP_K], {"a10": 10}),
+                              name="vunetd-a").start()
+        self.b = world.vunetd(host_config(world, "b", ub, IP_B, [IP_A], {"b10": 10, "b20": 20}),
+                              name="vunetd-b").start()
+        self.ga10 = world.guest(world.sock("aa10"), "52:54:00:0d:00:10").start()
+        self.gb10 = world.guest(world.sock("bb10"), "52:54:00:0d:01:10").start()
+        self.gb20 = world.guest(world.sock("bb20"), "52:54:00:0d:01:20").start()
+        self.a.wait_up("a10", "br0@" + IP_B, "br0@" + IP_K)
+        self.b.wait_up("b10", "b20", "br0@" + IP_A)
+
+    def k_rx(self):
+        r = sh("ip netns exec %s cat /sys/class/net/vx0/statistics/rx_packets" % self.k_ns)
+        return int(r.stdout)
+
+    def drops(self, d, port, why):
+        return d.port(port)["drops"][why]
+
+
+@pytest.fixture
+def overlay(world):
+    return Overlay(world)
+
+
+def test_guests_in_one_vni_reach_each_other_across_hosts_and_the_kernel(overlay):
+    o = overlay
+    a, b = o.a, o.b
+    # ARP resolved both ways: each remote's port knows the MAC
+    assert a.ctl("port", "show", "br0@" + IP_K)["remote_mac"] == \
+        sh("ip netns exec %s cat /sys/class/net/%s/address" % (o.k_ns, o.k_dev)).stdout.strip()
+    rx_k = o.k_rx()
+    cap = subprocess.Popen(["ip", "netns", "exec", o.k_ns, "timeout", "15", "tcpdump", "-i",
+                            o.k_dev, "-Q", "in", "-nn", "-l", "-c", str(2 * B), "udp"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1)
+    # a broadcast in VLAN 10 on host A: once to each remote, no more
+    assert o.ga10.send(2) == 2 * B
+    wait_for(lambda: o.gb10.rx() == 2 * B, 10, "VNI 5010 at host B's VLAN 10")
+    wait_for(lambda: o.k_rx() - rx_k == 2 * B, 10, "VNI 5010 at the kernel's vx0")
+    assert o.gb20.rx() == 0
+    assert a.port("br0@" + IP_B)["tx_packets"] == 2 * B
+    assert a.port("br0@" + IP_K)["tx_packets"] == 2 * B
+    assert a.port("ul")["tx_packets"] == 4 * B
+    assert b.port("br0@" + IP_A)["rx_packets"] == 2 * B
+    assert b.port("br0@" + IP_A)["rx_bytes"] == 2 * B * 64
+    out, err = cap.communicate(30)
+    # one line per frame; tcpdump prints the inner packet on a second one
+    lines = [line for line in out.splitlines() if re.match(r"\d\d:", line)]
+    assert len(lines) == 2 * B, err
+    assert all(re.search(r"IP 192\.0\.2\.1\.(\d+) > 192\.0\.2\.3\.4789: VXLAN, flags \[I\] "
+                         r"\(0x08\), vni 5010$", line) for line in lines), lines[0]
+    # B's guests answer: learned as MAC -> VTEP on A
+    assert o.gb10.send(1, peer="52:54:00:0d:00:10") == B
+    wait_for(lambda: o.ga10.rx() == B, 10, "host B's unicast at host A")
+    macs = {(m["mac"], m["vlan"], m["port"]) for m in a.ctl("mac", "show", "br0")}
+    assert ("52:54:00:0d:01:10", 10, "br0@" + IP_B) in macs
+
+
+def test_the_kernel_pings_a_guest_through_vunetd(overlay):
+    o = overlay
+    before = o.a.port("ul")["drops"]
+    o.ga10.cmd("stop")
+    o.ga10.cmd("set fwd icmpecho")
+    o.ga10.cmd("start")
+    r = sh("ip netns exec %s ping -c 3 -i 0.2 -W 2 10.0.10.9" % o.k_ns, check=False)
+    assert "3 packets transmitted, 3 received" in r.stdout, r.stdout + r.stderr
+    # what came from the kernel's VTEP did not go on to host B (split
+    # horizon): B never saw the kernel's MAC as a source
+    k_mac = sh("ip netns exec %s cat /sys/class/net/vx0/address" % o.k_ns).stdout.strip()
+    assert (k_mac, 10, "br0@" + IP_K) in \
+        {(m["mac"], m["vlan"], m["port"]) for m in o.a.ctl("mac", "show", "br0")}
+    assert k_mac not in [m["mac"] for m in o.b.ctl("mac", "show", "br0")]
+    after = o.a.port("ul")["drops"]
+    assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {}
+
+
+def vxlan_frame(dst_mac, src_mac, src_ip, dst_ip, vni, flags=0x08, dport=4789):
+    """(af_packet's fanout defragments: a lone fragment never reaches
+    vunetd, so fragments are refused in test_switch.c only)"""
+    inner = bytes.fromhex("ffffffffffff525400ee0001" "88b5") + bytes(46)
+    vx = struct.pack("!II", flags << 24, vni << 8)
+    udp = struct.pack("!HHHH", 50000, dport, 8 + len(vx) + len(inner), 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp) + len(vx) + len(inner), 0, 0,
+                     64, 17, 0, socket.inet_aton(src_ip), socket.inet_aton(dst_ip))
+    csum = sum(struct.unpack("!10H", ip))
+    csum = (csum & 0xffff) + (csum >> 16)
+    csum = ~((csum & 0xffff) + (csum >> 16)) & 0xffff
+    ip = ip[:10] + struct.pack("!H", csum) + ip[12:]
+    return bytes.fromhex(dst_mac.replace(":", "")) + bytes.fromhex(src_mac.replace(":", "")) + \
+        b"\x08\x00" + ip + udp + vx + inner
+
+
+def test_decapsulation_refuses_what_is_not_ours_and_counts_it(overlay):
+    o = overlay
+    mac_a = sh("cat /sys/class/net/%s/address" % o.ul_a).stdout.strip()
+    mac_k = sh("ip netns exec %s cat /sys/class/net/%s/address" % (o.k_ns, o.k_dev)).stdout.strip()
+    cases = [(vxlan_frame(mac_a, mac_k, IP_K, IP_A, 7777), 5, "vxlan_vni"),
+             (vxlan_frame(mac_a, mac_k, IP_K, IP_A, 5010, flags=0), 4, "vxlan_bad"),
+             (vxlan_frame(mac_a, mac_k, IP_K, "192.0.2.99", 5010), 3, "not_vxlan"),
+             (vxlan_frame(mac_a, mac_k, IP_K, IP_A, 5010, dport=4790), 2, "not_vxlan"),
+             (vxlan_frame(mac_a, mac_k, "192.0.2.77", IP_A, 5010), 6, "vxlan_vtep")]
+    before = o.a.port("ul")["drops"]
+    code = "import socket\ns=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n" \
+           "s.bind(('%s',0))\n" % o.k_dev
+    for frame, n, _ in cases:
+        code += "for i in range(%d): s.send(bytes.fromhex('%s'))\n" % (n, frame.hex())
+    sh("ip netns exec %s python3 -c \"%s\"" % (o.k_ns, code))
+    want = {"vxlan_vni": 5, "vxlan_bad": 4, "not_vxlan": 5, "vxlan_vtep": 6}
+    wait_for(lambda: all(o.drops(o.a, "ul", k) - before[k] == v for k, v in want.items()), 10,
+             "the underlay's drops %s" % want)
+    assert o.ga10.rx() == 0
+    # and the same frame, right, is bridged
+    sh("ip netns exec %s python3 -c \"%s\"" % (o.k_ns, code.split("for i")[0] +
+       "s.send(bytes.fromhex('%s'))\n" % vxlan_frame(mac_a, mac_k, IP_K, IP_A, 5010).hex()))
+    wait_for(lambda: o.ga10.rx() == 1, 10, "the right frame at the guest")
+
+
+def test_remotes_change_while_traffic_flows(overlay):
+    o = overlay
+    a = o.a
+    vx = {"underlay": "ul", "local_ip": IP_A, "vnis": VNIS, "remotes": [IP_B]}
+    a.ctl("bridge", "set", "br0", "vxlan=" + json.dumps(vx))
+    names = [p["name"] for p in a.ctl("port", "list")]
+    assert "br0@" + IP_K not in names and "br0@" + IP_B in names
+    rx_k = o.k_rx()
+    assert o.ga10.send(1) == B
+    wait_for(lambda: o.gb10.rx() == B, 10, "host B still gets the flood")
+    time.sleep(0.5)
+    assert o.k_rx() == rx_k
+    # what cannot change while remotes exist, and a bad address
+    vx["local_ip"] = "192.0.2.5"
+    r = a.ctl("bridge", "set", "br0", "vxlan=" + json.dumps(vx), check=False,
+              json_out=False)
+    assert "bridge 'br0': its VXLAN's underlay, local_ip, gateway, udp_port and vnis cannot " \
+        "change while it has remotes" in r.stderr
+    vx["local_ip"], vx["remotes"] = IP_A, ["300.1.1.1"]
+    r = a.ctl("bridge", "set", "br0", "vxlan=" + json.dumps(vx), check=False,
+              json_out=False)
+    assert "bridges[0].vxlan.remotes[0]: must be an IPv4 address like \"192.0.2.1\"" in r.stderr
+
+
+def test_a_remote_beyond_a_router_is_reached_through_the_gateway(world):
+    """The underlay is routed: A on 192.0.2.0/24, the kernel's VTEP on
+    198.51.100.0/24, a Linux router between them."""
+    s1, s2 = world.segment(), world.segment()
+    ua = s1.port()
+    r_ns, r_dev = s1.host("192.0.2.254/24")
+    s2.host("198.51.100.254/24", ns=r_ns)
+    sh("ip netns exec %s sysctl -qw net.ipv4.ip_forward=1" % r_ns)
+    k_ns, k_dev = s2.host("198.51.100.3/24")
+    k = "ip netns exec %s " % k_ns
+    sh(k + "ip route add default via 198.51.100.254")
+    sh(k + "ip link add vx0 type vxlan id 5010 local 198.51.100.3 dstport 4789 dev %s" % k_dev)
+    sh(k + "sysctl -qw net.ipv6.conf.vx0.disable_ipv6=1")
+    sh(k + "bridge fdb append 00:00:00:00:00:00 dev vx0 dst %s" % IP_A)
+    sh(k + "ip addr add 10.0.10.3/24 dev vx0")
+    sh(k + "ip link set vx0 up")
+    d = world.vunetd({"bridges": [{"name": "br0", "vxlan": {
+        "underlay": "ul", "local_ip": IP_A + "/24", "gateway": "192.0.2.254", "vnis": VNIS,
+        "remotes": ["198.51.100.3"]}}],
+        "ports": [{"name": "ul", "type": "eth", "devargs": "net_af_packet0,iface=%s" % ua},
+                  {"name": "a10", "type": "vhost", "path": world.sock("a10"), "mode": "server",
+                   "bridge": "br0", "vlan": 10}]}).start()
+    g = world.guest(world.sock("a10"), "52:54:00:0d:00:10").start()
+    d.wait_up("a10", "br0@198.51.100.3")
+    p = d.ctl("port", "show", "br0@198.51.100.3")
+    assert p["next_hop"] == "192.0.2.254"
+    assert p["remote_mac"] == sh("ip netns exec %s cat /sys/class/net/%s/address"
+                                 % (r_ns, r_dev)).stdout.strip()
+    g.cmd("stop")
+    g.cmd("set fwd icmpecho")
+    g.cmd("start")
+    r = sh(k + "ping -c 3 -i 0.2 -W 2 10.0.10.9", check=False)
+    assert "3 packets transmitted, 3 received" in r.stdout, r.stdout + r.stderr
