@@ -35,7 +35,6 @@ struct vunet_vtep {
 				  * the remote's, or its gateway's */
 	uint32_t next_hop;       /* whom ARP asks: the remote or a gateway */
 	uint64_t asked_ms;       /* control thread: last ARP request */
-	uint64_t heard_ms;       /* control thread: last ARP from it */
 	uint32_t arps_sent;
 	uint32_t arps_heard;
 	/* outer IPv4, UDP, VXLAN with what never changes */
@@ -74,7 +73,6 @@ vunet_port_vtep_create(struct vunet_port *p, char *err, size_t errlen)
 	p->vtep = t;
 	p->nb_txq = 1;
 	p->max_frame = UINT16_MAX; /* the underlay's MTU decides */
-	p->tx_chains = true;
 	return 0;
 }
 
@@ -307,7 +305,6 @@ vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 				 "through a gateway at",
 				 RTE_ETHER_ADDR_BYTES(&arp->arp_data.arp_sha));
 		__atomic_store_n(&t->remote_mac, mac, __ATOMIC_RELAXED);
-		t->heard_ms = vunet_now_ms();
 		t->arps_heard++;
 		__atomic_store_n(&p->eth_up, true, __ATOMIC_RELEASE);
 	}

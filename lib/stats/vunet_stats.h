@@ -30,7 +30,8 @@
 	X(BAD_SRC, bad_src, "multicast or zero source MAC") \
 	X(RUNT, runt, "shorter than an Ethernet header") \
 	X(NO_DEST, no_dest, "not attached, or its destination is down") \
-	X(SAME_PORT, same_port, "destination learned on the ingress port") \
+	X(SAME_PORT, same_port, "destination learned on the ingress port " \
+	  "(or from a remote VTEP, on another one)") \
 	X(TX_FULL, tx_full, "egress queue or guest ring full") \
 	X(TX_NO_QUEUE, tx_no_queue, "egress port has no usable queue") \
 	X(OVERSIZE, oversize, "longer than the port's MTU (+ header, tag)") \

@@ -444,7 +444,10 @@ bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
 			continue;
 		}
 		fq = &t->fwd[q];
-		if (unlikely(q == in)) {
+		/* a remote's frame for another remote: that one is sent to
+		 * directly (split horizon), we relay nothing between them
+		 */
+		if (unlikely(q == in || (f->tunnel && fq->tunnel))) {
 			for (uint16_t j = first; j < first + k; j++)
 				drop(r.ok[j], &st[in], VUNET_DROP_SAME_PORT);
 		} else if (fq->mode == VUNET_FWD_BRIDGE &&

@@ -379,6 +379,29 @@ class Wire:
         sh("ip netns del %s" % self.ns, check=False)
 
 
+class Capture:
+    """tcpdump in namespace ns on dev: the first count frames it receives.
+    Returns once tcpdump listens, so nothing sent afterwards is missed."""
+
+    def __init__(self, ns, dev, count, *args, timeout=20):
+        self.p = subprocess.Popen(
+            ["ip", "netns", "exec", ns, "timeout", str(timeout), "tcpdump", "-i", dev, "-Q", "in",
+             "-nn", "-l", "-c", str(count)] + list(args),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = ""
+        while "listening on" not in seen:
+            line = self.p.stderr.readline()
+            if not line:
+                raise AssertionError("tcpdump did not start: " + seen)
+            seen += line
+
+    def lines(self):
+        """One line per frame: tcpdump's own continuations (hex dumps, an
+        inner packet) do not start with a time."""
+        out, err = self.p.communicate(30)
+        return [line for line in out.splitlines() if re.match(r"\d\d:\d\d:", line)]
+
+
 class Segment:
     """An L2 segment: a Linux bridge in a namespace of its own (where
     br_netfilter is off, so it forwards any frame as a switch would), with
@@ -392,12 +415,16 @@ class Segment:
         self.namespaces = [self.ns]
         self.ours = []
         self.n = 0
-        sh("ip netns add %s" % self.ns)
-        self._in(self.ns, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1")
-        self._in(self.ns, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1")
-        self._in(self.ns, "sysctl -qw net.bridge.bridge-nf-call-iptables=0", check=False)
-        self._in(self.ns, "ip link add br0 type bridge")
-        self._in(self.ns, "ip link set br0 up")
+        try:
+            sh("ip netns add %s" % self.ns)
+            self._in(self.ns, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1")
+            self._in(self.ns, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1")
+            self._in(self.ns, "sysctl -qw net.bridge.bridge-nf-call-iptables=0", check=False)
+            self._in(self.ns, "ip link add br0 type bridge")
+            self._in(self.ns, "ip link set br0 up")
+        except subprocess.CalledProcessError:
+            self.remove()   # no half-made namespace left behind
+            raise
 
     @staticmethod
     def _in(ns, cmd, check=True):
@@ -456,15 +483,20 @@ class Ovs:
         self.env = dict(os.environ, OVS_RUNDIR=self.d, OVS_DBDIR=self.d, OVS_LOGDIR=self.d)
         self.veths = []
         db = os.path.join(self.d, "conf.db")
-        self._run("ovsdb-tool", "create", db, "/usr/share/openvswitch/vswitch.ovsschema")
-        self._run("ovsdb-server", db, "--remote=punix:%s/db.sock" % self.d,
-                  "--pidfile=%s/ovsdb.pid" % self.d, "--unixctl=%s/ovsdb.ctl" % self.d,
-                  "--detach", "--log-file=%s/ovsdb.log" % self.d)
-        self.vsctl("--no-wait", "init")
-        self._run("ovs-vswitchd", "unix:%s/db.sock" % self.d,
-                  "--pidfile=%s/vswitchd.pid" % self.d, "--unixctl=%s/vswitchd.ctl" % self.d,
-                  "--detach", "--log-file=%s/vswitchd.log" % self.d)
-        self.vsctl("add-br", "obr", "--", "set", "bridge", "obr", "datapath_type=netdev")
+        try:
+            self._run("ovsdb-tool", "create", db, "/usr/share/openvswitch/vswitch.ovsschema")
+            self._run("ovsdb-server", db, "--remote=punix:%s/db.sock" % self.d,
+                      "--pidfile=%s/ovsdb.pid" % self.d, "--unixctl=%s/ovsdb.ctl" % self.d,
+                      "--detach", "--log-file=%s/ovsdb.log" % self.d)
+            self.vsctl("--no-wait", "init")
+            self._run("ovs-vswitchd", "unix:%s/db.sock" % self.d,
+                      "--pidfile=%s/vswitchd.pid" % self.d,
+                      "--unixctl=%s/vswitchd.ctl" % self.d,
+                      "--detach", "--log-file=%s/vswitchd.log" % self.d)
+            self.vsctl("add-br", "obr", "--", "set", "bridge", "obr", "datapath_type=netdev")
+        except (AssertionError, subprocess.TimeoutExpired):
+            self.close()    # no daemon of a half-made switch left running
+            raise
 
     def _run(self, *args):
         r = subprocess.run(list(args), env=self.env, capture_output=True, text=True, timeout=60)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from harness import Guest, sh, wait_for
+from harness import Capture, Guest, sh, wait_for
 
 B = Guest.BURST
 M_FAR, M_ACC, M_VM20, M_VMT = ("52:54:00:00:0a:01", "52:54:00:00:0a:02",
@@ -53,21 +53,6 @@ def lan(world):
     return Lan(world)
 
 
-def capture(wire, count, timeout=15):
-    """tcpdump on the far end of wire: the first count frames it gets."""
-    return subprocess.Popen(
-        ["ip", "netns", "exec", wire.ns, "timeout", str(timeout), "tcpdump", "-i", wire.far,
-         "-Q", "in", "-e", "-nn", "-l", "-c", str(count)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def captured(p):
-    """One line per frame (tcpdump dumps unknown types in hex below it)."""
-    out, err = p.communicate(30)
-    assert "listening on" in err, err
-    return [line for line in out.splitlines() if not line.startswith("\t")]
-
-
 def echo(guest):
     """testpmd answers every ARP request and ping, tags kept as they came."""
     guest.cmd("stop")
@@ -96,11 +81,10 @@ def test_tags_are_popped_pushed_and_counted_exactly(lan):
     rx_acc, rx_vm, rx_up2 = acc.far_rx(), lan.vm20.rx(), up2.far_rx()
     # VLAN 10 with priority 5: untagged to the host, tagged (priority
     # kept) to up2, tagged to the trunking guest
-    cap = capture(up2, 50)
-    time.sleep(1)
+    cap = Capture(up2.ns, up2.far, 50, "-e")
     up.far_send(50, M_FAR, BCAST, tci=5 << 13 | 10)
     wait_for(lambda: acc.far_rx() - rx_acc == 50, 10, "VLAN 10 at the host")
-    lines = captured(cap)
+    lines = cap.lines()
     assert len(lines) == 50
     assert all(re.search(r"%s > ff:ff:ff:ff:ff:ff, ethertype 802.1Q \(0x8100\), length 64: "
                          r"vlan 10, p 5, ethertype Unknown \(0x88b5\)" % M_FAR, line) for line in lines), lines[0]
@@ -120,11 +104,10 @@ def test_tags_are_popped_pushed_and_counted_exactly(lan):
     assert up2.far_rx() - rx_up2 == 50
     # the guest's frames leave the trunk tagged 20
     rx_up = up.far_rx()
-    cap = capture(up, 2 * B)
-    time.sleep(1)
+    cap = Capture(up.ns, up.far, 2 * B, "-e")
     assert lan.vm20.send(2) == 2 * B
     wait_for(lambda: up.far_rx() - rx_up == 2 * B, 10, "VLAN 20 frames on the trunk")
-    lines = captured(cap)
+    lines = cap.lines()
     assert len(lines) == 2 * B
     assert all(re.search(r"%s > ff:ff:ff:ff:ff:ff, ethertype 802.1Q \(0x8100\), length 68: "
                          r"vlan 20, p 0," % M_VM20, line) for line in lines), lines[0]
@@ -137,14 +120,13 @@ def test_a_guest_on_a_trunk_gets_and_sends_tagged_frames(lan):
     g.cmd("stop")
     g.cmd("set fwd macswap")   # sends each frame back, its tag as it came
     g.cmd("start")
-    cap = capture(acc, 50)
-    time.sleep(1)
+    cap = Capture(acc.ns, acc.far, 50, "-e")
     acc.far_send(50, M_ACC, M_VMT)
     # 60 bytes from the host, 64 tagged to the guest and back from it
     wait_for(lambda: lan.d.port("vmt")["rx_packets"] == 50, 10, "the guest's answers")
     p = lan.d.port("vmt")
     assert (p["tx_packets"], p["tx_bytes"], p["rx_bytes"]) == (50, 50 * 64, 50 * 64)
-    lines = captured(cap)
+    lines = cap.lines()
     assert len(lines) == 50
     assert all(re.search(r"%s > %s, ethertype Unknown \(0x88b5\), length 60:" % (M_VMT, M_ACC),
                          line) for line in lines), lines[0]

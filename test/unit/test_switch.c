@@ -1050,6 +1050,18 @@ decapsulated_frames_are_bridged_from_their_remote(void)
 	CHECK_EQ(got(VT3), 0);
 	CHECK_EQ(m->vlan_tci & 0xfff, 10);
 	release();
+	/* nothing is relayed from one remote to another */
+	m = vxlan(3, 5010, bcast, mac5b);
+	input(UL, &m, 1);
+	release();
+	/* and x10's mac0, from the frame before */
+	CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 2);
+	CHECK_EQ(vunet_fdb_get(sw->bridges[3].fdb, vunet_fdb_key(mac5b, 10)),
+		 VT3);
+	m = vxlan(2, 5010, mac5b, mac5a);
+	input(UL, &m, 1);
+	CHECK_EQ(st[VT2].drop[VUNET_DROP_SAME_PORT], 1);
+	CHECK_EQ(out.n_dirty, 0);
 	/* a broadcast from x10: both remotes share the untagged frame */
 	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
 	input(X10, &m, 1);
