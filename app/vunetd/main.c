@@ -33,6 +33,7 @@
 #include "vunet_observe.h"
 #include "vunet_port.h"
 #include "vunet_switch.h"
+#include "vunet_watchdog.h"
 #include "vunet_worker.h"
 
 #include "options.h"
@@ -237,6 +238,7 @@ struct vunetd {
 	struct rte_rcu_qsbr *qsbr;
 	struct vunet_switch *sw;
 	struct vunet_worker *workers;
+	struct vunet_watchdog *watchdog;
 	unsigned int lcore_ids[VUNET_MAX_WORKERS];
 	char lcores[512];                  /* lcore@CPU list, for EAL */
 	struct vunet_daemon d;
@@ -362,6 +364,11 @@ launch(struct vunetd *v)
 		rte_eal_remote_launch(vunet_worker_main, &v->workers[w],
 				      v->lcore_ids[w]);
 	v->launched = true;
+	v->watchdog = vunet_watchdog_start(v->workers, o->n_workers, err,
+					   sizeof(err));
+	if (v->watchdog == NULL)
+		MAIN_LOG(WARNING, "%s: a worker blocked on a guest's "
+			"interrupt would stay blocked\n", err);
 	MAIN_LOG(INFO, "vunetd %s: %u port(s), %u worker(s); lcore@CPU "
 		"%s (lcore 0: control)%s%s\n", VUNET_VERSION,
 		v->d.conf->n_ports, o->n_workers, v->lcores,
@@ -383,7 +390,10 @@ stop_workers(struct vunetd *v)
 	MAIN_LOG(INFO, "stopping\n");
 	for (unsigned int w = 0; w < v->o.n_workers; w++)
 		__atomic_store_n(&v->workers[w].stop, true, __ATOMIC_RELAXED);
+	/* the watchdog still frees a worker blocked on a guest */
 	rte_eal_mp_wait_lcore();
+	vunet_watchdog_stop(v->watchdog);
+	v->watchdog = NULL;
 }
 
 /* Whatever build() and launch() got to, in reverse. */

@@ -236,17 +236,15 @@ static json_t *
 frontend(const struct vunet_port *p)
 {
 	struct vunet_relay_stats st;
+	json_t *o = json_object();
 
 	vunet_port_vhost_relay_stats(p, &st);
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		"connected", st.connected,
-		"connections", (json_int_t)st.connections,
-		"refused", (json_int_t)st.refused,
-		"messages", (json_int_t)st.messages,
-		"fds_closed", (json_int_t)st.fds_closed,
-		"cut_stalled", (json_int_t)st.cut_stalled,
-		"cut_backlog", (json_int_t)st.cut_backlog,
-		"cut_malformed", (json_int_t)st.cut_malformed);
+	json_object_set_new(o, "connected", json_boolean(st.connected));
+#define COUNTER(name, meaning) \
+	json_object_set_new(o, #name, json_integer((json_int_t)st.name));
+	VUNET_RELAY_COUNTERS(COUNTER)
+#undef COUNTER
+	return o;
 }
 
 static json_t *

@@ -52,13 +52,10 @@ add_frontend(struct rte_tel_data *d, const struct vunet_port *port)
 	vunet_port_vhost_relay_stats(port, &st);
 	rte_tel_data_start_dict(f);
 	rte_tel_data_add_dict_u64(f, "connected", st.connected);
-	rte_tel_data_add_dict_u64(f, "connections", st.connections);
-	rte_tel_data_add_dict_u64(f, "refused", st.refused);
-	rte_tel_data_add_dict_u64(f, "messages", st.messages);
-	rte_tel_data_add_dict_u64(f, "fds_closed", st.fds_closed);
-	rte_tel_data_add_dict_u64(f, "cut_stalled", st.cut_stalled);
-	rte_tel_data_add_dict_u64(f, "cut_backlog", st.cut_backlog);
-	rte_tel_data_add_dict_u64(f, "cut_malformed", st.cut_malformed);
+#define COUNTER(name, meaning) \
+	rte_tel_data_add_dict_u64(f, #name, st.name);
+	VUNET_RELAY_COUNTERS(COUNTER)
+#undef COUNTER
 	rte_tel_data_add_dict_container(d, "frontend", f, 0);
 }
 

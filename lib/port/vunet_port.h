@@ -154,6 +154,13 @@ void vunet_port_vhost_fini(void);
 int vunet_port_vhost_attach_fd(struct vunet_port *p, int fd,
 			       void (*done)(void), char *err, size_t errlen);
 
+/*
+ * The watchdog found a worker blocked writing to eventfd fd: if it is the
+ * call descriptor of a running vhost port, take the port off the data
+ * path, cut its front-end, write its name and return true.
+ */
+bool vunet_port_vhost_cut_blocking(int fd, char *name, size_t len);
+
 /* vhost: the relay's counters of the port's front-end connections. */
 struct vunet_relay_stats;
 void vunet_port_vhost_relay_stats(const struct vunet_port *p,

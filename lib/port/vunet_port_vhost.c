@@ -30,6 +30,7 @@
 
 #include "vunet_profile.h"
 #include "vunet_relay.h"
+#include "vunet_vhu_msg.h"
 #include "vunet_vring.h"
 
 #include "vunet_port.h"
@@ -541,6 +542,8 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 		goto unregister;
 	}
 	ret = vunet_relay_add(relay, c->name, file, c->client, priv(p)->backend,
+			      vunet_vhu_admitted(c->profile->features,
+						 c->profile->protocol_features),
 			      gid, c->socket_mode != 0 ? c->socket_mode :
 			      gid >= 0 ? 0660 : 0600, err, errlen);
 	if (ret < 0)
@@ -637,10 +640,46 @@ int
 vunet_port_vhost_attach_fd(struct vunet_port *p, int fd, void (*done)(void),
 			   char *err, size_t errlen)
 {
+	const struct vunet_profile *prof = p->conf->profile;
 	int ret = vunet_relay_add_fd(relay, p->conf->name, fd, priv(p)->backend,
+				     vunet_vhu_admitted(prof->features,
+							prof->protocol_features),
 				     done, err, errlen);
 
 	return ret < 0 ? ret : 0;
+}
+
+bool
+vunet_port_vhost_cut_blocking(int fd, char *name, size_t len)
+{
+	struct vunet_port *found = NULL;
+	int vid = -1;
+
+	pthread_mutex_lock(&vhost_lock);
+	/* under the lock no connection's device is freed (destroy_connection) */
+	for (int i = 0; i < VUNET_MAX_PORTS && found == NULL; i++) {
+		struct vunet_port *p = vhost_ports[i];
+		struct rte_vhost_vring vr;
+
+		if (p == NULL || priv(p)->conn_vid < 0)
+			continue;
+		vid = priv(p)->conn_vid;
+		for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
+			if (rte_vhost_get_vhost_vring(vid, q, &vr) == 0 &&
+			    vr.callfd == fd)
+				found = p;
+	}
+	if (found != NULL) {
+		int running = vid;
+
+		__atomic_compare_exchange_n(&found->vid, &running, -1, false,
+					    __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED);
+		vunet_relay_cut_blocking(relay, priv(found)->relay);
+		snprintf(name, len, "%s", found->conf->name);
+	}
+	pthread_mutex_unlock(&vhost_lock);
+	return found != NULL;
 }
 
 void

@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,7 +30,9 @@
 
 #include "vunet_clock.h"
 #include "vunet_relay.h"
+#include "vunet_memguard.h"
 #include "vunet_unix.h"
+#include "vunet_vhu_fds.h"
 #include "vunet_vhu_msg.h"
 
 #define RELAY_MAX_PORTS 256
@@ -69,7 +73,12 @@ struct rport {
 	dev_t sock_dev;          /* the socket file we made, to remove it */
 	ino_t sock_ino;
 	int front, back;
+	uint64_t requests;       /* bit r: request r may reach rte_vhost */
 	uint64_t msg_start_ms;   /* first byte of the message in front_in */
+	bool awaiting;           /* a message is with rte_vhost, unanswered */
+	bool swallow;            /* its answer was asked by us, not for it */
+	uint32_t awaited;        /* that message's request */
+	uint64_t taken_ms;       /* when rte_vhost read all of it, or 0 */
 	uint64_t next_connect_ms;
 	bool connect_failing;    /* said once, not every second */
 	void (*done)(void);      /* --fd: the only front-end left */
@@ -218,6 +227,7 @@ port_cut(struct vunet_relay *r, struct rport *p, const char *why)
 	vunet_vhu_reset(&p->back_in);
 	queue_clear(&p->to_back);
 	queue_clear(&p->to_front);
+	p->awaiting = false;
 	p->st.connected = false;
 	p->next_connect_ms = vunet_now_ms() + r->conf.reconnect_ms;
 	if (p->done != NULL)
@@ -233,10 +243,10 @@ port_interest(struct vunet_relay *r, int slot)
 
 	if (p->front < 0)
 		return;
-	/* while rte_vhost has not taken the last message, read no more */
-	if (p->to_back.head == NULL)
+	/* while rte_vhost has not answered the last message, read no more */
+	if (!p->awaiting)
 		front |= EPOLLIN | EPOLLRDHUP;
-	else
+	if (p->to_back.head != NULL)
 		back |= EPOLLOUT;
 	if (p->to_front.head != NULL)
 		front |= EPOLLOUT;
@@ -368,6 +378,71 @@ read_part(int fd, struct vunet_vhu_msg *m)
 	return all && !(mh.msg_flags & MSG_CTRUNC) ? 1 : -2;
 }
 
+/*
+ * A whole message from the front-end, before it goes on: a request the
+ * port admits, with descriptors of the right kind, and an answer asked
+ * of rte_vhost if it gives none by itself. -1: the front-end was cut.
+ */
+static int
+admit(struct vunet_relay *r, int slot, struct vunet_vhu_msg *m)
+{
+	struct rport *p = &r->port[slot];
+	uint32_t request = vunet_vhu_request(m);
+	const char *name = vunet_vhu_name(request);
+	char why[192];
+
+	if (request >= VUNET_VHU_REQUEST_MAX ||
+	    !(p->requests >> request & 1)) {
+		p->st.cut_request++;
+		snprintf(why, sizeof(why), "request %s (%u), which its "
+			 "profile does not offer", name != NULL ? name :
+			 "unknown", request);
+		port_cut(r, p, why);
+		return -1;
+	}
+	if (vunet_vhu_check_fds(m, (unsigned int)slot, p->gen, why,
+				sizeof(why)) < 0) {
+		p->st.cut_descriptor++;
+		port_cut(r, p, why);
+		return -1;
+	}
+	p->swallow = !vunet_vhu_replies(request) &&
+		     !(vunet_vhu_flags(m) & VUNET_VHU_NEED_REPLY);
+	if (p->swallow)
+		m->buf[4] |= VUNET_VHU_NEED_REPLY;
+	p->awaiting = true;
+	p->awaited = request;
+	p->taken_ms = 0;
+	return 0;
+}
+
+/*
+ * rte_vhost answered the message it had: the front-end may send the next.
+ * An answer we asked for is dropped (m emptied), and if it says rte_vhost
+ * refused the message, the front-end is cut, as rte_vhost itself would
+ * have done had nobody asked. -1: cut.
+ */
+static int
+answered(struct vunet_relay *r, struct rport *p, struct vunet_vhu_msg *m)
+{
+	uint64_t failed = 0;
+	char why[128];
+
+	p->awaiting = false;
+	if (!p->swallow)
+		return 0;
+	if (m->len >= VUNET_VHU_HDR + sizeof(failed))
+		memcpy(&failed, m->buf + VUNET_VHU_HDR, sizeof(failed));
+	vunet_vhu_reset(m);
+	if (failed == 0)
+		return 0;
+	p->st.cut_request++;
+	snprintf(why, sizeof(why), "rte_vhost refused its %s",
+		 vunet_vhu_name(p->awaited));
+	port_cut(r, p, why);
+	return -1;
+}
+
 /* Front-end bytes: whole messages go to rte_vhost. */
 static void
 on_front(struct vunet_relay *r, int slot, uint32_t events, uint64_t now)
@@ -380,11 +455,11 @@ on_front(struct vunet_relay *r, int slot, uint32_t events, uint64_t now)
 		return;
 	}
 	/* gone while a message waits for rte_vhost: nothing to wait for */
-	if ((events & (EPOLLHUP | EPOLLERR)) && p->to_back.head != NULL) {
+	if ((events & (EPOLLHUP | EPOLLERR)) && p->awaiting) {
 		port_cut(r, p, NULL);
 		return;
 	}
-	for (int i = 0; i < RELAY_MSGS_PER_EVENT && p->to_back.head == NULL &&
+	for (int i = 0; i < RELAY_MSGS_PER_EVENT && !p->awaiting &&
 	     (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)); i++) {
 		struct vunet_vhu_msg *m = &p->front_in;
 		uint32_t had = m->len;
@@ -418,6 +493,8 @@ on_front(struct vunet_relay *r, int slot, uint32_t events, uint64_t now)
 			return;
 		}
 		p->st.fds_closed += (uint64_t)vunet_vhu_trim_fds(m);
+		if (admit(r, slot, m) < 0)
+			return;
 		if (queue_push(&p->to_back, m, now) < 0) {
 			port_cut(r, p, "out of memory");
 			return;
@@ -456,6 +533,10 @@ on_back(struct vunet_relay *r, int slot, uint32_t events, uint64_t now)
 		}
 		if (vunet_vhu_want(m) != 0)
 			continue;
+		if (p->awaiting && answered(r, p, m) < 0)
+			return;
+		if (m->len == 0)
+			continue;       /* an answer we asked for: kept */
 		if (queue_push(&p->to_front, m, now) < 0) {
 			port_cut(r, p, "out of memory");
 			return;
@@ -472,6 +553,32 @@ on_back(struct vunet_relay *r, int slot, uint32_t events, uint64_t now)
 	}
 	/* a flush emptied the queue: the front-end may be read again */
 	port_interest(r, slot);
+}
+
+/*
+ * The time rte_vhost takes over a message counts from when it has read
+ * all of it (nothing left in the socket): while it serves another port's
+ * message, this one waits through no fault of its own.
+ */
+static void
+check_answer(struct vunet_relay *r, struct rport *p, uint64_t now)
+{
+	char why[128];
+	int unread;
+
+	if (p->to_back.head != NULL)
+		return;
+	if (p->taken_ms == 0) {
+		if (ioctl(p->back, SIOCOUTQ, &unread) == 0 && unread == 0)
+			p->taken_ms = now;
+		return;
+	}
+	if (now - p->taken_ms <= r->conf.msg_timeout_ms)
+		return;
+	p->st.cut_hung++;
+	snprintf(why, sizeof(why), "rte_vhost has not finished its %s in "
+		 "%u ms", vunet_vhu_name(p->awaited), r->conf.msg_timeout_ms);
+	port_cut(r, p, why);
 }
 
 /* Deadlines, and client ports that wait for their front-end. */
@@ -492,6 +599,13 @@ tick(struct vunet_relay *r, uint64_t now)
 		    now - p->to_front.since_ms > r->conf.reply_timeout_ms) {
 			p->st.cut_backlog++;
 			port_cut(r, p, "it does not read its replies");
+		}
+		if (p->front >= 0 && p->awaiting)
+			check_answer(r, p, now);
+		if (vunet_memguard_faulted((unsigned int)s, p->gen) &&
+		    p->front >= 0) {
+			p->st.cut_shrunk++;
+			port_cut(r, p, "a memory file it gave shrank");
 		}
 		if (p->client && p->front < 0 && now >= p->next_connect_ms) {
 			int fd, ret = vunet_unix_connect_at(r->conf.dir_fd, p->file, &fd);
@@ -568,6 +682,12 @@ vunet_relay_new(const struct vunet_relay_conf *conf, char *err, size_t errlen)
 	r->conf = *conf;
 	if (r->conf.log == NULL)
 		r->conf.log = nolog;
+	if (vunet_memguard_init() < 0) {
+		snprintf(err, errlen, "cannot guard guest memory: %s",
+			 strerror(errno));
+		free(r);
+		return NULL;
+	}
 	pthread_mutex_init(&r->lock, NULL);
 	r->ep = epoll_create1(EPOLL_CLOEXEC);
 	r->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -737,7 +857,8 @@ slot_take(struct vunet_relay *r, const char *name, const char *file,
 	uint32_t gen = p->gen;
 
 	memset(p, 0, sizeof(*p));
-	p->gen = gen;
+	/* a new port: 0 is no generation (vunet_memguard) */
+	p->gen = gen + 1 != 0 ? gen + 1 : 1;
 	p->used = true;
 	p->listen_fd = p->front = p->back = -1;
 	snprintf(p->name, sizeof(p->name), "%s", name);
@@ -749,8 +870,8 @@ slot_take(struct vunet_relay *r, const char *name, const char *file,
 
 int
 vunet_relay_add(struct vunet_relay *r, const char *name, const char *file,
-		bool client, const char *backend, int gid, unsigned int mode,
-		char *err, size_t errlen)
+		bool client, const char *backend, uint64_t requests, int gid,
+		unsigned int mode, char *err, size_t errlen)
 {
 	struct rport *p;
 	int slot, ret = 0;
@@ -762,6 +883,7 @@ vunet_relay_add(struct vunet_relay *r, const char *name, const char *file,
 		return slot;
 	}
 	p = &r->port[slot];
+	p->requests = requests;
 	p->client = client;
 	p->gid = gid;
 	p->mode = mode;
@@ -783,8 +905,8 @@ vunet_relay_add(struct vunet_relay *r, const char *name, const char *file,
 
 int
 vunet_relay_add_fd(struct vunet_relay *r, const char *name, int fd,
-		   const char *backend, void (*done)(void), char *err,
-		   size_t errlen)
+		   const char *backend, uint64_t requests, void (*done)(void),
+		   char *err, size_t errlen)
 {
 	int slot, ret;
 
@@ -795,6 +917,7 @@ vunet_relay_add_fd(struct vunet_relay *r, const char *name, int fd,
 	pthread_mutex_lock(&r->lock);
 	slot = slot_take(r, name, "-", backend, err, errlen);
 	if (slot >= 0) {
+		r->port[slot].requests = requests;
 		ret = port_join(r, slot, fd);
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot reach the back-end %s: %s",
@@ -817,6 +940,20 @@ vunet_relay_del(struct vunet_relay *r, int handle)
 	pthread_mutex_lock(&r->lock);
 	if (r->port[handle].used)
 		port_close(r, &r->port[handle]);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+vunet_relay_cut_blocking(struct vunet_relay *r, int handle)
+{
+	if (handle < 0 || handle >= RELAY_MAX_PORTS)
+		return;
+	pthread_mutex_lock(&r->lock);
+	if (r->port[handle].used && r->port[handle].front >= 0) {
+		r->port[handle].st.cut_blocking++;
+		port_cut(r, &r->port[handle], "a worker was blocked on its "
+			 "interrupt descriptor");
+	}
 	pthread_mutex_unlock(&r->lock);
 }
 

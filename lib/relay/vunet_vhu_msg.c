@@ -7,17 +7,6 @@
 
 #include "vunet_vhu_msg.h"
 
-/* Front-end requests that pass descriptors (vhost-user.rst). */
-#define VHU_SET_MEM_TABLE 5
-#define VHU_SET_LOG_BASE 6
-#define VHU_SET_LOG_FD 7
-#define VHU_SET_VRING_KICK 12
-#define VHU_SET_VRING_CALL 13
-#define VHU_SET_VRING_ERR 14
-#define VHU_SET_BACKEND_REQ_FD 21
-#define VHU_SET_INFLIGHT_FD 32
-#define VHU_ADD_MEM_REG 37
-#define VHU_SET_DEVICE_STATE_FD 42
 
 size_t
 vunet_vhu_want(const struct vunet_vhu_msg *m)
@@ -44,32 +33,73 @@ vunet_vhu_got(struct vunet_vhu_msg *m, size_t n)
 	       VUNET_VHU_MORE;
 }
 
+#define ANY 0, 0
+#define NONE 3, 0
+#define VF(bit) 1, bit
+#define PF(bit) 2, bit
+#define REGIONS -1
+
+struct request_rule {
+	const char *name;
+	uint8_t admit;           /* 0 any, 1 virtio feature, 2 protocol, 3 none */
+	uint8_t bit;
+	bool reply;
+	int8_t fds;
+};
+
+#define RULE_(name, num, kind, bit, reply, fds) \
+	[num] = { #name, kind, bit, reply, fds },
+#define RULE(name, num, admit, reply, fds) RULE_(name, num, admit, reply, fds)
+static const struct request_rule rules[VUNET_VHU_REQUEST_MAX] = {
+	VUNET_VHU_REQUESTS(RULE)
+};
+#undef RULE
+#undef RULE_
+
+uint64_t
+vunet_vhu_admitted(uint64_t features, uint64_t protocol_features)
+{
+	uint64_t set = 0;
+
+	for (unsigned int r = 0; r < VUNET_VHU_REQUEST_MAX; r++) {
+		const struct request_rule *x = &rules[r];
+		bool ok = x->name != NULL &&
+			  (x->admit == 0 ||
+			   (x->admit == 1 && (features >> x->bit & 1)) ||
+			   (x->admit == 2 && (protocol_features >> x->bit & 1)));
+
+		if (ok)
+			set |= 1ULL << r;
+	}
+	return set;
+}
+
+const char *
+vunet_vhu_name(uint32_t request)
+{
+	return request < VUNET_VHU_REQUEST_MAX ? rules[request].name : NULL;
+}
+
+bool
+vunet_vhu_replies(uint32_t request)
+{
+	return request < VUNET_VHU_REQUEST_MAX && rules[request].reply;
+}
+
 int
 vunet_vhu_fd_limit(const struct vunet_vhu_msg *m)
 {
-	uint32_t nregions;
+	uint32_t request = vunet_vhu_request(m), nregions;
 
-	switch (vunet_vhu_request(m)) {
-	case VHU_SET_MEM_TABLE:
-		/* VhostUserMemory: u32 nregions first */
-		if (vunet_vhu_size(m) < sizeof(nregions))
-			return 0;
-		memcpy(&nregions, m->buf + VUNET_VHU_HDR, sizeof(nregions));
-		return nregions > VUNET_VHU_MAX_FDS ? VUNET_VHU_MAX_FDS :
-		       (int)nregions;
-	case VHU_SET_LOG_BASE:
-	case VHU_SET_LOG_FD:
-	case VHU_SET_VRING_KICK:
-	case VHU_SET_VRING_CALL:
-	case VHU_SET_VRING_ERR:
-	case VHU_SET_BACKEND_REQ_FD:
-	case VHU_SET_INFLIGHT_FD:
-	case VHU_ADD_MEM_REG:
-	case VHU_SET_DEVICE_STATE_FD:
-		return 1;
-	default:
+	if (request >= VUNET_VHU_REQUEST_MAX)
 		return 0;
-	}
+	if (rules[request].fds != REGIONS)
+		return rules[request].fds;
+	/* VhostUserMemory: u32 nregions first */
+	if (vunet_vhu_size(m) < sizeof(nregions))
+		return 0;
+	memcpy(&nregions, m->buf + VUNET_VHU_HDR, sizeof(nregions));
+	return nregions > VUNET_VHU_MAX_FDS ? VUNET_VHU_MAX_FDS : (int)nregions;
 }
 
 /* VhostUserMemoryRegion: guest_phys_addr, memory_size, userspace_addr,
@@ -94,7 +124,7 @@ vunet_vhu_regions_ok(const struct vunet_vhu_msg *m)
 	uint32_t size = vunet_vhu_size(m), n;
 
 	switch (vunet_vhu_request(m)) {
-	case VHU_SET_MEM_TABLE:
+	case VUNET_VHU_SET_MEM_TABLE:
 		/* VhostUserMemory: u32 nregions, u32 padding, regions */
 		if (size < 8)
 			return false;
@@ -105,7 +135,7 @@ vunet_vhu_regions_ok(const struct vunet_vhu_msg *m)
 			if (!region_ok(p + 8 + 32 * i))
 				return false;
 		return true;
-	case VHU_ADD_MEM_REG:
+	case VUNET_VHU_ADD_MEM_REG:
 		/* u64 padding, one region */
 		return size >= 40 && region_ok(p + 8);
 	default:

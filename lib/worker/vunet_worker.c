@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -183,6 +185,8 @@ vunet_worker_main(void *arg)
 	struct rte_mbuf *pkts[VUNET_BURST];
 	uint64_t prev = rte_rdtsc();
 
+	w->thread = pthread_self();
+	__atomic_store_n(&w->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	rte_rcu_qsbr_thread_register(w->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(w->qsbr, w->index);
 	rte_log(RTE_LOG_INFO, vunet_logtype_worker, "worker %u: lcore %u\n",

@@ -12,8 +12,10 @@
  * control side can retire what workers might still be reading.
  */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -55,6 +57,8 @@ struct vunet_worker {
 	unsigned int index;
 	unsigned int lcore;
 	bool stop;
+	pid_t tid;                /* for the watchdog: 0 until it runs */
+	pthread_t thread;
 	struct vunet_switch *sw;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *learn;   /* to the control thread */

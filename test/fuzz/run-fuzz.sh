@@ -21,7 +21,8 @@ json=(-I"$src/lib/config" -I"$src/lib/profile" -I"$src/lib/util" "$src/lib/confi
 case $name in
 request) sources=(-I"$src/lib/request" "$src/lib/request/vunet_request.c" "${json[@]}") ;;
 config | profile) sources=("${json[@]}") ;;
-vhu) sources=(-I"$src/lib/relay" "$src/lib/relay/vunet_vhu_msg.c") ;;
+vhu) sources=(-I"$src/lib/relay" "$src/lib/relay/vunet_vhu_msg.c"
+	"$src/lib/relay/vunet_vhu_fds.c" "$src/lib/relay/vunet_memguard.c") ;;
 *) echo "not ok 1 - no fuzz target '$name'"; exit 1 ;;
 esac
 dir=$out/$name

@@ -19,6 +19,7 @@ SET_LOG_BASE, SET_LOG_FD = 6, 7
 SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, GET_VRING_BASE = 8, 9, 10, 11
 SET_VRING_KICK, SET_VRING_CALL, SET_VRING_ERR = 12, 13, 14
 GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES, GET_QUEUE_NUM, SET_VRING_ENABLE = 15, 16, 17, 18
+SET_BACKEND_REQ_FD, POSTCOPY_LISTEN, GET_INFLIGHT_FD = 21, 29, 31
 
 F_INDIRECT, F_PROTOCOL, F_VERSION_1 = 1 << 28, 1 << 30, 1 << 32
 PF_REPLY_ACK = 1 << 3
@@ -36,11 +37,15 @@ BUFS = 0x40000
 class Frontend(VhostUserProbe):
     """VhostUserProbe's connection and reads, plus memory and rings."""
 
-    def __init__(self, path, queue_size=256):
+    def __init__(self, path, queue_size=256, memfd=None):
+        """memfd: the guest's memory file (MEM_SIZE long), default a
+        memfd that cannot be sealed."""
         super().__init__(path)
         self.n = queue_size
-        self.memfd = os.memfd_create("guest", 0)
-        os.ftruncate(self.memfd, MEM_SIZE)
+        if memfd is None:
+            memfd = os.memfd_create("guest", 0)
+            os.ftruncate(memfd, MEM_SIZE)
+        self.memfd = memfd
         self.mem = mmap.mmap(self.memfd, MEM_SIZE)
         self.efds = []
         self.avail_idx = {0: 0, 1: 0}
@@ -87,7 +92,9 @@ class Frontend(VhostUserProbe):
 
     # -- a working device ---------------------------------------------------
 
-    def setup(self, features=F_VERSION_1 | F_PROTOCOL | F_INDIRECT):
+    def setup(self, features=F_VERSION_1 | F_PROTOCOL | F_INDIRECT, call_fds=None):
+        """call_fds: {vring: descriptor} instead of a fresh eventfd."""
+        call_fds = call_fds or {}
         offered = self.get_u64(GET_FEATURES)
         assert offered & features == features, hex(offered)
         self.send(SET_FEATURES, self.u64(features))
@@ -105,7 +112,8 @@ class Frontend(VhostUserProbe):
                                UADDR + base + AVAIL, 0)
             assert self.call(SET_VRING_ADDR, addr) == 0
             assert self.call(SET_VRING_KICK, self.u64(v), [self.eventfd()]) == 0
-            assert self.call(SET_VRING_CALL, self.u64(v), [self.eventfd()]) == 0
+            call = call_fds[v] if v in call_fds else self.eventfd()
+            assert self.call(SET_VRING_CALL, self.u64(v), [call]) == 0
             assert self.call(SET_VRING_ENABLE, self.state(v, 1)) == 0
 
     # -- the guest's transmit ring (vring 1) --------------------------------
@@ -124,6 +132,12 @@ class Frontend(VhostUserProbe):
         if idx is not None:
             self.avail_idx[vring] = idx & 0xffff
         self.mem[base + 2:base + 4] = struct.pack("<H", self.avail_idx[vring])
+
+    def rx_buffers(self, count, size=2048):
+        """count device-writable buffers on the guest's receive ring."""
+        for i in range(count):
+            self.desc(i, BUFS + 0x10000 + size * i, size, DESC_WRITE, vring=0)
+        self.post(list(range(count)), vring=0)
 
     def used_idx(self, vring=1):
         base = 0x8000 * vring + USED

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,7 +26,9 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "vunet_memguard.h"
 #include "vunet_relay.h"
+#include "vunet_vhu_msg.h"
 
 static struct vunet_relay_conf conf = {
 	.msg_timeout_ms = 300,
@@ -33,6 +36,11 @@ static struct vunet_relay_conf conf = {
 	.max_queued = 4096,
 	.reconnect_ms = 100,
 };
+
+#define ALL UINT64_MAX
+#define RTE_DIM(a) (sizeof(a) / sizeof((a)[0]))
+#define REPLY_FLAGS 5          /* version 1, a reply */
+#define NEED_REPLY 8
 
 static char dir[] = "/tmp/vunet-relay-XXXXXX";
 static struct vunet_relay *relay;
@@ -85,10 +93,11 @@ accept_within(int srv, int ms)
 }
 
 static void
-send_msg(int s, uint32_t request, uint64_t payload, const int *fds, int n)
+send_flags(int s, uint32_t request, uint32_t flags, uint64_t payload,
+	   const int *fds, int n)
 {
 	char buf[20], cbuf[CMSG_SPACE(sizeof(int) * 16)];
-	uint32_t head[3] = { request, 1, 8 };
+	uint32_t head[3] = { request, flags, 8 };
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
@@ -108,10 +117,25 @@ send_msg(int s, uint32_t request, uint64_t payload, const int *fds, int n)
 	CHECK_EQ(sendmsg(s, &msg, MSG_NOSIGNAL), 20);
 }
 
+static void
+send_msg(int s, uint32_t request, uint64_t payload, const int *fds, int n)
+{
+	send_flags(s, request, 1, payload, fds, n);
+}
+
+/* the back-end's answer to request (an ack: 0 done, 1 refused) */
+static void
+answer(int s, uint32_t request, uint64_t value)
+{
+	send_flags(s, request, REPLY_FLAGS, value, NULL, 0);
+}
+
 /*
  * One 20-byte message within ms: its request, or -1. Its descriptors are
  * counted into *n_fds and closed.
  */
+static uint32_t last_flags;
+
 static int
 recv_msg(int s, int ms, int *n_fds)
 {
@@ -128,6 +152,7 @@ recv_msg(int s, int ms, int *n_fds)
 	if (poll(&p, 1, ms) != 1 || recvmsg(s, &msg, MSG_WAITALL) != 20)
 		return -1;
 	memcpy(&request, buf, 4);
+	memcpy(&last_flags, buf + 4, 4);
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
 		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 
@@ -187,7 +212,7 @@ struct rig {
 };
 
 static void
-rig_up(struct rig *g, const char *name)
+rig_up_only(struct rig *g, const char *name, uint64_t requests)
 {
 	char err[256];
 
@@ -196,12 +221,19 @@ rig_up(struct rig *g, const char *name)
 	g->backend = listen_at(g->back);
 	CHECK(g->backend >= 0);
 	g->handle = vunet_relay_add(relay, name, strrchr(g->pub, '/') + 1,
-				    false, g->back, -1, 0600, err, sizeof(err));
+				    false, g->back, requests, -1, 0600, err,
+				    sizeof(err));
 	CHECK(g->handle >= 0);
 	g->front = connect_to(g->pub);
 	CHECK(g->front >= 0);
 	g->conn = accept_within(g->backend, 2000);
 	CHECK(g->conn >= 0);
+}
+
+static void
+rig_up(struct rig *g, const char *name)
+{
+	rig_up_only(g, name, ALL);
 }
 
 static void
@@ -212,6 +244,19 @@ rig_down(struct rig *g)
 	close(g->conn);
 	close(g->backend);
 	unlink(g->back);
+}
+
+/* g's front-end was cut and nothing reached its back-end: its counters */
+static struct vunet_relay_stats
+cut_off(struct rig *g)
+{
+	struct vunet_relay_stats st;
+	int n;
+
+	CHECK(closed_within(g->front, 1000));
+	CHECK_EQ(recv_msg(g->conn, 100, &n), -1);
+	vunet_relay_stats(relay, g->handle, &st);
+	return st;
 }
 
 /* Messages queued back to back keep their own descriptors, both ways. */
@@ -226,9 +271,19 @@ descriptors_stay_with_their_message(void)
 	send_msg(g.front, 13, 0, &efd, 1);
 	CHECK_EQ(recv_msg(g.conn, 1000, &n), 16);
 	CHECK_EQ(n, 0);
+	/* one at a time: the next only once this one is answered */
+	CHECK_EQ(recv_msg(g.conn, 200, &n), -1);
+	answer(g.conn, 16, 0);
 	CHECK_EQ(recv_msg(g.conn, 1000, &n), 13);
 	CHECK_EQ(n, 1);
-	send_msg(g.conn, 13, 1, NULL, 0);
+	/* the front-end asked for no answer: the relay did, for itself */
+	CHECK_EQ(last_flags & NEED_REPLY, NEED_REPLY);
+	answer(g.conn, 13, 0);
+	CHECK_EQ(recv_msg(g.front, 200, &n), -1);
+	/* one it asks for is its own */
+	send_flags(g.front, 13, 1 | NEED_REPLY, 0, &efd, 1);
+	CHECK_EQ(recv_msg(g.conn, 1000, &n), 13);
+	answer(g.conn, 13, 0);
 	CHECK_EQ(recv_msg(g.front, 1000, &n), 13);
 	/* the front-end leaves: so does its back-end connection */
 	close(g.front);
@@ -259,6 +314,8 @@ extra_descriptors_are_closed(void)
 		if (recv_msg(g.conn, 1000, &n) == 17)
 			all++;
 		seen += n;
+		answer(g.conn, 17, 4);
+		CHECK_EQ(recv_msg(g.front, 1000, &n), 17);
 	}
 	CHECK_EQ(all, 1000);
 	CHECK_EQ(seen, 0);
@@ -267,6 +324,11 @@ extra_descriptors_are_closed(void)
 	CHECK_EQ(st.messages, 1000);
 	CHECK_EQ(open_fds(), before);
 	/* one per region of SET_MEM_TABLE: 2 regions, 3 sent */
+	for (int i = 0; i < 3; i++) {
+		close(fds[i]);
+		fds[i] = memfd_create("guest", 0);
+		CHECK_EQ(ftruncate(fds[i], 8192), 0);
+	}
 	{
 		char buf[12 + 8 + 64], cbuf[CMSG_SPACE(sizeof(int) * 3)];
 		uint32_t head[3] = { 5, 1, 72 }, count[2] = { 2, 0 };
@@ -290,6 +352,8 @@ extra_descriptors_are_closed(void)
 		iov.iov_base = got;
 		m.msg_controllen = sizeof(cbuf);
 		CHECK_EQ(recvmsg(g.conn, &m, MSG_WAITALL), (ssize_t)sizeof(buf));
+		/* as sent, but for the answer the relay asks of rte_vhost */
+		buf[4] |= NEED_REPLY;
 		CHECK(memcmp(got, buf, sizeof(buf)) == 0);
 		c = CMSG_FIRSTHDR(&m);
 		CHECK(c != NULL && c->cmsg_len == CMSG_LEN(sizeof(int) * 2));
@@ -386,17 +450,35 @@ static void
 an_impossible_size_is_cut(void)
 {
 	uint32_t head[3] = { 1, 1, 1u << 20 };
-	struct vunet_relay_stats st;
 	struct rig g;
-	int n;
 
 	rig_up(&g, "huge");
 	CHECK_EQ(send(g.front, head, 12, 0), 12);
-	CHECK(closed_within(g.front, 1000));
-	CHECK_EQ(recv_msg(g.conn, 100, &n), -1);
-	vunet_relay_stats(relay, g.handle, &st);
-	CHECK_EQ(st.cut_malformed, 1);
+	CHECK_EQ(cut_off(&g).cut_malformed, 1);
 	rig_down(&g);
+}
+
+/* SET_MEM_TABLE with one region: offset and size of the file fd */
+static void
+send_table(int s, int fd, uint64_t offset, uint64_t size)
+{
+	char buf[12 + 8 + 32], cbuf[CMSG_SPACE(sizeof(int))];
+	uint32_t head[3] = { 5, 1, 40 }, count[2] = { 1, 0 };
+	uint64_t region[4] = { 0, size, 0x10000, offset };
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	memcpy(buf, head, 12);
+	memcpy(buf + 12, count, 8);
+	memcpy(buf + 20, region, 32);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	CHECK_EQ(sendmsg(s, &m, MSG_NOSIGNAL), (ssize_t)sizeof(buf));
 }
 
 /*
@@ -406,34 +488,16 @@ an_impossible_size_is_cut(void)
 static void
 unmappable_regions_are_cut(void)
 {
-	uint64_t regions[2][4] = { { 0, 0, 0x1000, 0 },
-				   { 0, 4096, 0x1000, UINT64_MAX - 100 } };
-	struct vunet_relay_stats st;
-	int efd = eventfd(0, 0), n;
+	/* offset, size: empty, and wrapping around */
+	uint64_t regions[2][2] = { { 0, 0 }, { UINT64_MAX - 100, 4096 } };
+	int efd = eventfd(0, 0);
 
 	for (int i = 0; i < 2; i++) {
-		char buf[12 + 8 + 32], cbuf[CMSG_SPACE(sizeof(int))];
-		uint32_t head[3] = { 5, 1, 40 }, count[2] = { 1, 0 };
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-				    .msg_control = cbuf,
-				    .msg_controllen = sizeof(cbuf) };
-		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 		struct rig g;
 
 		rig_up(&g, i ? "wrap" : "empty");
-		memcpy(buf, head, 12);
-		memcpy(buf + 12, count, 8);
-		memcpy(buf + 20, regions[i], 32);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &efd, sizeof(int));
-		CHECK_EQ(sendmsg(g.front, &m, 0), (ssize_t)sizeof(buf));
-		CHECK(closed_within(g.front, 1000));
-		CHECK_EQ(recv_msg(g.conn, 100, &n), -1);
-		vunet_relay_stats(relay, g.handle, &st);
-		CHECK_EQ(st.cut_malformed, 1);
+		send_table(g.front, efd, regions[i][0], regions[i][1]);
+		CHECK_EQ(cut_off(&g).cut_malformed, 1);
 		rig_down(&g);
 	}
 	close(efd);
@@ -486,7 +550,7 @@ client_mode_reconnects(void)
 	path_of(qemu, sizeof(qemu), "qemu.sock");
 	path_of(back, sizeof(back), "c.back");
 	bsrv = listen_at(back);
-	h = vunet_relay_add(relay, "c", "qemu.sock", true, back, -1, 0600,
+	h = vunet_relay_add(relay, "c", "qemu.sock", true, back, ALL, -1, 0600,
 			    err, sizeof(err));
 	CHECK(h >= 0);
 	usleep(150000);        /* nobody there yet: it waits */
@@ -521,12 +585,12 @@ live_sockets_are_kept_stale_ones_replaced(void)
 	path_of(path, sizeof(path), "taken.sock");
 	live = listen_at(path);
 	h = vunet_relay_add(relay, "t", "taken.sock", false, "/nonexistent",
-			    -1, 0600, err, sizeof(err));
+			    ALL, -1, 0600, err, sizeof(err));
 	CHECK_EQ(h, -EADDRINUSE);
 	CHECK_STR_HAS(err, "in use by another process");
 	close(live);           /* the file stays, nobody answers */
 	h = vunet_relay_add(relay, "t", "taken.sock", false, "/nonexistent",
-			    -1, 0600, err, sizeof(err));
+			    ALL, -1, 0600, err, sizeof(err));
 	CHECK(h >= 0);
 	vunet_relay_del(relay, h);
 	CHECK(access(path, F_OK) < 0);
@@ -542,14 +606,14 @@ server_sockets_get_their_group_and_mode(void)
 
 	path_of(path, sizeof(path), "shared.sock");
 	h = vunet_relay_add(relay, "g", "shared.sock", false, "/nonexistent",
-			    12345, 0660, err, sizeof(err));
+			    ALL, 12345, 0660, err, sizeof(err));
 	CHECK(h >= 0);
 	CHECK_EQ(stat(path, &st), 0);
 	CHECK_EQ(st.st_mode & 07777, 0660);
 	CHECK_EQ(st.st_gid, 12345);
 	vunet_relay_del(relay, h);
 	h = vunet_relay_add(relay, "o", "own.sock", false, "/nonexistent",
-			    -1, 0600, err, sizeof(err));
+			    ALL, -1, 0600, err, sizeof(err));
 	CHECK(h >= 0);
 	path_of(path, sizeof(path), "own.sock");
 	CHECK_EQ(stat(path, &st), 0);
@@ -573,22 +637,259 @@ symbolic_links_are_not_followed(void)
 	srv = listen_at(target);
 	CHECK_EQ(symlink(target, link), 0);
 	h = vunet_relay_add(relay, "l", "link.sock", false, "/nonexistent",
-			    -1, 0600, err, sizeof(err));
+			    ALL, -1, 0600, err, sizeof(err));
 	CHECK_EQ(h, -EEXIST);
 	CHECK_STR_HAS(err, "exists and is not a socket");
 	h = vunet_relay_add(relay, "l", "link.sock", true, "/nonexistent",
-			    -1, 0600, err, sizeof(err));
+			    ALL, -1, 0600, err, sizeof(err));
 	CHECK(h >= 0);
 	got = accept_within(srv, 400);   /* 4 reconnection periods */
 	CHECK_EQ(got, -1);
 	vunet_relay_del(relay, h);
 	CHECK_EQ(access(link, F_OK), 0); /* not removed either */
 	h = vunet_relay_add(relay, "l", "../x.sock", false, "/nonexistent",
-			    -1, 0600, err, sizeof(err));
+			    ALL, -1, 0600, err, sizeof(err));
 	CHECK_EQ(h, -EINVAL);
 	close(srv);
 	unlink(link);
 	unlink(target);
+}
+
+
+/*
+ * A request the port does not admit never reaches the back-end: the
+ * front-end is cut at once, and counted.
+ */
+static void
+requests_the_profile_does_not_offer_are_cut(void)
+{
+	uint32_t requests[] = { VUNET_VHU_POSTCOPY_LISTEN,
+				VUNET_VHU_GET_INFLIGHT_FD,
+				VUNET_VHU_SET_BACKEND_REQ_FD, 99, 0 };
+	struct vunet_relay_stats st;
+
+	for (unsigned int i = 0; i < RTE_DIM(requests); i++) {
+		struct rig g;
+
+		rig_up_only(&g, "offer", 1ULL << VUNET_VHU_GET_FEATURES);
+		send_msg(g.front, requests[i], 0, NULL, 0);
+		st = cut_off(&g);
+		CHECK_EQ(st.cut_request, 1);
+		CHECK_EQ(st.messages, 0);
+		rig_down(&g);
+	}
+	/* what the v1 profile offers, and what it does not */
+	uint64_t v1 = vunet_vhu_admitted(1ULL << 30 | 1ULL << 32,
+					 0x1f /* MQ .. NET_MTU */);
+
+	CHECK(v1 >> VUNET_VHU_SET_MEM_TABLE & 1);
+	CHECK(v1 >> VUNET_VHU_SET_LOG_BASE & 1);
+	CHECK(v1 >> VUNET_VHU_GET_QUEUE_NUM & 1);
+	CHECK(v1 >> VUNET_VHU_SET_VRING_ENABLE & 1);
+	CHECK(!(v1 >> VUNET_VHU_POSTCOPY_LISTEN & 1));
+	CHECK(!(v1 >> VUNET_VHU_SET_BACKEND_REQ_FD & 1));
+	CHECK(!(v1 >> VUNET_VHU_GET_INFLIGHT_FD & 1));
+	CHECK(!(v1 >> VUNET_VHU_SET_STATUS & 1));
+	CHECK(!(vunet_vhu_admitted(0, 0) >> VUNET_VHU_SET_VRING_ENABLE & 1));
+}
+
+/* open a descriptor of each kind a front-end could pass for an eventfd */
+static int
+wrong_kind(int k, int *other)
+{
+	int p[2], fd = -1;
+
+	*other = -1;
+	switch (k) {
+	case 0:
+		CHECK_EQ(pipe(p), 0);
+		*other = p[0];
+		return p[1];
+	case 1:
+		CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0);
+		*other = p[1];
+		return p[0];
+	case 2: {
+		char path[160];
+
+		path_of(path, sizeof(path), "regular");
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		unlink(path);
+		return fd;
+	}
+	case 3:
+		return open("/dev/null", O_RDWR);
+	default:
+		return memfd_create("not-an-eventfd", 0);
+	}
+}
+
+/*
+ * Kick, call and error descriptors are eventfds, or the front-end is cut;
+ * a blocking eventfd is made non-blocking before rte_vhost writes to it.
+ */
+static void
+interrupt_descriptors_must_be_eventfds(void)
+{
+	uint32_t requests[] = { 12, 13, 14 };
+	struct rig g;
+	int n, efd;
+
+	for (int k = 0; k < 5; k++)
+		for (unsigned int i = 0; i < RTE_DIM(requests); i++) {
+			int other, fd = wrong_kind(k, &other);
+
+			CHECK(fd >= 0);
+			rig_up(&g, "kind");
+			send_msg(g.front, requests[i], 0, &fd, 1);
+			CHECK_EQ(cut_off(&g).cut_descriptor, 1);
+			rig_down(&g);
+			close(fd);
+			if (other >= 0)
+				close(other);
+		}
+	/* a blocking eventfd at its maximum: taken, but it will not block */
+	efd = eventfd(0, 0);
+	CHECK_EQ(eventfd_write(efd, 0xfffffffffffffffeULL), 0);
+	rig_up(&g, "kind");
+	send_msg(g.front, 13, 0, &efd, 1);
+	CHECK_EQ(recv_msg(g.conn, 1000, &n), 13);
+	CHECK_EQ(n, 1);
+	CHECK(fcntl(efd, F_GETFL) & O_NONBLOCK);
+	CHECK(eventfd_write(efd, 1) < 0 && errno == EAGAIN);
+	rig_down(&g);
+	close(efd);
+}
+
+/*
+ * Memory files: regular, as long as their region, mappable; a memfd that
+ * allows it is sealed against shrinking.
+ */
+static void
+memory_files_are_checked_and_sealed(void)
+{
+	struct { const char *what; uint64_t len, off, size; } bad[] = {
+		{ "shorter than the region", 4096, 0, 8192 },
+		{ "offset past the end", 8192, 8192, 4096 },
+		{ "1 << 60 bytes, sparse", 1ULL << 60, 0, 1ULL << 60 },
+	};
+	struct vunet_relay_stats st;
+	struct rig g;
+	int fd, efd = eventfd(0, 0);
+
+	for (unsigned int i = 0; i < RTE_DIM(bad); i++) {
+		fd = memfd_create("guest", 0);
+		CHECK_EQ(ftruncate(fd, (off_t)bad[i].len), 0);
+		rig_up(&g, "mem");
+		send_table(g.front, fd, bad[i].off, bad[i].size);
+		CHECK_EQ(cut_off(&g).cut_descriptor, 1);
+		rig_down(&g);
+		close(fd);
+	}
+	/* not a file at all */
+	rig_up(&g, "mem");
+	send_table(g.front, efd, 0, 4096);
+	CHECK(closed_within(g.front, 1000));
+	vunet_relay_stats(relay, g.handle, &st);
+	CHECK_EQ(st.cut_descriptor, 1);
+	rig_down(&g);
+	/* a good one, sealable: passed on, and it can shrink no more */
+	fd = memfd_create("guest", MFD_ALLOW_SEALING);
+	CHECK_EQ(ftruncate(fd, 16384), 0);
+	rig_up(&g, "mem");
+	send_table(g.front, fd, 4096, 8192);
+	{
+		char buf[64];
+
+		CHECK_EQ(recv(g.conn, buf, 52, MSG_WAITALL), 52);
+	}
+	CHECK(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK);
+	CHECK(ftruncate(fd, 4096) < 0 && errno == EPERM);
+	rig_down(&g);
+	close(fd);
+	close(efd);
+}
+
+/*
+ * rte_vhost must finish a message once it has read it: if it does not
+ * answer in time, the front-end is cut (and its private connection
+ * closed). Time it spends on another port's message does not count, and
+ * other ports' messages pass meanwhile. An answer saying it refused a
+ * message nobody asked an answer for cuts the front-end too.
+ */
+static void
+a_back_end_that_does_not_answer_is_cut(void)
+{
+	struct vunet_relay_stats st;
+	struct rig slow, busy, other;
+	uint64_t t0;
+	int n;
+
+	rig_up(&slow, "slow");
+	rig_up(&busy, "busy");
+	rig_up(&other, "other");
+	send_msg(slow.front, 2, 0, NULL, 0);
+	send_msg(busy.front, 2, 0, NULL, 0);
+	CHECK_EQ(recv_msg(slow.conn, 1000, &n), 2);
+	t0 = ms_now();
+	for (int i = 0; i < 10; i++) {
+		send_msg(other.front, 1, 0, NULL, 0);
+		CHECK_EQ(recv_msg(other.conn, 1000, &n), 1);
+		answer(other.conn, 1, 7);
+		CHECK_EQ(recv_msg(other.front, 1000, &n), 1);
+	}
+	CHECK(ms_now() - t0 < 100);
+	CHECK(closed_within(slow.front, 2000));
+	CHECK(closed_within(slow.conn, 100));
+	CHECK(ms_now() - t0 >= 250);
+	vunet_relay_stats(relay, slow.handle, &st);
+	CHECK_EQ(st.cut_hung, 1);
+	/* busy's back-end read nothing for 600 ms, then answers: fine */
+	usleep(300000);
+	CHECK_EQ(recv_msg(busy.conn, 1000, &n), 2);
+	answer(busy.conn, 2, 0);
+	send_msg(busy.front, 8, 0, NULL, 0);
+	CHECK_EQ(recv_msg(busy.conn, 1000, &n), 8);
+	vunet_relay_stats(relay, busy.handle, &st);
+	CHECK_EQ(st.cut_hung, 0);
+	/* and refuses this one, which the front-end asked no answer for */
+	answer(busy.conn, 8, 1);
+	CHECK(closed_within(busy.front, 1000));
+	vunet_relay_stats(relay, busy.handle, &st);
+	CHECK_EQ(st.cut_request, 1);
+	rig_down(&slow);
+	rig_down(&busy);
+	rig_down(&other);
+}
+
+/*
+ * A guest file cut short under a mapping: the touch reads zeros instead
+ * of killing the process, and the port that gave it is marked.
+ */
+static void
+a_shrunk_memory_file_is_survived(void)
+{
+	int fd = memfd_create("guest", 0);
+	volatile uint8_t *mem;
+	struct stat st;
+
+	CHECK_EQ(ftruncate(fd, 1 << 20), 0);
+	mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(mem != MAP_FAILED);
+	mem[8192] = 0x5a;
+	CHECK_EQ(fstat(fd, &st), 0);
+	vunet_memguard_add(200, 7, st.st_dev, st.st_ino, 4096);
+	CHECK_EQ(vunet_memguard_faulted(200, 7), 0);
+	CHECK_EQ(ftruncate(fd, 4096), 0);
+	CHECK_EQ(mem[8192], 0);        /* SIGBUS without the guard */
+	mem[65536] = 1;
+	CHECK_EQ(mem[(1 << 20) - 1], 0);
+	CHECK_EQ(vunet_memguard_faulted(200, 6), 0); /* an older port's */
+	CHECK_EQ(vunet_memguard_faulted(200, 7), 1);
+	CHECK_EQ(vunet_memguard_faulted(200, 7), 0);
+	CHECK_EQ(vunet_memguard_faults(), 1);
+	munmap((void *)(uintptr_t)mem, 1 << 20);
+	close(fd);
 }
 
 int
@@ -618,6 +919,11 @@ main(void)
 	RUN(live_sockets_are_kept_stale_ones_replaced);
 	RUN(server_sockets_get_their_group_and_mode);
 	RUN(symbolic_links_are_not_followed);
+	RUN(requests_the_profile_does_not_offer_are_cut);
+	RUN(interrupt_descriptors_must_be_eventfds);
+	RUN(memory_files_are_checked_and_sealed);
+	RUN(a_back_end_that_does_not_answer_is_cut);
+	RUN(a_shrunk_memory_file_is_survived);
 	vunet_relay_free(relay);
 	close(conf.dir_fd);
 	rmdir(dir);
