@@ -10,10 +10,11 @@
  *
  * No client can hold the control thread or lock others out: the thread
  * never waits for a client (replies are queued and written as the client
- * reads them), a request must arrive whole within REQUEST_TIMEOUT_MS and
- * a reply be read within REPLY_TIMEOUT_MS, idle clients go after
- * IDLE_TIMEOUT_MS, and when every slot is taken a new client takes the
- * slot of the one that has been idle longest.
+ * reads them), a client may not have a request unfinished or a reply
+ * unread for longer than REQUEST_TIMEOUT_MS at a stretch (whatever it
+ * sends or reads meanwhile), idle clients go after IDLE_TIMEOUT_MS, and
+ * when every slot is taken a new client takes the slot of the one that
+ * has been idle longest.
  */
 
 #include <errno.h>
@@ -38,7 +39,6 @@ RTE_LOG_REGISTER(vunet_logtype_ctl, vunet.ctl, INFO);
 
 #define MAX_CLIENTS 16
 #define REQUEST_TIMEOUT_MS 5000
-#define REPLY_TIMEOUT_MS 5000
 #define IDLE_TIMEOUT_MS 60000
 
 struct client {
@@ -47,8 +47,14 @@ struct client {
 	char *buf;           /* VUNET_REQUEST_MAX + 1 */
 	char *out;           /* reply not yet written, NUL-terminated */
 	size_t out_off;
-	uint64_t since_ms;   /* last request, or the first byte of this one */
-	uint64_t out_ms;     /* last progress writing the reply */
+	uint64_t since_ms;   /* connected, or last had nothing pending */
+	/*
+	 * Since when it has had a request unfinished or a reply unread without
+	 * a break (0: nothing pending). Absolute: a client that keeps a
+	 * partial line or a reply going, a byte at a time or a line behind
+	 * the other, still loses its slot after REQUEST_TIMEOUT_MS.
+	 */
+	uint64_t busy_ms;
 };
 
 struct vunet_ctl_server {
@@ -183,7 +189,6 @@ flush_reply(struct client *c)
 
 		if (n > 0) {
 			c->out_off += (size_t)n;
-			c->out_ms = vunet_now_ms();
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && errno == EAGAIN) {
@@ -214,7 +219,6 @@ reply(struct client *c, char *text)
 	line[len + 1] = '\0';
 	c->out = line;
 	c->out_off = 0;
-	c->out_ms = vunet_now_ms();
 	flush_reply(c);
 }
 
@@ -227,7 +231,7 @@ idlest(struct vunet_ctl_server *s)
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		struct client *c = &s->c[i];
 
-		if (c->len != 0 || c->out != NULL)
+		if (c->busy_ms != 0)
 			continue;
 		if (best == NULL || c->since_ms < best->since_ms)
 			best = c;
@@ -280,6 +284,7 @@ accept_client(struct vunet_ctl_server *s)
 	}
 	c->fd = fd;
 	c->len = 0;
+	c->busy_ms = 0;
 	c->since_ms = vunet_now_ms();
 }
 
@@ -298,7 +303,6 @@ handle_lines(struct client *c, struct vunet_daemon *d)
 
 		memmove(c->buf, nl + 1, c->len - line - 1);
 		c->len -= line + 1;
-		c->since_ms = vunet_now_ms();
 		if (text != NULL)
 			reply(c, text);
 	}
@@ -314,6 +318,16 @@ handle_lines(struct client *c, struct vunet_daemon *d)
 	}
 }
 
+/* Nothing pending any more: the busy clock stops, the idle one starts. */
+static void
+settle(struct client *c)
+{
+	if (c->fd >= 0 && c->len == 0 && c->out == NULL && c->busy_ms != 0) {
+		c->busy_ms = 0;
+		c->since_ms = vunet_now_ms();
+	}
+}
+
 static void
 serve_client(struct client *c, struct vunet_daemon *d)
 {
@@ -323,6 +337,7 @@ serve_client(struct client *c, struct vunet_daemon *d)
 		flush_reply(c);
 		if (c->fd >= 0 && c->out == NULL)
 			handle_lines(c, d);
+		settle(c);
 		return;
 	}
 	n = recv(c->fd, c->buf + c->len, VUNET_REQUEST_MAX + 1 - c->len, 0);
@@ -331,10 +346,11 @@ serve_client(struct client *c, struct vunet_daemon *d)
 			drop_client(c);
 		return;
 	}
-	if (c->len == 0)
-		c->since_ms = vunet_now_ms();
+	if (c->busy_ms == 0)
+		c->busy_ms = vunet_now_ms();
 	c->len += (size_t)n;
 	handle_lines(c, d);
+	settle(c);
 }
 
 /* Clients past a deadline go; their slots are free again. */
@@ -349,13 +365,10 @@ expire_clients(struct vunet_ctl_server *s)
 
 		if (c->fd < 0)
 			continue;
-		if (c->out != NULL && now - c->out_ms > REPLY_TIMEOUT_MS)
-			why = "does not read its reply";
-		else if (c->out == NULL && c->len != 0 &&
-			 now - c->since_ms > REQUEST_TIMEOUT_MS)
-			why = "does not finish its request";
-		else if (c->out == NULL && c->len == 0 &&
-			 now - c->since_ms > IDLE_TIMEOUT_MS)
+		if (c->busy_ms != 0 && now - c->busy_ms > REQUEST_TIMEOUT_MS)
+			why = c->out != NULL ? "does not read its reply" :
+			      "does not finish its request";
+		else if (c->busy_ms == 0 && now - c->since_ms > IDLE_TIMEOUT_MS)
 			why = "idle";
 		if (why == NULL)
 			continue;

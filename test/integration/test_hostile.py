@@ -294,6 +294,48 @@ def test_control_clients_cannot_lock_out_the_operator(world):
     assert d.ctl("port", "list")
 
 
+def test_control_clients_that_drip_lose_their_slots(world):
+    """16 clients (every slot) each send a whole request every 2 s with the
+    start of the next behind it, so no request of theirs is unfinished for
+    long, but each always has one pending. Each is dropped 5 s after it
+    began, and vunetctl is answered again (bd01cff: they kept every slot,
+    and vunetctl out, for ever)."""
+    d = world.vunetd({"bridges": [{"name": "br0"}], "ports": [vhost(world, "vm1")]}).start()
+
+    def conn():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(d.control)
+        s.setblocking(False)
+        return s
+
+    drips = [conn() for _ in range(16)]
+    t0 = time.monotonic()
+    for s in drips:
+        s.send(b'{"command": "vers')
+    gone = {}
+    while time.monotonic() - t0 < 8 and len(gone) < len(drips):
+        for i, s in enumerate(drips):
+            if i in gone:
+                continue
+            try:
+                s.send(b'ion"}\n{"command": "vers')
+                while s.recv(4096):
+                    pass
+                gone[i] = time.monotonic() - t0     # end of file
+            except BlockingIOError:
+                pass
+            except OSError:
+                gone[i] = time.monotonic() - t0
+        time.sleep(2)
+    print("16 dripping control clients dropped after %.1f-%.1f s" % (
+        min(gone.values()), max(gone.values())))
+    assert len(gone) == 16 and max(gone.values()) < 8
+    assert d.out.text().count("dropped a client: does not finish its request") == 16
+    assert d.ctl("port", "list")
+    for s in drips:
+        s.close()
+
+
 def macs_by_port(d):
     by = {}
     for e in d.ctl("mac", "show", "br0"):
