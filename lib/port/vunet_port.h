@@ -260,9 +260,22 @@ vunet_pkts_bytes_longest(struct rte_mbuf **pkts, uint16_t n,
 }
 
 /*
- * Drop what is longer than the ingress port's MTU (plus header and one
- * tag): a guest can post a frame of any length. Called only when the
- * burst's longest packet is too long; returns how many are left, in order.
+ * The longest received packet that is surely within the port's MTU: a
+ * device that strips tags hands over frames 4 bytes shorter than they
+ * were on the wire, and a frame is judged as it was there.
+ */
+static inline uint32_t
+vunet_port_rx_max(const struct vunet_port *p)
+{
+	return p->max_frame - (p->vlan_strip ? RTE_VLAN_HLEN : 0);
+}
+
+/*
+ * Drop what was longer on the wire than the ingress port's MTU (plus
+ * header and one tag, the tag counted whether the device stripped it or
+ * not): a guest can post a frame of any length. Called only when the
+ * burst's longest packet is longer than vunet_port_rx_max(); returns how
+ * many are left, in order.
  */
 static inline uint16_t
 vunet_port_rx_admit(const struct vunet_port *p, struct rte_mbuf **pkts,
@@ -271,7 +284,11 @@ vunet_port_rx_admit(const struct vunet_port *p, struct rte_mbuf **pkts,
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (rte_pktmbuf_pkt_len(pkts[i]) > p->max_frame) {
+		uint32_t wire = rte_pktmbuf_pkt_len(pkts[i]) +
+			(pkts[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED ?
+			 RTE_VLAN_HLEN : 0);
+
+		if (wire > p->max_frame) {
 			st->drop[VUNET_DROP_OVERSIZE]++;
 			rte_pktmbuf_free(pkts[i]);
 		} else {

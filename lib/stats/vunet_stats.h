@@ -44,8 +44,8 @@
 	  "or VXLAN copy") \
 	X(NOT_VXLAN, not_vxlan, "underlay: neither VXLAN to the local VTEP " \
 	  "nor ARP") \
-	X(VXLAN_BAD, vxlan_bad, "VXLAN: bad lengths or flags, IPv4 options, " \
-	  "a fragment") \
+	X(VXLAN_BAD, vxlan_bad, "VXLAN: bad lengths, flags or outer IPv4 " \
+	  "checksum, IPv4 options, a fragment") \
 	X(VXLAN_VNI, vxlan_vni, "VXLAN: a VNI the bridge does not map") \
 	X(VXLAN_VTEP, vxlan_vtep, "VXLAN: from an address not among the " \
 	  "bridge's remotes") \

@@ -530,6 +530,23 @@ struct vxlan_seen {
 };
 
 /*
+ * The outer IPv4 header's checksum: what the device says, or computed
+ * (a header with a wrong checksum is not trusted for its addresses, as
+ * the Linux kernel would not pass it to its VXLAN device either).
+ */
+static inline bool
+outer_checksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return true;
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return false;
+	return rte_raw_cksum(ip, sizeof(*ip)) == 0xffff;
+}
+
+/*
  * Why a frame on the underlay is not a VXLAN frame for us, or
  * VUNET_DROP_MAX: then c holds the remote it came from and the VLAN of
  * its VNI (a burst's frames mostly share them: looked up once).
@@ -552,7 +569,8 @@ vxlan_check(const struct vunet_fwd_underlay *ul, const struct rte_mbuf *m,
 	if (ip->version_ihl != RTE_IPV4_VHL_DEF ||
 	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
 					    RTE_IPV4_HDR_OFFSET_MASK)) ||
-	    len < VUNET_VXLAN_HLEN + RTE_ETHER_HDR_LEN)
+	    len < VUNET_VXLAN_HLEN + RTE_ETHER_HDR_LEN ||
+	    !outer_checksum_ok(m, ip))
 		return VUNET_DROP_VXLAN_BAD;
 	if (udp->dst_port != ul->udp_port)
 		return VUNET_DROP_NOT_VXLAN;
@@ -578,6 +596,31 @@ vxlan_check(const struct vunet_fwd_underlay *ul, const struct rte_mbuf *m,
 	c->ip = ip->src_addr;
 	c->vni = vx->vx_vni & RTE_BE32(0xffffff00);
 	return VUNET_DROP_MAX;
+}
+
+/*
+ * Keep the first len bytes of m (len > 0, at most its length): the rest
+ * may span segments, which rte_pktmbuf_trim does not cut.
+ */
+static inline void
+keep_first(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *s = m, *rest;
+	uint32_t off = 0;
+	uint16_t segs = 1;
+
+	while (off + s->data_len < len) {
+		off += s->data_len;
+		s = s->next;
+		segs++;
+	}
+	s->data_len = (uint16_t)(len - off);
+	rest = s->next;
+	s->next = NULL;
+	m->nb_segs = segs;
+	m->pkt_len = len;
+	if (rest != NULL)
+		rte_pktmbuf_free(rest);
 }
 
 /* k decapsulated frames (bytes in all) as received on remote VTEP q. */
@@ -627,8 +670,7 @@ underlay_input(const struct vunet_switch_ctx *x,
 		tl = rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m,
 			struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN)->total_length);
 		if (unlikely(rte_pktmbuf_pkt_len(m) != tl + RTE_ETHER_HDR_LEN))
-			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) -
-				tl - RTE_ETHER_HDR_LEN));
+			keep_first(m, tl + RTE_ETHER_HDR_LEN);
 		m->data_off += VUNET_VXLAN_HLEN;
 		m->data_len -= VUNET_VXLAN_HLEN;
 		m->pkt_len -= VUNET_VXLAN_HLEN;

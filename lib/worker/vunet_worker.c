@@ -221,7 +221,7 @@ vunet_worker_main(void *arg)
 				qs->bytes += vunet_pkts_bytes_longest(pkts, n,
 								      &longest);
 				moved += n;
-				if (unlikely(longest > p->max_frame)) {
+				if (unlikely(longest > vunet_port_rx_max(p))) {
 					n = vunet_port_rx_admit(p, pkts, n,
 								&st->port[port]);
 					if (n == 0)

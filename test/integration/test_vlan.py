@@ -115,6 +115,31 @@ def test_tags_are_popped_pushed_and_counted_exactly(lan):
     assert sum(lan.d.port("uplink")["drops"].values()) == 50
 
 
+def test_frames_are_judged_as_they_were_on_the_wire(lan):
+    """uplink (af_packet, MTU 1500) strips tags in the device: a tagged
+    frame reaches vunetd 4 bytes shorter than it was on the wire. It is
+    judged with its tag, as an untagged one is: up to 1518 bytes on the
+    wire (MTU, header and one tag) pass, 1519 and more are 'oversize'
+    (bd01cff passed tagged frames of 1522: 3 more oversize)."""
+    up = lan.up
+    for dev, ns in ((up.host, None), (up.far, up.ns)):
+        sh("%sip link set %s mtu 1600" % ("ip netns exec %s " % ns if ns else "", dev))
+    assert "VLAN strip" in lan.d.out.text()
+    rx_vmt, rx_up2 = lan.vmt.rx(), lan.up2.far_rx()
+    up.far_send(3, M_FAR, BCAST, size=1518)             # untagged, 1518 on the wire
+    up.far_send(3, M_FAR, BCAST, size=1519)             # untagged, 1519
+    up.far_send(3, M_FAR, BCAST, size=1514, tci=10)     # tagged, 1518
+    up.far_send(3, M_FAR, BCAST, size=1515, tci=10)     # tagged, 1519
+    up.far_send(3, M_FAR, BCAST, size=1518, tci=10)     # tagged, 1522
+    wait_for(lambda: lan.drops("uplink", "oversize") == 9 and
+             lan.drops("uplink", "vlan_not_carried") == 3, 10, "the drops")
+    wait_for(lambda: lan.up2.far_rx() - rx_up2 == 3, 10, "VLAN 10 on up2")
+    time.sleep(0.3)
+    assert lan.vmt.rx() - rx_vmt == 3
+    assert lan.up2.far_rx() - rx_up2 == 3
+    assert sum(lan.d.port("uplink")["drops"].values()) == 12
+
+
 def test_a_guest_on_a_trunk_gets_and_sends_tagged_frames(lan):
     g, acc = lan.vmt, lan.acc
     g.cmd("stop")

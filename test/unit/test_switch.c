@@ -997,6 +997,17 @@ poke(struct rte_mbuf *m, unsigned int off, uint8_t v)
 	rte_pktmbuf_mtod(m, uint8_t *)[off] = v;
 }
 
+/* the outer IPv4 header's checksum, after a change */
+static void
+checksum(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
 /* A VXLAN frame to 192.0.2.1 around an inner frame of 60 bytes. */
 static struct rte_mbuf *
 vxlan(uint8_t src_ip_last, uint32_t vni, const uint8_t *inner_dst,
@@ -1021,6 +1032,7 @@ vxlan(uint8_t src_ip_last, uint32_t vni, const uint8_t *inner_dst,
 	memcpy(p + 50, inner_dst, 6);
 	memcpy(p + 56, inner_src, 6);
 	p[62] = 0x08;
+	checksum(m);
 	return m;
 }
 
@@ -1076,7 +1088,7 @@ decapsulated_frames_are_bridged_from_their_remote(void)
 static void
 decapsulation_refuses_and_counts(void)
 {
-	struct rte_mbuf *m[12];
+	struct rte_mbuf *m[16];
 	uint8_t *p;
 	int k = 0;
 
@@ -1102,16 +1114,50 @@ decapsulation_refuses_and_counts(void)
 	p[17] = 36 + 20;
 	p[39] = 36;
 	rte_pktmbuf_trim(m[k++], 110 - 56);
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* checksum 0 */
+	poke(m[k], 24, 0);
+	poke(m[k++], 25, 0);
+	m[k] = vxlan(2, 5010, bcast, mac5a);            /* the NIC says bad */
+	m[k++]->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
 	m[k++] = frame(bcast, mac1, RTE_ETHER_TYPE_ARP, 60); /* no punt ring */
 	m[k++] = frame(bcast, mac1, RTE_ETHER_TYPE_IPV6, 60);
 	input(UL, m, (uint16_t)k);
 	CHECK_EQ(st[UL].drop[VUNET_DROP_VXLAN_VNI], 1);
 	CHECK_EQ(st[UL].drop[VUNET_DROP_VXLAN_VTEP], 1);
-	CHECK_EQ(st[UL].drop[VUNET_DROP_VXLAN_BAD], 6);
+	CHECK_EQ(st[UL].drop[VUNET_DROP_VXLAN_BAD], 8);
 	CHECK_EQ(st[UL].drop[VUNET_DROP_NOT_VXLAN], 3);
 	CHECK_EQ(st[UL].drop[VUNET_DROP_ARP_BACKLOG], 1);
 	CHECK_EQ(out.n_dirty, 0);
 	CHECK_EQ(rte_ring_count(learn_ring), 0);
+	reset();
+	check_pool_full();
+}
+
+/*
+ * Padding after the outer IPv4 packet is cut off before the inner frame
+ * goes on, also when it spans more than the last segment.
+ */
+static void
+padding_across_segments_is_cut(void)
+{
+	struct rte_mbuf *m = vxlan(2, 5010, bcast, mac5a), *tail;
+	char *pad;
+
+	reset();
+	pad = rte_pktmbuf_append(m, 30);     /* 30 bytes in this segment */
+	CHECK(pad != NULL);
+	memset(pad, 0xee, 30);
+	tail = rte_pktmbuf_alloc(pool);
+	pad = rte_pktmbuf_append(tail, 20);  /* and 20 in the next */
+	memset(pad, 0xee, 20);
+	CHECK_EQ(rte_pktmbuf_chain(m, tail), 0);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 160);
+	input(UL, &m, 1);
+	CHECK_EQ(got(X10), 1);
+	CHECK_EQ(rte_pktmbuf_pkt_len(m), 60);
+	CHECK_EQ(m->nb_segs, 1);
+	CHECK_EQ(rte_pktmbuf_data_len(m), 60);
+	CHECK_EQ(st[VT2].rxq[0].bytes, 60);
 	reset();
 	check_pool_full();
 }
@@ -1227,6 +1273,7 @@ main(void)
 	RUN(a_frame_that_cannot_get_its_tag_is_counted);
 	RUN(decapsulated_frames_are_bridged_from_their_remote);
 	RUN(decapsulation_refuses_and_counts);
+	RUN(padding_across_segments_is_cut);
 	vunet_switch_free(sw);
 	rte_eal_cleanup();
 	return TAP_DONE();
