@@ -21,6 +21,7 @@
 #include <rte_lcore.h>
 
 #include "options.h"
+#include "vunet_devargs.h"
 #include "vunet_profile.h"
 
 #define NO_HUGE_MEMORY_MB 512
@@ -64,9 +65,10 @@ usage(FILE *f)
 "                         created if missing (default " VUNET_RUN_DIR ")\n"
 "      --socket-group G   server sockets that name no socket_group get\n"
 "                         group G, mode 0660 (default: 0600, vunetd's)\n"
-"      --allow-devargs PATTERN  eth devargs a control client may have\n"
-"                         probed at run time (shell pattern, e.g.\n"
-"                         'net_af_xdp*'; repeat it; default: none)\n"
+"      --allow-devargs RULE  eth devargs a control client may have\n"
+"                         probed at run time: DRIVER,KEY=PATTERN|...,\n"
+"                         every key named (e.g. 'net_af_xdp,iface=eth1');\n"
+"                         repeat it; default: none\n"
 "      --check-config     validate the configuration and exit\n"
 "      --print-capabilities  print this vunetd's interface profiles as\n"
 "                         JSON (vhost-user back-end conventions) and exit\n"
@@ -147,6 +149,7 @@ static int
 parse_checked_option(int c, struct options *o)
 {
 	unsigned long v;
+	char why[256];
 
 	switch (c) {
 	case 'w':
@@ -199,6 +202,11 @@ parse_checked_option(int c, struct options *o)
 		if (o->n_allow_devargs == MAX_ALLOW_DEVARGS) {
 			fprintf(stderr, "vunetd: at most %d "
 				"--allow-devargs\n", MAX_ALLOW_DEVARGS);
+			return -1;
+		}
+		if (!vunet_devargs_rule_ok(optarg, why, sizeof(why))) {
+			fprintf(stderr, "vunetd: --allow-devargs '%s': %s\n",
+				optarg, why);
 			return -1;
 		}
 		o->allow_devargs[o->n_allow_devargs++] = optarg;

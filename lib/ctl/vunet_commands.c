@@ -20,6 +20,7 @@
 
 #include "vunet_ctl.h"
 #include "vunet_ctl_log.h"
+#include "vunet_devargs.h"
 #include "vunet_relay.h"
 #include "vunet_strbuf.h"
 #include "vunet_port.h"
@@ -313,20 +314,12 @@ new_name(const struct vunet_request *r, const char *arg)
 }
 
 /*
- * A control client may have a device probed only if its devargs match a
- * pattern vunetd was started with: otherwise a client could open the
- * host's own NIC, or a PMD that writes files (net_pcap) or listens on
- * sockets (net_vhost), as root.
+ * A control client may have a device probed only with devargs a rule
+ * vunetd was started with admits, driver and every key
+ * (vunet_devargs.h): otherwise a client could open the host's own NIC,
+ * load a BPF program of its choosing (af_xdp's xdp_prog), or have a PMD
+ * write files (net_pcap) or listen on sockets (net_vhost), as root.
  */
-static bool
-devargs_allowed(const struct vunet_daemon *d, const char *devargs)
-{
-	for (unsigned int i = 0; i < d->n_allow_devargs; i++)
-		if (fnmatch(d->allow_devargs[i], devargs, 0) == 0)
-			return true;
-	return false;
-}
-
 static json_t *
 cmd_port_add(struct vunet_daemon *d, const struct vunet_request *r,
 	     char *err, size_t errlen)
@@ -334,12 +327,15 @@ cmd_port_add(struct vunet_daemon *d, const struct vunet_request *r,
 	json_t *port = vunet_request_arg(r, "port");
 	const char *devargs = json_string_value(json_object_get(port,
 								"devargs"));
+	char why[256];
 
-	if (devargs != NULL && !devargs_allowed(d, devargs)) {
+	if (devargs != NULL &&
+	    !vunet_devargs_allowed(d->allow_devargs, d->n_allow_devargs,
+				   devargs, why, sizeof(why))) {
 		snprintf(err, errlen, "port-add: devargs '%s' may not be "
-			 "probed at run time (vunetd --allow-devargs PATTERN "
-			 "allows %s)", devargs, d->n_allow_devargs ?
-			 "others" : "none");
+			 "probed at run time: %s", devargs,
+			 d->n_allow_devargs ? why :
+			 "vunetd has no --allow-devargs rule");
 		return NULL;
 	}
 	return add_object(d, r, "port", "ports", vunet_config_port_index(

@@ -402,14 +402,45 @@ def test_the_state_file_is_never_written_through_a_link(world):
 
 def test_run_time_devargs_come_from_the_allowlist(world):
     """Without --allow-devargs no eth port can be added at run time, and
-    nothing is probed; the configuration's own eth ports are not affected."""
+    nothing is probed; the configuration's own eth ports are not affected.
+    With rules, a client gets the drivers, keys and values they name and
+    nothing else: not the host's own NIC, not a BPF program of its own
+    (bd01cff's 'net_af_xdp*' admitted both)."""
     d = world.vunetd({"bridges": [{"name": "br0"}], "ports": [vhost(world, "vm1")]}).start()
     r = d.ctl("port", "add", "nic", "type=eth", "devargs=net_af_packet9,iface=lo", check=False)
     assert r.returncode == 1
-    assert ("devargs 'net_af_packet9,iface=lo' may not be probed at run time "
-            "(vunetd --allow-devargs PATTERN allows none)") in r.stderr
+    assert ("devargs 'net_af_packet9,iface=lo' may not be probed at run time: "
+            "vunetd has no --allow-devargs rule") in r.stderr
     assert "cannot probe" not in d.out.text() and "Invalid" not in d.out.text()
     assert [p["name"] for p in d.ctl("port", "list")] == ["vm1"]
+    d.stop()
+
+    wire = world.wire()
+    d = world.vunetd({"bridges": [{"name": "br0"}], "ports": [vhost(world, "vm1")]},
+                     name="vunetd2",
+                     extra_args=["--allow-devargs", "net_af_packet,iface=vuh*",
+                                 "--allow-devargs", "net_af_xdp,iface=%s" % wire.host]).start()
+    refused = [
+        ("net_af_packet9,iface=lo", "iface=lo is not among iface=vuh*"),
+        ("net_af_xdp0,iface=%s,xdp_prog=/dev/shm/x.o" % wire.host,
+         "key 'xdp_prog' is not allowed for net_af_xdp"),
+        ("net_af_xdp0,iface=lo", "iface=lo is not among iface=%s" % wire.host),
+        ("net_af_packet9,iface=%s,qpairs=1" % wire.host, "key 'qpairs' is not allowed"),
+        ("net_pcap0,iface=%s" % wire.host, "no --allow-devargs rule names its device"),
+    ]
+    for devargs, why in refused:
+        r = d.ctl("port", "add", "nic", "type=eth", "devargs=" + devargs, check=False)
+        assert r.returncode == 1 and why in r.stderr, (devargs, r.stderr)
+    assert "cannot probe" not in d.out.text()
+    d.ctl("port", "add", "nic", "type=eth", "devargs=net_af_packet9,iface=" + wire.host,
+          "bridge=br0", "vlan=1")
+    assert [p["name"] for p in d.ctl("port", "list")] == ["vm1", "nic"]
+    d.stop()
+    # a rule that is not one is refused at start, with the reason
+    code, out = world.vunetd({"bridges": [{"name": "br0"}], "ports": []}, name="vunetd3",
+                             extra_args=["--allow-devargs", "net_af_xdp,iface"]).run_to_exit()
+    assert code != 0
+    assert "--allow-devargs 'net_af_xdp,iface': 'iface' is not KEY=PATTERN" in out
 
 
 @pytest.mark.parametrize("size", [4000, 9000])

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "vunet_devargs.h"
 #include "vunet_err.h"
 #include "vunet_strbuf.h"
 #include "vunet_unix.h"
@@ -123,6 +124,55 @@ live_socket_and_others_are_kept(void)
 	close(dfd);
 }
 
+/*
+ * devargs rules: the driver and every key; no key a rule does not name,
+ * so no path a client chooses (af_xdp's xdp_prog) and no interface
+ * outside the list (the host's own NIC).
+ */
+static void
+devargs_rules_admit_drivers_and_keys_they_name(void)
+{
+	const char *rules[] = { "net_af_xdp,iface=eth1|eth2,queue_count=*",
+				"net_af_packet,iface=vuh*", "0000:01:00.*" };
+	struct { const char *devargs, *why; } cases[] = {
+		{ "net_af_xdp0,iface=eth1", NULL },
+		{ "net_af_xdp12,iface=eth2,queue_count=4", NULL },
+		{ "net_af_xdp0", NULL },
+		{ "net_af_packet3,iface=vuh1234", NULL },
+		{ "0000:01:00.1", NULL },
+		{ "net_af_xdp0,iface=eth0", "iface=eth0 is not among "
+		  "iface=eth1|eth2" },
+		{ "net_af_xdp0,iface=eth1,xdp_prog=/dev/shm/x.o",
+		  "key 'xdp_prog' is not allowed for net_af_xdp" },
+		{ "net_af_xdp0,iface=eth1,iface=eth0", "iface=eth0" },
+		{ "net_af_xdpx,iface=eth1", "no --allow-devargs rule" },
+		{ "net_af_packet0,iface=eth0", "iface=eth0 is not among" },
+		{ "net_pcap0,tx_pcap=/etc/x", "no --allow-devargs rule" },
+		{ "net_vhost0,iface=/tmp/s", "no --allow-devargs rule" },
+		{ "0000:02:00.0", "no --allow-devargs rule" },
+		{ "0000:01:00.0,representor=1", "key 'representor'" },
+	};
+	char why[256];
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool ok = vunet_devargs_allowed(rules, 3, cases[i].devargs,
+						why, sizeof(why));
+
+		CHECK_EQ(ok, cases[i].why == NULL);
+		if (cases[i].why != NULL)
+			CHECK_STR_HAS(why, cases[i].why);
+	}
+	CHECK(!vunet_devargs_allowed(rules, 0, "net_af_xdp0,iface=eth1", why,
+				     sizeof(why)));
+	CHECK(vunet_devargs_rule_ok("net_af_xdp,iface=eth1", why, sizeof(why)));
+	CHECK(vunet_devargs_rule_ok("net_null", why, sizeof(why)));
+	CHECK(!vunet_devargs_rule_ok(",iface=eth1", why, sizeof(why)));
+	CHECK_STR_HAS(why, "no driver");
+	CHECK(!vunet_devargs_rule_ok("net_af_xdp,iface", why, sizeof(why)));
+	CHECK_STR_HAS(why, "'iface' is not KEY=PATTERN");
+	CHECK(!vunet_devargs_rule_ok("net_af_xdp,iface=", why, sizeof(why)));
+}
+
 int
 main(void)
 {
@@ -137,6 +187,7 @@ main(void)
 	RUN(strbuf_joins_and_cuts);
 	RUN(stale_socket_is_removed);
 	RUN(live_socket_and_others_are_kept);
+	RUN(devargs_rules_admit_drivers_and_keys_they_name);
 	ret = TAP_DONE();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
