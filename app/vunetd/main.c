@@ -172,6 +172,24 @@ open_socket_dir(const char *dir, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
+	/*
+	 * A folder its group may write to (QEMUs of several tenants) is made
+	 * sticky: then only a socket's owner (or vunetd) may remove or
+	 * replace it, not another tenant.
+	 */
+	if ((st.st_mode & S_IWGRP) && !(st.st_mode & S_ISVTX)) {
+		snprintf(probe, sizeof(probe), "/proc/self/fd/%d", fd);
+		if (chmod(probe, (st.st_mode & 07777) | S_ISVTX) < 0) {
+			snprintf(err, errlen, "socket directory %s: its group "
+				 "may write to it and it cannot be made sticky: "
+				 "%s", dir, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		fprintf(stderr, "vunetd: socket directory %s: group-writable, "
+			"made sticky (mode %04o)\n", dir,
+			(unsigned int)((st.st_mode & 07777) | S_ISVTX));
+	}
 	return fd;
 }
 

@@ -60,6 +60,8 @@ struct client {
 struct vunet_ctl_server {
 	int fd;
 	char path[VUNET_SOCK_PATH_MAX];
+	dev_t dev;              /* the socket file we made, to remove it */
+	ino_t ino;
 	gid_t gid;
 	bool has_group;
 	struct client c[MAX_CLIENTS];
@@ -75,6 +77,73 @@ drop_client(struct client *c)
 	c->buf = NULL;
 	c->out = NULL;
 	c->len = 0;
+}
+
+/* The folder the socket is in, opened without following its last link. */
+static int
+open_parent(const char *path, const char **base)
+{
+	char dir[VUNET_SOCK_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL) {
+		*base = path;
+		return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	*base = slash + 1;
+	if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * Give the socket file just bound its group, through its folder and
+ * without following a link (a member of a group-writable folder could
+ * swap one in: it would get only its own file changed), and remember it,
+ * so that only this socket is ever removed.
+ */
+static int
+own_socket(struct vunet_ctl_server *s)
+{
+	const char *base;
+	struct stat st;
+	int dir = open_parent(s->path, &base), ret = -1;
+
+	if (dir < 0)
+		return -1;
+	if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto out;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		goto out;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	if (!s->has_group || fchownat(dir, base, (uid_t)-1, s->gid,
+				      AT_SYMLINK_NOFOLLOW) == 0)
+		ret = 0;
+out:
+	close(dir);
+	return ret;
+}
+
+/* Remove the socket file only if it is still the one we made. */
+static void
+remove_socket(const struct vunet_ctl_server *s)
+{
+	const char *base;
+	struct stat st;
+	int dir = open_parent(s->path, &base);
+
+	if (dir < 0)
+		return;
+	if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISSOCK(st.st_mode) && st.st_dev == s->dev &&
+	    st.st_ino == s->ino)
+		unlinkat(dir, base, 0);
+	close(dir);
 }
 
 struct vunet_ctl_server *
@@ -126,23 +195,21 @@ vunet_ctl_server_open(const char *path, const char *group, char *err,
 		       0);
 	if (s->fd < 0)
 		goto fail;
-	old = umask(0177);
+	/* the mode comes with the file: nothing is set through its path */
+	old = umask(s->has_group ? 0117 : 0177);
 	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		umask(old);
 		goto fail;
 	}
 	umask(old);
-	if (s->has_group && (chown(path, (uid_t)-1, s->gid) < 0 ||
-			     chmod(path, 0660) < 0))
-		goto fail_unlink;
-	if (listen(s->fd, MAX_CLIENTS) < 0)
+	if (own_socket(s) < 0 || listen(s->fd, MAX_CLIENTS) < 0)
 		goto fail_unlink;
 	CTL_LOG(INFO, "listening on %s (mode %s)", path,
 		s->has_group ? "0660" : "0600");
 	return s;
 
 fail_unlink:
-	unlink(path);
+	remove_socket(s);
 fail:
 	snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 	if (s->fd >= 0)
@@ -412,6 +479,6 @@ vunet_ctl_server_close(struct vunet_ctl_server *s)
 		if (s->c[i].fd >= 0)
 			drop_client(&s->c[i]);
 	close(s->fd);
-	unlink(s->path);
+	remove_socket(s);
 	free(s);
 }

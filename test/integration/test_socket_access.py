@@ -12,6 +12,8 @@ import tempfile
 
 import pytest
 
+from harness import wait_for
+
 GROUP = "daemon"   # in every Debian base system; stands in for kvm
 
 
@@ -81,3 +83,75 @@ def test_unknown_default_group_is_refused(world):
     code, out = d.run_to_exit()
     assert (code, out.strip().splitlines()[-1]) == (
         1, "vunetd: socket group 'no-such-group': no such group")
+
+
+def as_user(uid, gid, code):
+    """Runs python code as uid:gid (no other group); what it printed."""
+    r = subprocess.run(["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups",
+                        "/usr/bin/python3", "-c", "import errno, os, socket\n" + code],
+                       capture_output=True, text=True, timeout=30)
+    return r.stdout.strip() or r.stderr
+
+
+def try_as(uid, gid, action):
+    """action on paths as uid:gid: 'ok' or the errno name."""
+    return as_user(uid, gid, "try:\n %s\n print('ok')\n"
+                   "except OSError as e:\n print(errno.errorcode[e.errno])" % action)
+
+
+def test_no_tenant_removes_or_replaces_another_ones_socket(world):
+    """Two QEMUs of two tenants (uids 61001 and 61002) share the socket
+    folder through its group (0770, as the service makes it). vunetd makes
+    it sticky: neither tenant can remove or replace the other's socket,
+    vunetd's server sockets or the control socket (bd01cff: any member
+    could unlink them and put its own in their place); each still removes
+    its own."""
+    gid = grp.getgrnam(GROUP).gr_gid
+    a, b = 61001, 61002
+    d = tempfile.mkdtemp(prefix="vunet-shared-")
+    try:
+        os.chown(d, 0, gid)
+        os.chmod(d, 0o770)
+        # tenant B's QEMU listens for its client-mode port
+        qemu_b = subprocess.Popen(
+            ["setpriv", "--reuid=%d" % b, "--regid=%d" % gid, "--clear-groups",
+             "/usr/bin/python3", "-c",
+             "import socket,time\ns=socket.socket(socket.AF_UNIX)\ns.bind(%r)\n"
+             "s.listen(1)\nc=s.accept()\ntime.sleep(60)\n" % os.path.join(d, "b.sock")])
+        try:
+            wait_for(lambda: os.path.exists(os.path.join(d, "b.sock")), 5, "B's socket")
+            ctl = os.path.join(d, "vunet.sock")
+            vd = world.vunetd({"bridges": [{"name": "br0"}], "ports": [
+                {"name": "vm_a", "type": "vhost", "mode": "server",
+                 "path": os.path.join(d, "a.sock"), "bridge": "br0"},
+                {"name": "vm_b", "type": "vhost", "mode": "client",
+                 "path": os.path.join(d, "b.sock"), "bridge": "br0"}]},
+                extra_args=["--socket-dir", d, "--socket-group", GROUP,
+                            "--control", ctl, "--control-group", GROUP])
+            vd.control = ctl
+            vd.start()
+            st = os.stat(d)
+            assert st.st_mode & 0o7777 == 0o1770, oct(st.st_mode)
+            assert "made sticky (mode 1770)" in vd.out.text()
+            cs = os.stat(ctl)
+            assert (cs.st_mode & 0o7777, cs.st_gid) == (0o660, gid)
+            wait_for(lambda: vd.port("vm_b")["frontend"]["connected"], 10, "vm_b's front-end")
+            own_a = os.path.join(d, "mine")
+            assert try_as(a, gid, "open(%r, 'w').close()" % own_a) == "ok"
+            for target in ("a.sock", "b.sock", "vunet.sock"):
+                path = os.path.join(d, target)
+                assert try_as(a, gid, "os.unlink(%r)" % path) == "EPERM", target
+                assert try_as(a, gid, "os.rename(%r, %r)" % (own_a, path)) == "EPERM", target
+                assert os.path.exists(path)
+            assert try_as(b, gid, "os.unlink(%r)" % own_a) == "EPERM"
+            # everyone keeps their own: B removes its socket, A its file
+            assert try_as(b, gid, "os.unlink(%r)" % os.path.join(d, "b.sock")) == "ok"
+            assert try_as(a, gid, "os.unlink(%r)" % own_a) == "ok"
+            assert vd.ctl("port", "list")
+            vd.stop()
+            assert not os.path.exists(ctl) and not os.path.exists(os.path.join(d, "a.sock"))
+        finally:
+            qemu_b.kill()
+            qemu_b.wait()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
