@@ -350,7 +350,8 @@ parse_vxlan(struct ctx *c, json_t *o, const char *bwhere,
 	    struct vunet_bridge_conf *br)
 {
 	static const char *const keys[] = { "underlay", "local_ip",
-		"gateway", "udp_port", "vnis", "remotes", NULL };
+		"gateway", "udp_port", "vnis", "remotes", "remote_mac_limit",
+		"remote_flood_pps", NULL };
 	struct vunet_vxlan_conf *x = &br->vxlan;
 	char where[96], field[128];
 	uint64_t v;
@@ -372,6 +373,13 @@ parse_vxlan(struct ctx *c, json_t *o, const char *bwhere,
 		     &v) < 0)
 		return -1;
 	x->udp_port = (uint16_t)v;
+	if (get_uint(c, o, where, "remote_mac_limit", 1, 1u << 20,
+		     VUNET_REMOTE_MAC_LIMIT, &v) < 0)
+		return -1;
+	x->remote_mac_limit = (uint32_t)v;
+	if (get_uint(c, o, where, "remote_flood_pps", 0, 100000000, 0, &v) < 0)
+		return -1;
+	x->remote_flood_pps = (uint32_t)v;
 	if (json_object_get(o, "gateway") != NULL) {
 		snprintf(field, sizeof(field), "%s.gateway", where);
 		if (get_ipv4(c, json_object_get(o, "gateway"), field,
@@ -873,6 +881,8 @@ vxlan_remote_ports(struct ctx *c, struct vunet_config *conf, uint16_t b)
 						br->vxlan.prefix_len) ?
 			br->vxlan.gateway : p->remote_ip;
 		p->vxlan = br->vxlan;
+		p->mac_limit = br->vxlan.remote_mac_limit;
+		p->flood_pps = br->vxlan.remote_flood_pps;
 		p->underlay_of = -1;
 		memset(p->rxq_workers, -1, sizeof(p->rxq_workers));
 		conf->n_ports++;

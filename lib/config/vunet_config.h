@@ -29,6 +29,8 @@
 #define VUNET_MAX_WORKERS 16
 #define VUNET_ERR_MAX 512
 #define VUNET_VHOST_MAC_LIMIT 64 /* default for a VM's port */
+/* default for a remote VTEP: the hosts behind one, not the table */
+#define VUNET_REMOTE_MAC_LIMIT 1024
 
 enum vunet_port_type {
 	VUNET_PORT_VHOST,
@@ -87,6 +89,9 @@ struct vunet_vxlan_conf {
 	} vnis[VUNET_MAX_VNIS];
 	uint16_t n_remotes;
 	uint32_t remotes[VUNET_MAX_REMOTES];
+	/* each remote's port: an underlay host may not fill the table */
+	uint32_t remote_mac_limit;
+	uint32_t remote_flood_pps;
 };
 
 struct vunet_port_conf {

@@ -383,17 +383,18 @@ cmd_bridge_list(struct vunet_daemon *d,
 			if (d->conf->ports[i].bridge == b)
 				json_array_append_new(ports, json_string(
 					d->conf->ports[i].name));
-		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I, "
-			"s:I, s:I, s:I, s:I, s:o}", "name", br->conf.name,
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "name",
+			br->conf.name,
 			"fdb_size", (json_int_t)br->conf.fdb_size,
 			"aging_sec", (json_int_t)br->conf.aging_sec,
-			"macs", (json_int_t)vunet_fdb_count(br->fdb),
-			"learned", (json_int_t)br->learned,
-			"moved", (json_int_t)br->moved,
-			"aged", (json_int_t)br->aged,
-			"table_full", (json_int_t)br->table_full,
-			"limited", (json_int_t)br->limited,
-			"ports", ports));
+			"macs", (json_int_t)vunet_fdb_count(br->fdb));
+
+#define COUNTER(name, meaning) \
+		json_object_set_new(o, #name, json_integer((json_int_t)br->name));
+		VUNET_BRIDGE_COUNTERS(COUNTER)
+#undef COUNTER
+		json_object_set_new(o, "ports", ports);
+		json_array_append_new(a, o);
 	}
 	return a;
 }
@@ -687,7 +688,20 @@ set_fields(struct vunet_daemon *d, const struct vunet_request *r,
 	const char *noun = strcmp(list, "ports") == 0 ? "port" : "bridge";
 	json_t *set = vunet_request_arg(r, "set"), *doc, *obj, *v;
 	int i = find_in(d->doc, list, "name", name);
+	int made = strcmp(list, "ports") == 0 ?
+		   vunet_config_port_index(d->conf, name) : -1;
 
+	if (i < 0 && made >= 0 &&
+	    d->conf->ports[made].type == VUNET_PORT_VTEP) {
+		const char *b = d->conf->bridges[d->conf->ports[made].bridge]
+					.name;
+
+		snprintf(err, errlen, "%s: '%s' is a remote VTEP of bridge "
+			 "'%s': its mac_limit and flood_pps are the bridge's "
+			 "vxlan.remote_mac_limit and remote_flood_pps "
+			 "(vunetctl bridge set %s vxlan=...)", what, name, b, b);
+		return NULL;
+	}
 	if (i < 0) {
 		snprintf(err, errlen, "%s: no %s is named '%s'", what, noun,
 			 name);

@@ -169,11 +169,10 @@ read_bridges(struct vunet_daemon *dm, const char *params __rte_unused,
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_u64(c, "macs", vunet_fdb_count(br->fdb));
-		rte_tel_data_add_dict_u64(c, "learned", br->learned);
-		rte_tel_data_add_dict_u64(c, "moved", br->moved);
-		rte_tel_data_add_dict_u64(c, "aged", br->aged);
-		rte_tel_data_add_dict_u64(c, "table_full", br->table_full);
-		rte_tel_data_add_dict_u64(c, "limited", br->limited);
+#define COUNTER(name, meaning) \
+		rte_tel_data_add_dict_u64(c, #name, br->name);
+		VUNET_BRIDGE_COUNTERS(COUNTER)
+#undef COUNTER
 		rte_tel_data_add_dict_container(d, br->conf.name, c, 0);
 	}
 	return 0;

@@ -26,7 +26,14 @@
 #include "vunet_port_internal.h"
 
 #define ARP_RETRY_MS 1000        /* while the remote does not answer */
-#define ARP_REFRESH_MS 30000     /* once it did */
+/*
+ * Once it did. A next hop's MAC is taken only from the answer to our own
+ * request (any underlay host could send a gratuitous one), so a real
+ * change (a replaced router, a moved host) is seen at the next request:
+ * within this long.
+ */
+#define ARP_REFRESH_MS 5000
+#define ARP_ANSWER_MS 1000       /* a reply later than this is not ours */
 #define UDP_SRC_BASE 49152       /* RFC 7348: a port from the dynamic range */
 
 struct vunet_vtep {
@@ -35,6 +42,7 @@ struct vunet_vtep {
 				  * the remote's, or its gateway's */
 	uint32_t next_hop;       /* whom ARP asks: the remote or a gateway */
 	uint64_t asked_ms;       /* control thread: last ARP request */
+	bool asking;             /* it is unanswered */
 	uint32_t arps_sent;
 	uint32_t arps_heard;
 	/* outer IPv4, UDP, VXLAN with what never changes */
@@ -262,11 +270,28 @@ arp_send(struct vunet_port *u, uint16_t op, uint32_t sip,
 	underlay_send(u, m);
 }
 
+/*
+ * The reply to the request we have outstanding: from the address asked,
+ * to our address and MAC, in time. Anything else (requests, gratuitous
+ * ARP, replies nobody asked for) says nothing about the next hop.
+ */
+static bool
+our_answer(const struct vunet_vtep *t, const struct vunet_port *u,
+	   const struct rte_arp_hdr *arp, uint64_t now)
+{
+	return t->asking && now - t->asked_ms <= ARP_ANSWER_MS &&
+	       arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) &&
+	       arp->arp_data.arp_sip == t->next_hop &&
+	       arp->arp_data.arp_tip == t->ip.src_addr &&
+	       rte_is_same_ether_addr(&arp->arp_data.arp_tha, &u->mac);
+}
+
 void
 vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 		    struct vunet_port *u, const struct rte_mbuf *m)
 {
 	const struct rte_arp_hdr *arp;
+	uint64_t now = vunet_now_ms();
 	bool answered = false;
 
 	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) +
@@ -283,6 +308,7 @@ vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 	for (unsigned int s = 0; s < n_ports; s++) {
 		struct vunet_port *p = &ports[s];
 		struct vunet_vtep *t = p->vtep;
+		struct rte_ether_addr was;
 		uint64_t mac = 0;
 
 		if (p->conf == NULL || p->type != VUNET_PORT_VTEP ||
@@ -295,10 +321,20 @@ vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 				 arp->arp_data.arp_sip);
 			answered = true;
 		}
-		if (arp->arp_data.arp_sip != t->next_hop)
+		if (!our_answer(t, u, arp, now))
 			continue;
+		t->asking = false;
 		memcpy(&mac, &arp->arp_data.arp_sha, RTE_ETHER_ADDR_LEN);
-		if (mac != t->remote_mac)
+		memcpy(&was, &t->remote_mac, RTE_ETHER_ADDR_LEN);
+		if (mac != t->remote_mac && t->remote_mac != 0)
+			PORT_LOG(WARNING, "%s: the %s changed its MAC from "
+				 RTE_ETHER_ADDR_PRT_FMT " to "
+				 RTE_ETHER_ADDR_PRT_FMT, p->conf->name,
+				 t->next_hop == t->ip.dst_addr ? "remote VTEP" :
+				 "gateway to the remote VTEP",
+				 RTE_ETHER_ADDR_BYTES(&was),
+				 RTE_ETHER_ADDR_BYTES(&arp->arp_data.arp_sha));
+		else if (mac != t->remote_mac)
 			PORT_LOG(INFO, "%s: the remote VTEP is %s "
 				 RTE_ETHER_ADDR_PRT_FMT, p->conf->name,
 				 t->next_hop == t->ip.dst_addr ? "at" :
@@ -329,6 +365,7 @@ vunet_port_vtep_resolve(struct vunet_port *ports, unsigned int n_ports)
 					 ARP_REFRESH_MS : ARP_RETRY_MS))
 			continue;
 		t->asked_ms = now;
+		t->asking = true;
 		t->arps_sent++;
 		arp_send(u, RTE_ARP_OP_REQUEST, t->ip.src_addr, NULL,
 			 t->next_hop);

@@ -49,6 +49,8 @@
 	X(VXLAN_VNI, vxlan_vni, "VXLAN: a VNI the bridge does not map") \
 	X(VXLAN_VTEP, vxlan_vtep, "VXLAN: from an address not among the " \
 	  "bridge's remotes") \
+	X(ARP_RATE, arp_rate, "underlay: ARP beyond 1000 per second per " \
+	  "worker") \
 	X(ARP_BACKLOG, arp_backlog, "underlay: ARP while the control thread " \
 	  "is behind")
 

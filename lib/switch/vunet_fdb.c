@@ -108,6 +108,19 @@ port_count_add(struct vunet_fdb *fdb, uint16_t port, int32_t d)
 			 __ATOMIC_RELAXED);
 }
 
+bool
+vunet_fdb_entry(const struct vunet_fdb *fdb, uint64_t key, uint16_t *port,
+		uint64_t *seen)
+{
+	int32_t pos = rte_hash_lookup(fdb->h, &key);
+
+	if (pos < 0)
+		return false;
+	*port = fdb->e[pos].port;
+	*seen = __atomic_load_n(&fdb->e[pos].seen, __ATOMIC_RELAXED);
+	return true;
+}
+
 int
 vunet_fdb_learn(struct vunet_fdb *fdb, uint64_t key, uint16_t port,
 		uint32_t limit, uint64_t now)

@@ -46,6 +46,13 @@ struct vunet_fdb {
 	uint32_t port_macs[VUNET_FDB_PORTS];
 };
 
+/*
+ * Writer: the port key is learned on and when it was last seen; false if
+ * it is not in the table.
+ */
+bool vunet_fdb_entry(const struct vunet_fdb *fdb, uint64_t key,
+		     uint16_t *port, uint64_t *seen);
+
 enum vunet_fdb_learn_result {
 	VUNET_FDB_NEW,
 	VUNET_FDB_MOVED,

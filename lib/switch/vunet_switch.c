@@ -315,6 +315,22 @@ vunet_switch_free(struct vunet_switch *sw)
 	rte_free(sw);
 }
 
+/* A remote VTEP claims a MAC a local port that is up has just used. */
+static bool
+held(const struct vunet_switch *sw, const struct vunet_bridge *b,
+     const struct vunet_learn *ev, uint64_t now)
+{
+	uint16_t port;
+	uint64_t seen;
+
+	if (!sw->table->fwd[ev->port].tunnel ||
+	    !vunet_fdb_entry(b->fdb, ev->key, &port, &seen) ||
+	    port == ev->port || sw->table->fwd[port].tunnel ||
+	    !vunet_port_is_up(&sw->ports[port]))
+		return false;
+	return now - seen < VUNET_REMOTE_HOLD_DOWN_S * rte_get_tsc_hz();
+}
+
 unsigned int
 vunet_switch_learn_drain(struct vunet_switch *sw, struct rte_ring *ring,
 			 uint64_t now)
@@ -333,6 +349,10 @@ vunet_switch_learn_drain(struct vunet_switch *sw, struct rte_ring *ring,
 		/* queued before its bridge went away */
 		if (b->fdb == NULL)
 			continue;
+		if (held(sw, b, &ev[i], now)) {
+			b->held++;
+			continue;
+		}
 		r = vunet_fdb_learn(b->fdb, ev[i].key, ev[i].port, limit, now);
 		if (r == VUNET_FDB_NEW)
 			b->learned++;

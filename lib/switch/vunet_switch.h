@@ -84,14 +84,33 @@ struct vunet_fwd_port {
 	struct vunet_vlans vlans; /* carried: access, or trunk's and native */
 };
 
+/*
+ * A bridge's learning counters (the control thread's), with what each
+ * counts: listed once, for vunetctl and telemetry.
+ */
+#define VUNET_BRIDGE_COUNTERS(X) \
+	X(learned, "MACs learned") \
+	X(moved, "MACs that moved to another port") \
+	X(aged, "MACs forgotten after aging_sec without a frame") \
+	X(table_full, "MACs not learned: the table was full") \
+	X(limited, "MACs not learned: the port was at its mac_limit") \
+	X(held, "moves refused: a remote VTEP claimed a MAC a local port " \
+	  "that is up had used within the hold-down")
+
+/*
+ * A MAC a local port that is up has used within this long is not taken
+ * over by a remote VTEP (one forged frame from the underlay would
+ * otherwise move a local host onto the tunnel). A VM that really moved
+ * is announced from the remote side after its port here went down.
+ */
+#define VUNET_REMOTE_HOLD_DOWN_S 10
+
 struct vunet_bridge {
 	struct vunet_bridge_conf conf;
 	struct vunet_fdb *fdb;   /* NULL: the slot is free */
-	uint64_t learned;        /* control thread's counters */
-	uint64_t moved;
-	uint64_t table_full;
-	uint64_t limited;        /* not learned: the port is at its limit */
-	uint64_t aged;
+#define VUNET_BRIDGE_FIELD(name, meaning) uint64_t name;
+	VUNET_BRIDGE_COUNTERS(VUNET_BRIDGE_FIELD)
+#undef VUNET_BRIDGE_FIELD
 };
 
 /*
@@ -161,9 +180,17 @@ struct vunet_switch_ctx {
 	struct vunet_port_stats *st;     /* counters by port slot */
 	struct rte_ring *learn;          /* events; NULL: none (tests) */
 	struct rte_ring *punt;           /* ARP to the control thread, or NULL */
+	uint64_t *punt_tat;              /* GCRA of the punts (the worker's) */
 	uint64_t *learn_lost;            /* events the full ring refused */
 	struct vunet_fdb_cache *cache;
 };
+
+/*
+ * ARP a worker hands the control thread, at most, from every underlay it
+ * polls: an underlay host may not keep the control thread answering.
+ */
+#define VUNET_PUNT_PPS 1000
+#define VUNET_PUNT_BURST 64
 
 /*
  * An empty switch over the port slots: nothing forwards until a wiring is

@@ -424,10 +424,18 @@ bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
 						 __ATOMIC_RELAXED);
 		} else if (unlikely(vunet_fdb_port_count(f->fdb, in) >=
 				    f->mac_limit)) {
-			/* a new or moved source the port may not add */
-			for (uint16_t j = first; j < first + k; j++)
-				drop(r.ok[j], &st[in], VUNET_DROP_MAC_LIMIT);
-			continue;
+			/*
+			 * A new or moved source the port may not add: a VM's
+			 * frame is dropped; a remote's goes on, unlearned
+			 * (whoever forges that remote's address may use up
+			 * its share, not silence the hosts behind it).
+			 */
+			if (!f->tunnel) {
+				for (uint16_t j = first; j < first + k; j++)
+					drop(r.ok[j], &st[in],
+					     VUNET_DROP_MAC_LIMIT);
+				continue;
+			}
 		} else if (n_ev == 0 || ev[n_ev - 1].key != skey) {
 			ev[n_ev++] = (struct vunet_learn){ .key = skey,
 				.port = in, .bridge = f->bridge };
@@ -623,6 +631,25 @@ keep_first(struct rte_mbuf *m, uint32_t len)
 		rte_pktmbuf_free(rest);
 }
 
+/*
+ * One more ARP for the control thread within VUNET_PUNT_PPS (a GCRA with
+ * a burst of VUNET_PUNT_BURST), per worker: its own state, no atomics.
+ */
+static inline bool
+punt_conforms(const struct vunet_switch_ctx *x, uint64_t now)
+{
+	uint64_t step = rte_get_tsc_hz() / VUNET_PUNT_PPS;
+	uint64_t t;
+
+	if (x->punt_tat == NULL)
+		return true;
+	t = RTE_MAX(*x->punt_tat, now);
+	if (t - now > (VUNET_PUNT_BURST - 1) * step)
+		return false;
+	*x->punt_tat = t + step;
+	return true;
+}
+
 /* k decapsulated frames (bytes in all) as received on remote VTEP q. */
 static inline void
 remote_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
@@ -657,7 +684,10 @@ underlay_input(const struct vunet_switch_ctx *x,
 		if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
 		    *rte_pktmbuf_mtod_offset(m, unaligned_uint16_t *, 12) ==
 		    RTE_BE16(RTE_ETHER_TYPE_ARP)) {
-			if (x->punt == NULL || rte_ring_enqueue(x->punt, m) != 0)
+			if (!punt_conforms(x, now))
+				drop(m, &x->st[in], VUNET_DROP_ARP_RATE);
+			else if (x->punt == NULL ||
+				 rte_ring_enqueue(x->punt, m) != 0)
 				drop(m, &x->st[in], VUNET_DROP_ARP_BACKLOG);
 			continue;
 		}

@@ -181,6 +181,7 @@ vunet_worker_main(void *arg)
 	struct vunet_worker_stats *st = &w->stats;
 	const struct vunet_switch_ctx x = { .sw = sw, .out = &w->out,
 		.st = st->port, .learn = w->learn, .punt = w->punt,
+		.punt_tat = &w->punt_tat,
 		.learn_lost = &st->learn_lost, .cache = &w->fdb_cache };
 	struct rte_mbuf *pkts[VUNET_BURST];
 	uint64_t prev = rte_rdtsc();

@@ -63,6 +63,7 @@ struct vunet_worker {
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *learn;   /* to the control thread */
 	struct rte_ring *punt;    /* ARP from underlays, to the control thread */
+	uint64_t punt_tat;        /* their rate (vunet_switch_input.c) */
 	struct vunet_poll_list *poll; /* RCU-published */
 	struct vunet_out out;
 	struct vunet_fdb_cache fdb_cache;

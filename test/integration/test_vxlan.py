@@ -6,6 +6,7 @@ to VNIs; replication, decapsulation's refusals, the outer headers on the
 wire, remotes changed at run time."""
 
 import json
+import os
 import re
 import socket
 import struct
@@ -154,6 +155,117 @@ def test_decapsulation_refuses_what_is_not_ours_and_counts_it(overlay):
     sh("ip netns exec %s python3 -c \"%s\"" % (o.k_ns, code.split("for i")[0] +
        "s.send(bytes.fromhex('%s'))\n" % vxlan_frame(mac_a, mac_k, IP_K, IP_A, 5010).hex()))
     wait_for(lambda: o.ga10.rx() == 1, 10, "the right frame at the guest")
+
+
+def arp(op, src_mac, src_ip, dst_mac, dst_ip, eth_dst=None):
+    """An ARP frame: op 1 request, 2 reply."""
+    eth = bytes.fromhex((eth_dst or dst_mac).replace(":", "")) + \
+        bytes.fromhex(src_mac.replace(":", "")) + b"\x08\x06"
+    body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + \
+        bytes.fromhex(src_mac.replace(":", "")) + socket.inet_aton(src_ip) + \
+        bytes.fromhex(dst_mac.replace(":", "")) + socket.inet_aton(dst_ip)
+    return eth + body + bytes(18)
+
+
+def inner_vxlan(outer_dst, outer_src, src_ip, dst_ip, vni, inner_src, inner_dst="ffffffffffff"):
+    f = vxlan_frame(outer_dst, outer_src, src_ip, dst_ip, vni)
+    return f[:50] + bytes.fromhex(inner_dst) + bytes.fromhex(inner_src.replace(":", "")) + f[62:]
+
+
+def send_raw(ns, dev, frames):
+    """Send frames (bytes) from dev in namespace ns, in one process."""
+    path = "/tmp/vunet-frames-%s-%d" % (dev, os.getpid())
+    with open(path, "wb") as f:
+        for fr in frames:
+            f.write(struct.pack("!H", len(fr)) + fr)
+    code = ("import socket,struct\ns=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n"
+            "s.bind(('%s',0))\nd=open('%s','rb').read()\ni=0\n"
+            "while i<len(d):\n n=struct.unpack('!H',d[i:i+2])[0]\n s.send(d[i+2:i+2+n])\n"
+            " i+=2+n\n" % (dev, path))
+    try:
+        sh("ip netns exec %s python3 -c \"%s\"" % (ns, code))
+    finally:
+        os.unlink(path)
+
+
+def bridge(d, name="br0"):
+    return [br for br in d.ctl("bridge", "list") if br["name"] == name][0]
+
+
+def test_a_spoofing_underlay_host_changes_nothing(overlay):
+    """Another host on the underlay (192.0.2.66) forges what VXLAN cannot
+    authenticate. bd01cff, measured in issue 19: one forged ARP reply sent
+    every encapsulated frame to the attacker for 22 s; 2000 inner MACs from
+    the remote's address were all learned (8400 filled the table); one
+    frame with a local host's MAC moved that host onto the tunnel. Now: the
+    remote's MAC is taken only from the reply to vunetd's own request, a
+    remote learns at most remote_mac_limit MACs, a MAC a local port just
+    used is held, and ARP punts are rate-limited."""
+    o = overlay
+    a = o.a
+    ev_ns, ev_dev = o.seg.host("192.0.2.66/24")
+    ev_mac = sh("ip netns exec %s cat /sys/class/net/%s/address" % (ev_ns, ev_dev)).stdout.strip()
+    mac_ul = sh("cat /sys/class/net/%s/address" % o.ul_a).stdout.strip()
+    remote = "br0@" + IP_B
+    real = a.ctl("port", "show", remote)["remote_mac"]
+    # 1. forged ARP: a reply nobody asked for, a gratuitous request, a
+    # reply to the wrong address; each a few times
+    send_raw(ev_ns, ev_dev, [arp(2, ev_mac, IP_B, mac_ul, IP_A),
+                             arp(1, ev_mac, IP_B, "00:00:00:00:00:00", IP_B,
+                                 eth_dst="ff:ff:ff:ff:ff:ff"),
+                             arp(2, ev_mac, IP_B, mac_ul, "192.0.2.9")] * 5)
+    time.sleep(0.3)
+    assert a.ctl("port", "show", remote)["remote_mac"] == real
+    cap = Capture(ev_ns, ev_dev, 1, "udp", "port", "4789", timeout=3)
+    assert o.ga10.send(2) == 2 * B
+    wait_for(lambda: o.gb10.rx() == 2 * B, 10, "VLAN 10 at host B, not at the attacker")
+    assert cap.lines() == []
+    assert "changed its MAC" not in a.out.text()
+    # 2. inner MACs from the remote's address: at most remote_mac_limit
+    vx = {"underlay": "ul", "local_ip": IP_A, "vnis": VNIS, "remotes": [IP_B, IP_K],
+          "remote_mac_limit": 64, "remote_flood_pps": 100000}
+    a.ctl("bridge", "set", "br0", "vxlan=" + json.dumps(vx))
+    r = a.ctl("port", "set", remote, "mac_limit=10", check=False, json_out=False)
+    assert ("'%s' is a remote VTEP of bridge 'br0': its mac_limit and flood_pps are the "
+            "bridge's vxlan.remote_mac_limit and remote_flood_pps" % remote) in r.stderr
+    macs_before = {(m["mac"], m["port"]) for m in a.ctl("mac", "show", "br0")}
+    send_raw(ev_ns, ev_dev, [inner_vxlan(mac_ul, ev_mac, IP_B, IP_A, 5010,
+                                         "52:54:ee:00:%02x:%02x" % (i >> 8, i & 0xff))
+                             for i in range(200)])
+    time.sleep(1)
+    on_remote = [m for m in a.ctl("mac", "show", "br0") if m["port"] == remote]
+    assert len(on_remote) == 64
+    # the local ones are as they were, and a new local MAC is still learned
+    after = {(m["mac"], m["port"]) for m in a.ctl("mac", "show", "br0")}
+    assert {x for x in macs_before if x[1] != remote} <= after
+    # 3. a local host's MAC as inner source: held, the host keeps its port
+    # (bd01cff: moved to the tunnel, the host's traffic dropped as same_port)
+    ga10_mac = "52:54:00:0d:00:10"
+    assert (ga10_mac, "a10") in after
+    assert o.ga10.send(1) == B              # a10 speaks: it is in use
+    time.sleep(0.2)
+    # (from the other remote: this one is at its limit, so the frame
+    # would be dropped as mac_limit before any learning)
+    send_raw(ev_ns, ev_dev, [inner_vxlan(mac_ul, ev_mac, IP_K, IP_A, 5010, ga10_mac)])
+    wait_for(lambda: bridge(a)["held"] == 1, 5, "the move held")
+    assert (ga10_mac, "a10") in {(m["mac"], m["port"]) for m in a.ctl("mac", "show", "br0")}
+    rx = o.ga10.rx()
+    assert o.gb10.send(1, peer=ga10_mac) == B
+    wait_for(lambda: o.ga10.rx() - rx == B, 10, "host B's unicast still at a10")
+    # 4. an ARP storm: the control thread takes 1000/s, the rest is counted
+    before = o.drops(a, "ul", "arp_rate")
+    t0 = time.monotonic()
+    send_raw(ev_ns, ev_dev, [arp(1, ev_mac, "192.0.2.66", "00:00:00:00:00:00", IP_A,
+                                 eth_dst="ff:ff:ff:ff:ff:ff")] * 5000)
+    sent_in = time.monotonic() - t0
+    wait_for(lambda: o.drops(a, "ul", "arp_rate") > before, 5, "arp_rate drops")
+    t1 = time.monotonic()
+    assert a.ctl("port", "list")
+    ctl_ms = (time.monotonic() - t1) * 1000
+    print("spoofing underlay host: remote MAC kept %s; %d MACs on %s; a10 kept %s; "
+          "5000 ARP in %.2f s: %d over the rate; vunetctl %.1f ms" % (
+              real, len(on_remote), remote, ga10_mac, sent_in,
+              o.drops(a, "ul", "arp_rate") - before, ctl_ms))
 
 
 def test_remotes_change_while_traffic_flows(overlay):

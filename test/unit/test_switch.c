@@ -1162,6 +1162,122 @@ padding_across_segments_is_cut(void)
 	check_pool_full();
 }
 
+/*
+ * A remote VTEP claims a MAC x10, a local port that is up, has just used:
+ * refused for the hold-down (counted as held), the entry stays on x10;
+ * after it, or once x10 is down, the move is taken.
+ */
+static void
+a_remote_does_not_take_a_local_mac(void)
+{
+	uint64_t hz = rte_get_tsc_hz(), key = vunet_fdb_key(mac0, 10);
+	struct rte_mbuf *m;
+
+	reset();
+	for (int round = 0; round < 3; round++) {
+		uint64_t later = round == 1 ? 1000 + 11 * hz : 1000;
+
+		vunet_fdb_flush(sw->bridges[3].fdb, -1);
+		sw->bridges[3].held = 0;
+		m = frame(bcast, mac0, RTE_ETHER_TYPE_ARP, 60);
+		input(X10, &m, 1);
+		release();
+		CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 1);
+		CHECK_EQ(vunet_fdb_get(sw->bridges[3].fdb, key), X10);
+		if (round == 2)
+			ports[X10].eth_up = false;
+		m = vxlan(2, 5010, bcast, mac0);
+		input_at(UL, &m, 1, later);
+		release();
+		CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, later), 1);
+		CHECK_EQ(vunet_fdb_get(sw->bridges[3].fdb, key),
+			 round == 0 ? X10 : VT2);
+		CHECK_EQ(sw->bridges[3].held, round == 0 ? 1u : 0u);
+	}
+	reset();
+	check_pool_full();
+}
+
+/*
+ * ARP from the underlay reaches the control thread at most 1000 per
+ * second per worker, with a burst of 64: the rest is counted arp_rate.
+ */
+static void
+arp_punts_are_rate_limited(void)
+{
+	struct rte_ring *punt = rte_ring_create("punt_test", 256, 0,
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+	uint64_t tat = 0, hz = rte_get_tsc_hz(), t0 = 10 * hz;
+	const struct vunet_switch_ctx x = { .sw = sw, .out = &out, .st = st,
+		.learn = learn_ring, .punt = punt, .punt_tat = &tat,
+		.learn_lost = &learn_lost, .cache = &cache };
+	struct rte_mbuf *m[32], *p = NULL;
+
+	reset();
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 32; i++)
+			m[i] = frame(bcast, mac5a, RTE_ETHER_TYPE_ARP, 60);
+		vunet_switch_input(&x, vunet_switch_table(sw), t0, UL, m, 32);
+	}
+	CHECK_EQ(rte_ring_count(punt), VUNET_PUNT_BURST);
+	CHECK_EQ(st[UL].drop[VUNET_DROP_ARP_RATE], 128 - VUNET_PUNT_BURST);
+	/* a second later, the burst again */
+	for (int i = 0; i < 32; i++)
+		m[i] = frame(bcast, mac5a, RTE_ETHER_TYPE_ARP, 60);
+	vunet_switch_input(&x, vunet_switch_table(sw), t0 + hz, UL, m, 32);
+	CHECK_EQ(rte_ring_count(punt), VUNET_PUNT_BURST + 32);
+	while (rte_ring_dequeue(punt, (void **)&p) == 0)
+		rte_pktmbuf_free(p);
+	rte_ring_free(punt);
+	reset();
+	check_pool_full();
+}
+
+/*
+ * Frames are judged as they were on the wire: a tag the device stripped
+ * counts (an af_packet trunk), one still in the frame counts as its bytes
+ * (a vhost trunk). MTU 1500: 1518 bytes pass, 1519 do not.
+ */
+static void
+ingress_size_counts_a_stripped_tag(void)
+{
+	struct vunet_port strip = { .max_frame = 1518, .vlan_strip = true };
+	struct vunet_port keep = { .max_frame = 1518 };
+	/* bytes in the mbuf, the tag stripped by the device */
+	struct { uint16_t len; bool stripped; bool pass; } c[] = {
+		{ 1518, false, true }, { 1519, false, false },
+		{ 1514, true, true }, { 1515, true, false }, { 1518, true, false },
+	};
+	struct vunet_port_stats s;
+	struct rte_mbuf *m[8];
+	uint16_t n = 0, left;
+
+	CHECK_EQ(vunet_port_rx_max(&strip), 1514);
+	CHECK_EQ(vunet_port_rx_max(&keep), 1518);
+	for (int port = 0; port < 2; port++) {
+		memset(&s, 0, sizeof(s));
+		n = 0;
+		for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+			if (port == 1 && c[i].stripped)
+				continue;     /* a vhost trunk strips nothing */
+			m[n] = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, c[i].len);
+			if (c[i].stripped)
+				m[n]->ol_flags |= RTE_MBUF_F_RX_VLAN |
+						  RTE_MBUF_F_RX_VLAN_STRIPPED;
+			n++;
+		}
+		left = vunet_port_rx_admit(port == 0 ? &strip : &keep, m, n,
+					   &s);
+		CHECK_EQ(left, port == 0 ? 2 : 1);
+		CHECK_EQ(s.drop[VUNET_DROP_OVERSIZE], port == 0 ? 3u : 1u);
+		CHECK_EQ(rte_pktmbuf_pkt_len(m[0]), 1518);
+		if (port == 0)
+			CHECK_EQ(rte_pktmbuf_pkt_len(m[1]), 1514);
+		rte_pktmbuf_free_bulk(m, left);
+	}
+	check_pool_full();
+}
+
 /* Publish conf again, as the daemon does after a change. */
 static void
 republish(void)
@@ -1274,6 +1390,9 @@ main(void)
 	RUN(decapsulated_frames_are_bridged_from_their_remote);
 	RUN(decapsulation_refuses_and_counts);
 	RUN(padding_across_segments_is_cut);
+	RUN(a_remote_does_not_take_a_local_mac);
+	RUN(arp_punts_are_rate_limited);
+	RUN(ingress_size_counts_a_stripped_tag);
 	vunet_switch_free(sw);
 	rte_eal_cleanup();
 	return TAP_DONE();
