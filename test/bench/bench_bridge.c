@@ -64,19 +64,26 @@ tunnel_up(struct vunet_port *ports, const struct vunet_config *conf,
 			return -1;
 		}
 	vunet_port_vtep_bind(&ports[2], &ports[0]);
+	/* a MAC is taken only from the reply to a request of ours */
+	vunet_port_vtep_resolve(ports, 3);
 	memset(p, 0, 42);
 	p[12] = 0x08;
 	p[13] = 0x06;
 	memcpy(p + 14, reply, sizeof(reply));
+	memcpy(p + 14 + sizeof(reply), &ports[0].mac, 6);
+	memcpy(p + 38, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
 	vunet_port_vtep_arp(ports, 3, &ports[0], arp);
 	rte_pktmbuf_free(arp);
 	return vunet_port_is_up(&ports[2]) ? 0 : -1;
 }
 
-/* Outer headers from 192.0.2.2 to 192.0.2.1, VNI 5001, 60-byte inner. */
+/*
+ * Outer headers from 192.0.2.2 to 192.0.2.1, VNI 5001, 60-byte inner; the
+ * IPv4 checksum is 0xb689.
+ */
 static const uint8_t outer[50] = {
 	0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0,
-	0x45, 0, 0, 96, 0, 0, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 2,
+	0x45, 0, 0, 96, 0, 0, 0x40, 0, 64, 17, 0xb6, 0x89, 192, 0, 2, 2,
 	192, 0, 2, 1,
 	0xc3, 0x50, 0x12, 0xb5, 0, 76, 0, 0,
 	0x08, 0, 0, 0, 0, 0x13, 0x89, 0 };
