@@ -12,22 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vunet_fd.h"
 #include "vunet_memguard.h"
 #include "vunet_vhu_fds.h"
-
-static bool
-is_eventfd(int fd)
-{
-	char path[32], link[32];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return false;
-	link[n] = '\0';
-	return strcmp(link, "anon_inode:[eventfd]") == 0;
-}
 
 static const char *
 kind(int fd)
@@ -53,7 +40,7 @@ kind(int fd)
 static int
 check_eventfd(int fd, bool call, const char *what, char *why, size_t len)
 {
-	if (!is_eventfd(fd)) {
+	if (!vunet_fd_is_eventfd(fd)) {
 		snprintf(why, len, "%s is %s, not an eventfd", what, kind(fd));
 		return -1;
 	}

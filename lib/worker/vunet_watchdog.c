@@ -14,6 +14,7 @@
 
 #include <rte_log.h>
 
+#include "vunet_fd.h"
 #include "vunet_port.h"
 #include "vunet_watchdog.h"
 
@@ -46,7 +47,7 @@ on_wake(int sig)
 static int
 blocked_write_fd(pid_t tid)
 {
-	char path[64], buf[256], link[32];
+	char path[64], buf[256];
 	long nr;
 	unsigned long fd;
 	ssize_t n;
@@ -64,12 +65,7 @@ blocked_write_fd(pid_t tid)
 	if (sscanf(buf, "%ld 0x%lx", &nr, &fd) != 2 || nr != SYS_write ||
 	    fd > INT32_MAX)
 		return -1;
-	snprintf(path, sizeof(path), "/proc/self/fd/%lu", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -1;
-	link[n] = '\0';
-	return strcmp(link, "anon_inode:[eventfd]") == 0 ? (int)fd : -1;
+	return vunet_fd_is_eventfd((int)fd) ? (int)fd : -1;
 }
 
 static void
@@ -92,7 +88,8 @@ look(struct vunet_watchdog *wd, unsigned int i)
 	if (fd < 0)
 		return;
 	/* off the data path first, so the worker does not come back */
-	if (vunet_port_vhost_cut_blocking(fd, name, sizeof(name)))
+	if (vunet_port_vhost_cut_blocking(fd, name, sizeof(name)) &&
+	    wd->still[i] == WATCH_PERIODS)    /* said once per block */
 		rte_log(RTE_LOG_WARNING, vunet_logtype_worker, "worker %u: "
 			"blocked on port %s's interrupt descriptor for %u ms: "
 			"its front-end is cut\n", i, name,

@@ -22,7 +22,8 @@ case $name in
 request) sources=(-I"$src/lib/request" "$src/lib/request/vunet_request.c" "${json[@]}") ;;
 config | profile) sources=("${json[@]}") ;;
 vhu) sources=(-I"$src/lib/relay" "$src/lib/relay/vunet_vhu_msg.c"
-	"$src/lib/relay/vunet_vhu_fds.c" "$src/lib/relay/vunet_memguard.c") ;;
+	"$src/lib/relay/vunet_vhu_fds.c" "$src/lib/relay/vunet_memguard.c"
+	-I"$src/lib/util" "$src/lib/util/vunet_fd.c") ;;
 *) echo "not ok 1 - no fuzz target '$name'"; exit 1 ;;
 esac
 dir=$out/$name
