@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vunet_drops.h"
 #include "vunetctl.h"
 
 static const char *const int_keys[] = { "vlan", "native_vlan",
@@ -204,6 +205,28 @@ counters_header(void)
 	       "RX-BYTES", "TX-PACKETS", "TX-BYTES", "DROPS");
 }
 
+/*
+ * Every drop reason with its count over the ports in r (all, or the one
+ * asked for) and what it means (lib/stats/vunet_drops.h, the daemon's
+ * own list).
+ */
+static void
+print_drops(json_t *r)
+{
+	printf("%-18s %14s  %s\n", "DROP", "PACKETS", "MEANING");
+	for (int d = 0; d < VUNET_DROP_MAX; d++) {
+		long long sum = 0;
+		json_t *p;
+		size_t i;
+
+		json_array_foreach(json_object_get(r, "ports"), i, p)
+			sum += num(json_object_get(p, "drops"),
+				   vunet_drop_names[d]);
+		printf("%-18s %14lld  %s\n", vunet_drop_names[d], sum,
+		       vunet_drop_meanings[d]);
+	}
+}
+
 static void
 print_workers(json_t *workers)
 {
@@ -363,7 +386,7 @@ stats_cmd(struct ctl_conn *c, const struct ctl_opts *o, int argc,
 	  char **argv)
 {
 	json_t *req = json_pack("{s:s}", "command", "stats"), *r;
-	bool watching = false, one;
+	bool watching = false, drops = false, one;
 	double interval = 1.0;
 	long count = 0;
 	int code;
@@ -371,6 +394,8 @@ stats_cmd(struct ctl_conn *c, const struct ctl_opts *o, int argc,
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--watch") == 0)
 			watching = true;
+		else if (strcmp(argv[i], "--drops") == 0)
+			drops = true;
 		else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc)
 			interval = atof(argv[++i]);
 		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
@@ -395,6 +420,8 @@ stats_cmd(struct ctl_conn *c, const struct ctl_opts *o, int argc,
 	if (o->json) {
 		json_dumpf(r, stdout, JSON_INDENT(2));
 		printf("\n");
+	} else if (drops) {
+		print_drops(r);
 	} else {
 		json_t *p;
 		size_t i;
@@ -412,8 +439,8 @@ stats_cmd(struct ctl_conn *c, const struct ctl_opts *o, int argc,
 /*
  * The command line of each request: WHAT VERB ARGS..., the request's
  * name, the argument names positional ARGS fill (or a builder for those
- * that take more shaping), and how to print the result (NULL: as JSON,
- * or nothing for {}).
+ * that take more shaping), how to print the result (NULL: as JSON, or
+ * nothing for {}), and its line in the usage (args, then what it does).
  */
 struct cli_cmd {
 	const char *what;
@@ -423,6 +450,8 @@ struct cli_cmd {
 	const char *names[3];
 	json_t *(*build)(const struct cli_cmd *c, int n, char **a);
 	void (*print)(json_t *r);
+	const char *synopsis;       /* lines after the first: indented */
+	const char *help;
 };
 
 #define MANY 64
@@ -462,6 +491,19 @@ build_set(const struct cli_cmd *c, int n, char **a)
 			 a[0], "set", obj);
 }
 
+/* JSON: sent as given, for scripts and to try what vunetd refuses */
+static json_t *
+build_request(const struct cli_cmd *c __attribute__((unused)), int n,
+	      char **a)
+{
+	json_error_t jerr;
+	json_t *req = n == 1 ? json_loads(a[0], JSON_DECODE_ANY, &jerr) : NULL;
+
+	if (req == NULL && n == 1)
+		fprintf(stderr, "vunetctl: not JSON: %s\n", jerr.text);
+	return req;
+}
+
 /* PORT QUEUE WORKER|auto */
 static json_t *
 build_rxq_pin(const struct cli_cmd *c, int n, char **a)
@@ -480,64 +522,125 @@ build_rxq_pin(const struct cli_cmd *c, int n, char **a)
 			 int_or_string(a[2]));
 }
 
+#define ADD_VHOST "NAME type=vhost path=SOCKET [mode=client|server] " \
+	"[profile=P]\n" \
+	"[bridge=B [vlan=N | trunk=V,A-B,... [native_vlan=N]]]\n" \
+	"[allowed_macs=MAC,...] [rxq_workers=W,...]\n" \
+	"[mac_limit=N] [flood_pps=N] [socket_group=G] [socket_mode=0660]\n" \
+	"| NAME type=eth devargs=DEVARGS [rx_queues=N] [tx_queues=N]\n" \
+	"[mtu=N] [rx_desc=N] [tx_desc=N] [bridge=B [vlan=N | trunk=...]] ..."
+
 static const struct cli_cmd cli_cmds[] = {
 	{ "port", "list", 0, 0, "port-list", { NULL }, build_named,
-	  print_port_list },
+	  print_port_list, "", "ports, their state and device" },
 	{ "port", "show", 1, 1, "port-show", { "name" }, build_named,
-	  print_port_show },
-	{ "port", "add", 1, MANY, "port-add", { "port" }, build_object, NULL },
-	{ "port", "del", 1, 1, "port-del", { "name" }, build_named, NULL },
-	{ "port", "set", 2, MANY, "port-set", { NULL }, build_set, NULL },
+	  print_port_show, "NAME", "one port: negotiated features, counters" },
+	{ "port", "add", 1, MANY, "port-add", { "port" }, build_object, NULL,
+	  ADD_VHOST, NULL },
+	{ "port", "del", 1, 1, "port-del", { "name" }, build_named, NULL,
+	  "NAME", "its guest is disconnected, its MACs forgotten" },
+	{ "port", "set", 2, MANY, "port-set", { NULL }, build_set, NULL,
+	  "NAME KEY=VALUE...", "bridge, vlan, trunk, native_vlan,\n"
+	  "allowed_macs, mac_limit, flood_pps of a running port\n"
+	  "(VALUE null: default)" },
 	{ "bridge", "list", 0, 0, "bridge-list", { NULL }, build_named,
-	  print_bridges },
+	  print_bridges, "", "bridges, their MACs and learning counters" },
 	{ "bridge", "add", 1, MANY, "bridge-add", { "bridge" }, build_object,
+	  NULL, "NAME [fdb_size=N] [aging_sec=N]", NULL },
+	{ "bridge", "del", 1, 1, "bridge-del", { "name" }, build_named, NULL,
+	  "NAME", NULL },
+	{ "bridge", "set", 2, MANY, "bridge-set", { NULL }, build_set, NULL,
+	  "NAME vxlan='{\"underlay\": P, \"local_ip\": IP,\n"
+	  "\"vnis\": [...], \"remotes\": [IP, ...]}'  (JSON; null: none)",
 	  NULL },
-	{ "bridge", "del", 1, 1, "bridge-del", { "name" }, build_named, NULL },
-	{ "bridge", "set", 2, MANY, "bridge-set", { NULL }, build_set, NULL },
 	{ "xconnect", "list", 0, 0, "xconnect-list", { NULL }, build_named,
-	  print_xconnects },
+	  print_xconnects, "", NULL },
 	{ "xconnect", "add", 2, 2, "xconnect-add", { "a", "b" }, build_named,
-	  NULL },
+	  NULL, "PORT PORT", NULL },
 	{ "xconnect", "del", 1, 1, "xconnect-del", { "port" }, build_named,
-	  NULL },
+	  NULL, "PORT", NULL },
 	{ "mac", "show", 0, 1, "mac-show", { "bridge" }, build_named,
-	  print_macs },
+	  print_macs, "[BRIDGE]", NULL },
 	{ "mac", "flush", 1, 2, "mac-flush", { "bridge", "port" },
-	  build_named, NULL },
-	{ "rxq", "show", 0, 0, "rxq-show", { NULL }, build_named, print_rxqs },
-	{ "rxq", "pin", 3, 3, "rxq-pin", { NULL }, build_rxq_pin, NULL },
+	  build_named, NULL, "BRIDGE [PORT]", NULL },
+	{ "stats", NULL, 0, 0, "stats", { NULL }, NULL, NULL,
+	  "[PORT] [--drops | --watch [--interval SEC] [--count N]]",
+	  "counters per port (and queue), per worker busy %\n"
+	  "and cycles per packet; --watch: rates; --drops:\n"
+	  "every drop reason, its count and what it means" },
+	{ "rxq", "show", 0, 0, "rxq-show", { NULL }, build_named, print_rxqs,
+	  "", "which worker polls which queue" },
+	{ "rxq", "pin", 3, 3, "rxq-pin", { NULL }, build_rxq_pin, NULL,
+	  "PORT QUEUE WORKER|auto", "move a queue to a worker (auto:\n"
+	  "let vunetd deal it)" },
 	{ "log", "set", 2, 2, "log-set", { "type", "level" }, build_named,
-	  NULL },
-	{ "config", "show", 0, 0, "config-show", { NULL }, build_named, NULL },
+	  NULL, "TYPE LEVEL", "e.g. log set vunet.vhost debug (types:\n"
+	  "vunet.main, daemon, ctl, worker, switch, port,\n"
+	  "vhost, relay)" },
+	{ "config", "show", 0, 0, "config-show", { NULL }, build_named, NULL,
+	  "", "the configuration in force (the state file's)" },
+	{ "capabilities", NULL, 0, 0, "version", { NULL }, build_named, NULL,
+	  "", "vunetd's version and profiles" },
+	{ "request", NULL, 1, 1, NULL, { NULL }, build_request, NULL, "JSON",
+	  "send one request as is" },
 };
+
+#define HELP_COLUMN 22
+
+/* Lines after the first of text, each indented to column col. */
+static void
+print_indented(FILE *f, const char *text, int col)
+{
+	for (const char *nl = strchr(text, '\n'); nl != NULL;
+	     nl = strchr(text, '\n')) {
+		fprintf(f, "%.*s\n%*s", (int)(nl - text), text, col, "");
+		text = nl + 1;
+	}
+	fprintf(f, "%s", text);
+}
+
+void
+switch_usage(FILE *f)
+{
+	for (size_t i = 0; i < DIM(cli_cmds); i++) {
+		const struct cli_cmd *c = &cli_cmds[i];
+		int len;
+
+		len = fprintf(f, "  %s%s%s%s%s", c->what, c->verb ? " " : "",
+			      c->verb ? c->verb : "", c->synopsis[0] ? " " : "",
+			      "");
+		print_indented(f, c->synopsis, 11);
+		if (c->help == NULL) {
+			fprintf(f, "\n");
+			continue;
+		}
+		len += (int)strlen(c->synopsis);
+		if (strchr(c->synopsis, '\n') != NULL || len >= HELP_COLUMN)
+			fprintf(f, "\n%*s", HELP_COLUMN, "");
+		else
+			fprintf(f, "%*s", HELP_COLUMN - len, "");
+		print_indented(f, c->help, HELP_COLUMN);
+		fprintf(f, "\n");
+	}
+}
 
 /* argv -> request; NULL after a usage message */
 static json_t *
 build(int argc, char **argv, void (**print)(json_t *))
 {
-	const char *verb = argc > 1 ? argv[1] : "list";
-	int n = argc > 1 ? argc - 2 : 0;
-
-	if (strcmp(argv[0], "capabilities") == 0 && argc == 1)
-		return json_pack("{s:s}", "command", "version");
-	if (strcmp(argv[0], "request") == 0 && argc == 2) {
-		json_error_t jerr;
-		/* as given: for scripts, and to try what vunetd refuses */
-		json_t *req = json_loads(argv[1], JSON_DECODE_ANY, &jerr);
-
-		if (req == NULL)
-			fprintf(stderr, "vunetctl: not JSON: %s\n", jerr.text);
-		return req;
-	}
 	for (size_t i = 0; i < DIM(cli_cmds); i++) {
 		const struct cli_cmd *c = &cli_cmds[i];
+		/* a command without verbs takes its arguments right after */
+		int skip = c->verb == NULL ? 1 : 2;
+		const char *verb = argc > 1 ? argv[1] : "list";
+		int n = argc > skip ? argc - skip : 0;
 
-		if (strcmp(argv[0], c->what) != 0 ||
-		    strcmp(verb, c->verb) != 0 || n < c->min_args ||
-		    n > c->max_args)
+		if (strcmp(argv[0], c->what) != 0 || c->build == NULL ||
+		    (c->verb != NULL && strcmp(verb, c->verb) != 0) ||
+		    n < c->min_args || n > c->max_args)
 			continue;
 		*print = c->print;
-		return c->build(c, n, argv + 2);
+		return c->build(c, n, argv + skip);
 	}
 	return NULL;
 }

@@ -33,6 +33,8 @@ int profile_main(int argc, char **argv);
 
 /* vunetctl port|bridge|... (through the control socket) */
 int switch_main(const struct ctl_opts *o, int argc, char **argv);
+/* Their usage lines, from the table that parses them. */
+void switch_usage(FILE *f);
 
 /* The control connection: one request, one reply. */
 struct ctl_conn;

@@ -42,11 +42,11 @@ fail(struct ctx *c, const char *field, const char *fmt, ...)
 const char *
 vunet_port_type_name(enum vunet_port_type t)
 {
+#define KIND_NAME(k, name) [VUNET_PORT_ ## k] = #name,
 	static const char *const names[] = {
-		[VUNET_PORT_VHOST] = "vhost",
-		[VUNET_PORT_ETH] = "eth",
-		[VUNET_PORT_VTEP] = "vtep",
+		VUNET_PORT_KINDS(KIND_NAME)
 	};
+#undef KIND_NAME
 
 	return (unsigned int)t < sizeof(names) / sizeof(names[0]) ?
 	       names[t] : "?";

@@ -32,12 +32,23 @@
 /* default for a remote VTEP: the hosts behind one, not the table */
 #define VUNET_REMOTE_MAC_LIMIT 1024
 
+/*
+ * Port kinds: X(enum suffix, name as configurations spell it). A kind's
+ * behaviour is its struct vunet_port_ops (lib/port), named after it: one
+ * missing fails to link. vtep: a remote VTEP of a bridge's VXLAN, made
+ * from the bridge, never configured.
+ */
+#define VUNET_PORT_KINDS(X) \
+	X(VHOST, vhost) \
+	X(ETH, eth) \
+	X(VTEP, vtep)
+
+#define VUNET_PORT_KIND_ENUM(k, name) VUNET_PORT_ ## k,
 enum vunet_port_type {
-	VUNET_PORT_VHOST,
-	VUNET_PORT_ETH,
-	VUNET_PORT_VTEP,         /* a remote VTEP of a bridge's VXLAN: made
-				  * from the bridge, never configured */
+	VUNET_PORT_KINDS(VUNET_PORT_KIND_ENUM)
+	VUNET_PORT_KIND_MAX
 };
+#undef VUNET_PORT_KIND_ENUM
 
 /* "vhost", "eth", "vtep": as configurations spell it */
 const char *vunet_port_type_name(enum vunet_port_type t);
@@ -71,7 +82,6 @@ json_t *vunet_vlans_json(const struct vunet_vlans *s);
 #define VUNET_MAX_VNIS 64        /* per bridge */
 #define VUNET_MAX_REMOTES 32     /* remote VTEPs per bridge */
 #define VUNET_VXLAN_UDP_PORT 4789
-#define VUNET_VXLAN_HLEN 50      /* outer Ethernet, IPv4, UDP, VXLAN */
 
 /* A bridge's VXLAN tunnel endpoint (RFC 7348). Addresses: network order. */
 struct vunet_vxlan_conf {

@@ -96,33 +96,6 @@ same_segments(const struct vunet_config *oc, const struct vunet_port_conf *a,
 		      sizeof(a->trunk_vlans)) == 0;
 }
 
-/* A remote VTEP's tunnel: what its port was made with. */
-static bool
-same_tunnel(const struct vunet_port_conf *a, const struct vunet_port_conf *b)
-{
-	const struct vunet_vxlan_conf *x = &a->vxlan, *y = &b->vxlan;
-
-	return a->remote_ip == b->remote_ip && a->next_hop == b->next_hop &&
-	       x->local_ip == y->local_ip &&
-	       x->udp_port == y->udp_port && x->n_vnis == y->n_vnis &&
-	       memcmp(x->vnis, y->vnis, x->n_vnis * sizeof(x->vnis[0])) == 0 &&
-	       strcmp(x->underlay_name, y->underlay_name) == 0;
-}
-
-/* What cannot change under a running port: the device itself. */
-static bool
-same_device(const struct vunet_port_conf *a, const struct vunet_port_conf *b)
-{
-	if (a->type == VUNET_PORT_VTEP && b->type == VUNET_PORT_VTEP)
-		return same_tunnel(a, b);
-	return a->type == b->type && strcmp(a->path, b->path) == 0 &&
-	       a->client == b->client && a->profile == b->profile &&
-	       strcmp(a->devargs, b->devargs) == 0 &&
-	       a->rx_queues == b->rx_queues && a->tx_queues == b->tx_queues &&
-	       a->mtu == b->mtu && a->rx_desc == b->rx_desc &&
-	       a->tx_desc == b->tx_desc;
-}
-
 static bool
 port_used(const struct vunet_daemon *d, int s)
 {
@@ -306,7 +279,7 @@ plan_ports(struct vunet_daemon *d, struct plan *p, char *err, size_t errlen)
 		const struct vunet_port_conf *pc = &p->nc->ports[i];
 		int o = vunet_config_port_index(d->conf, pc->name), s;
 
-		if (o >= 0 && !same_device(&d->conf->ports[o], pc)) {
+		if (o >= 0 && !vunet_port_same_device(&d->conf->ports[o], pc)) {
 			if (pc->type == VUNET_PORT_VTEP)
 				snprintf(err, errlen, "bridge '%s': its VXLAN's "
 					 "underlay, local_ip, gateway, udp_port "

@@ -8,7 +8,28 @@
 #include <rte_cycles.h>
 
 #include "vunet_observe.h"
+#include "vunet_relay.h"
 #include "vunet_strbuf.h"
+
+/* A front-end's relay counters, those that are not 0. */
+static void
+report_frontend(FILE *f, const struct vunet_port *p)
+{
+	struct vunet_relay_stats st;
+	char line[512] = "";
+	struct vunet_strbuf sb = VUNET_STRBUF(line, sizeof(line));
+
+	if (!vunet_port_frontend(p, &st))
+		return;
+#define COUNTER(name, meaning) \
+	if (st.name != 0) \
+		vunet_strbuf_add(&sb, ", ", #name " %" PRIu64, \
+				 (uint64_t)st.name);
+	VUNET_RELAY_COUNTERS(COUNTER)
+#undef COUNTER
+	if (sb.off != 0)
+		fprintf(f, "front-end of %s: %s\n", p->conf->name, line);
+}
 
 void
 vunet_report_print(FILE *f, const struct vunet_daemon *d)
@@ -41,10 +62,27 @@ vunet_report_print(FILE *f, const struct vunet_daemon *d)
 		const struct vunet_worker_stats *s = &d->workers[w].stats;
 
 		fprintf(f, "worker %u (lcore %u): busy %.1f%%, %" PRIu64
-			" packets, %" PRIu64 " cycles/packet, %" PRIu64
-			" learning events lost\n", w, d->workers[w].lcore,
-			vunet_stats_busy_pct(s), s->pkts,
-			vunet_stats_cycles_per_pkt(s),
-			s->learn_lost);
+			" cycles/packet", w, d->workers[w].lcore,
+			vunet_stats_busy_pct(s),
+			vunet_stats_cycles_per_pkt(s));
+#define COUNTER(field, name, meaning) \
+		fprintf(f, ", " #name " %" PRIu64, s->field);
+		VUNET_WORKER_COUNTERS(COUNTER)
+#undef COUNTER
+		fprintf(f, "\n");
 	}
+	for (uint16_t b = 0; b < d->conf->n_bridges; b++) {
+		const struct vunet_bridge *br =
+			&d->sw->bridges[d->bridge_slot[b]];
+
+		fprintf(f, "bridge %s: macs %u", br->conf.name,
+			vunet_fdb_count(br->fdb));
+#define COUNTER(name, meaning) \
+		fprintf(f, ", " #name " %" PRIu64, br->name);
+		VUNET_BRIDGE_COUNTERS(COUNTER)
+#undef COUNTER
+		fprintf(f, "\n");
+	}
+	for (uint16_t i = 0; i < d->conf->n_ports; i++)
+		report_frontend(f, &d->ports[d->port_slot[i]]);
 }

@@ -44,12 +44,14 @@ locked(tel_fn fn, const char *params, struct rte_tel_data *d)
 static void
 add_frontend(struct rte_tel_data *d, const struct vunet_port *port)
 {
-	struct rte_tel_data *f = rte_tel_data_alloc();
+	struct rte_tel_data *f;
 	struct vunet_relay_stats st;
 
+	if (!vunet_port_frontend(port, &st))
+		return;
+	f = rte_tel_data_alloc();
 	if (f == NULL)
 		return;
-	vunet_port_vhost_relay_stats(port, &st);
 	rte_tel_data_start_dict(f);
 	rte_tel_data_add_dict_u64(f, "connected", st.connected);
 #define COUNTER(name, meaning) \
@@ -57,6 +59,21 @@ add_frontend(struct rte_tel_data *d, const struct vunet_port *port)
 	VUNET_RELAY_COUNTERS(COUNTER)
 #undef COUNTER
 	rte_tel_data_add_dict_container(d, "frontend", f, 0);
+}
+
+/* The port kind's own fields, as vunetctl port show has them. */
+static void
+add_fields(struct rte_tel_data *d, const struct vunet_port *port)
+{
+	struct vunet_port_fields f;
+
+	vunet_port_describe(port, true, &f);
+	for (unsigned int k = 0; k < f.n; k++)
+		if (f.f[k].type == VUNET_FIELD_STR)
+			rte_tel_data_add_dict_string(d, f.f[k].key,
+						     f.f[k].str);
+		else
+			rte_tel_data_add_dict_u64(d, f.f[k].key, f.f[k].num);
 }
 
 static int
@@ -102,16 +119,8 @@ read_port(struct vunet_daemon *dm, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "rx_bytes", t.rx_bytes);
 	rte_tel_data_add_dict_u64(d, "tx_packets", t.tx_pkts);
 	rte_tel_data_add_dict_u64(d, "tx_bytes", t.tx_bytes);
-	if (port->type == VUNET_PORT_VHOST) {
-		rte_tel_data_add_dict_string(d, "profile",
-					     port->conf->profile->name);
-		rte_tel_data_add_dict_u64(d, "features", pi.features);
-		rte_tel_data_add_dict_u64(d, "protocol_features",
-					  pi.protocol_features);
-		rte_tel_data_add_dict_u64(d, "guest_ups", pi.n_ups);
-		rte_tel_data_add_dict_u64(d, "ring_fixes", pi.ring_fixes);
-		add_frontend(d, port);
-	}
+	add_fields(d, port);
+	add_frontend(d, port);
 	rte_tel_data_start_dict(drops);
 	for (int r = 0; r < VUNET_DROP_MAX; r++)
 		rte_tel_data_add_dict_u64(drops, vunet_drop_names[r],
@@ -143,12 +152,12 @@ read_workers(struct vunet_daemon *dm, const char *params __rte_unused,
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_u64(c, "lcore", dm->workers[w].lcore);
 		rte_tel_data_add_dict_u64(c, "rx_queues", dm->workers[w].poll->n);
-		rte_tel_data_add_dict_u64(c, "busy_cycles", s->busy_tsc);
-		rte_tel_data_add_dict_u64(c, "idle_cycles", s->idle_tsc);
-		rte_tel_data_add_dict_u64(c, "packets", s->pkts);
 		rte_tel_data_add_dict_u64(c, "cycles_per_packet",
 					  vunet_stats_cycles_per_pkt(s));
-		rte_tel_data_add_dict_u64(c, "learn_lost", s->learn_lost);
+#define COUNTER(field, name, meaning) \
+		rte_tel_data_add_dict_u64(c, #name, s->field);
+		VUNET_WORKER_COUNTERS(COUNTER)
+#undef COUNTER
 		snprintf(name, sizeof(name), "worker%u", w);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}

@@ -6,13 +6,13 @@
 #define VUNET_PORT_H
 
 /*
- * Ports: vhost-user sockets (rte_vhost) and DPDK ethdevs behind one receive
- * and one transmit call. The control side (create, destroy, vhost events)
- * lives in vunet_port_vhost.c and vunet_port_eth.c; the inline functions
- * below are the per-burst data path.
- *
- * Ownership: vunet_port_tx() always consumes every mbuf it is given (sent
- * or freed) and returns how many were sent, whatever the port kind.
+ * Ports: vhost-user sockets (rte_vhost), DPDK ethdevs and remote VXLAN
+ * VTEPs behind one receive and one transmit call. Each kind is one file
+ * (vunet_port_KIND.c) and one struct vunet_port_ops for the control side;
+ * the data path dispatches with a switch on the kind that has no default,
+ * so a new kind that is not handled there does not build (-Wswitch). The
+ * inline functions below are the receive side; the egress stage is
+ * vunet_port_tx.h.
  */
 
 #include <stdbool.h>
@@ -51,11 +51,9 @@ struct vunet_port {
 	uint16_t cap_id;         /* vhost: ethdev that dpdk-dumpcap sees */
 	uint16_t max_frame;      /* longest frame in or out: MTU, header, tag */
 	uint8_t type;            /* enum vunet_port_type */
+	uint8_t caps;            /* enum vunet_port_cap bits */
 	bool eth_up;             /* eth: started; vtep: its MAC resolved */
 	bool txq_shared;         /* eth: fewer tx queues than workers */
-	bool tx_chains;          /* eth: the device sends chained mbufs */
-	bool vlan_insert;        /* eth: the device pushes RTE_MBUF_F_TX_VLAN */
-	bool vlan_strip;         /* eth: the device pops tags it receives */
 
 	/* Identity: set at creation, read by the control side and workers. */
 	uint16_t index;          /* in the port table, and in counters */
@@ -70,6 +68,19 @@ struct vunet_port {
 	/* eth: a tx queue shared by workers is sent on under its lock. */
 	rte_spinlock_t txq_lock[VUNET_MAX_QUEUES] __rte_cache_aligned;
 };
+
+/* What a port's device does for the switch: bits of vunet_port.caps. */
+enum vunet_port_cap {
+	VUNET_CAP_TX_CHAINS = 1 << 0,   /* sends chained mbufs */
+	VUNET_CAP_VLAN_INSERT = 1 << 1, /* eth: pushes RTE_MBUF_F_TX_VLAN */
+	VUNET_CAP_VLAN_STRIP = 1 << 2,  /* eth: pops the tags it receives */
+};
+
+static inline bool
+vunet_port_has(const struct vunet_port *p, enum vunet_port_cap c)
+{
+	return (p->caps & c) != 0;
+}
 
 enum vunet_port_state {
 	VUNET_PORT_DOWN,
@@ -93,6 +104,53 @@ struct vunet_port_info {
 /* eth ports ask their device for the link (a tap's is an ioctl). */
 void vunet_port_info(const struct vunet_port *p, struct vunet_port_info *i);
 
+/*
+ * A port described for operators (vunetctl, telemetry) as flat fields, a
+ * string, a number or a flag each, in the order shown: the kind decides
+ * which.
+ */
+#define VUNET_PORT_FIELDS_MAX 16
+enum vunet_port_field_type {
+	VUNET_FIELD_STR,
+	VUNET_FIELD_NUM,
+	VUNET_FIELD_BOOL,
+};
+
+struct vunet_port_fields {
+	unsigned int n;
+	struct {
+		const char *key;
+		enum vunet_port_field_type type;
+		const char *str;
+		uint64_t num;            /* NUM, and BOOL as 0 or 1 */
+	} f[VUNET_PORT_FIELDS_MAX];
+	unsigned int n_text;
+	char text[4][64];                /* what str points into */
+};
+
+/*
+ * The kind's fields of the port: its device (path, devargs, remote) and
+ * state; with detail also what `port show` adds (negotiated features).
+ */
+void vunet_port_describe(const struct vunet_port *p, bool detail,
+			 struct vunet_port_fields *f);
+
+/*
+ * Whether a running port made from a could be left as it is for b: the
+ * same device (type, path, mode, profile, devargs, queues, MTU; a
+ * remote's address and tunnel). Otherwise it is deleted and made again.
+ */
+bool vunet_port_same_device(const struct vunet_port_conf *a,
+			    const struct vunet_port_conf *b);
+
+/*
+ * The relay's counters of the port's front-end connections; false for a
+ * kind that has no front-end (only vhost has).
+ */
+struct vunet_relay_stats;
+bool vunet_port_frontend(const struct vunet_port *p,
+			 struct vunet_relay_stats *st);
+
 /* "up", "connecting", "down" */
 const char *vunet_port_state_name(enum vunet_port_state s);
 
@@ -104,17 +162,6 @@ struct vunet_port_env {
 };
 
 void vunet_port_env_set(const struct vunet_port_env *env);
-
-/* A remote VTEP as the control side sees it. */
-struct vunet_vtep_info {
-	bool resolved;           /* its MAC is known */
-	uint8_t mac[6];
-	uint32_t arps_sent;
-	uint32_t arps_heard;
-};
-
-void vunet_port_vtep_info(const struct vunet_port *p,
-			  struct vunet_vtep_info *i);
 
 /* Control thread: the eth port a VTEP's frames leave by. */
 void vunet_port_vtep_bind(struct vunet_port *p, struct vunet_port *underlay);
@@ -129,11 +176,6 @@ void vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 
 /* Control thread, every second: ask for remotes' MACs by ARP. */
 void vunet_port_vtep_resolve(struct vunet_port *ports, unsigned int n_ports);
-
-/* vunet_port_tx() of a vtep: encapsulate, send on the underlay. */
-uint16_t vunet_port_vtep_tx(struct vunet_port *p, unsigned int w,
-			    struct rte_mbuf **pkts, uint16_t n,
-			    struct vunet_port_stats *st);
 
 /*
  * Start and stop what every vhost port shares: the relay thread that owns
@@ -160,11 +202,6 @@ int vunet_port_vhost_attach_fd(struct vunet_port *p, int fd,
  * path, cut its front-end, write its name and return true.
  */
 bool vunet_port_vhost_cut_blocking(int fd, char *name, size_t len);
-
-/* vhost: the relay's counters of the port's front-end connections. */
-struct vunet_relay_stats;
-void vunet_port_vhost_relay_stats(const struct vunet_port *p,
-				  struct vunet_relay_stats *st);
 
 /*
  * Create the port described by conf into *port. eth: probe and start the
@@ -199,21 +236,35 @@ void vunet_port_capture_tx(struct vunet_port *p, uint16_t q,
 static inline uint32_t
 vunet_port_rx_ready(const struct vunet_port *p, int *vid)
 {
-	if (p->type == VUNET_PORT_ETH)
+	switch ((enum vunet_port_type)p->type) {
+	case VUNET_PORT_ETH:
 		return __atomic_load_n(&p->eth_up, __ATOMIC_RELAXED) ?
 		       UINT32_MAX : 0;
-	*vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
-	if (*vid < 0)
-		return 0;
-	return __atomic_load_n(&p->rxq_ready, __ATOMIC_RELAXED);
+	case VUNET_PORT_VHOST:
+		*vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
+		if (*vid < 0)
+			return 0;
+		return __atomic_load_n(&p->rxq_ready, __ATOMIC_RELAXED);
+	case VUNET_PORT_VTEP:    /* receives through its underlay */
+	case VUNET_PORT_KIND_MAX:
+		break;
+	}
+	return 0;
 }
 
 static inline bool
 vunet_port_is_up(const struct vunet_port *p)
 {
-	if (p->type != VUNET_PORT_VHOST)
+	switch ((enum vunet_port_type)p->type) {
+	case VUNET_PORT_VHOST:
+		return __atomic_load_n(&p->vid, __ATOMIC_RELAXED) >= 0;
+	case VUNET_PORT_ETH:
+	case VUNET_PORT_VTEP:    /* its next hop's MAC is resolved */
 		return __atomic_load_n(&p->eth_up, __ATOMIC_RELAXED);
-	return __atomic_load_n(&p->vid, __ATOMIC_RELAXED) >= 0;
+	case VUNET_PORT_KIND_MAX:
+		break;
+	}
+	return false;
 }
 
 /* Receive up to n (<= VUNET_BURST) packets; call only when rx_ready. */
@@ -221,15 +272,23 @@ static inline uint16_t
 vunet_port_rx(struct vunet_port *p, int vid, uint16_t q,
 	      struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t got;
+	uint16_t got = 0;
 
-	if (p->type == VUNET_PORT_ETH)
+	switch ((enum vunet_port_type)p->type) {
+	case VUNET_PORT_ETH:
 		return rte_eth_rx_burst(p->eth_id, q, pkts, n);
-	got = rte_vhost_dequeue_burst(vid, 2 * q + 1, p->pool, pkts, n);
-	/* a capture is on: its stand-in ethdev has callbacks */
-	if (likely(p->cap_id == VUNET_NO_CAPTURE || got == 0))
-		return got;
-	return vunet_port_capture_rx(p, q, pkts, got, n);
+	case VUNET_PORT_VHOST:
+		got = rte_vhost_dequeue_burst(vid, 2 * q + 1, p->pool, pkts,
+					      n);
+		/* a capture is on: its stand-in ethdev has callbacks */
+		if (likely(p->cap_id == VUNET_NO_CAPTURE || got == 0))
+			return got;
+		return vunet_port_capture_rx(p, q, pkts, got, n);
+	case VUNET_PORT_VTEP:
+	case VUNET_PORT_KIND_MAX:
+		break;
+	}
+	return got;
 }
 
 static inline uint32_t
@@ -267,7 +326,8 @@ vunet_pkts_bytes_longest(struct rte_mbuf **pkts, uint16_t n,
 static inline uint32_t
 vunet_port_rx_max(const struct vunet_port *p)
 {
-	return p->max_frame - (p->vlan_strip ? RTE_VLAN_HLEN : 0);
+	return p->max_frame - (vunet_port_has(p, VUNET_CAP_VLAN_STRIP) ?
+			       RTE_VLAN_HLEN : 0);
 }
 
 /*
@@ -296,138 +356,6 @@ vunet_port_rx_admit(const struct vunet_port *p, struct rte_mbuf **pkts,
 		}
 	}
 	return k;
-}
-
-/*
- * Free a burst after a vhost enqueue. What a vhost port received is direct,
- * single-segment, unshared and from one pool: such a burst goes back with
- * one mempool put (no per-mbuf pool batching or reset); anything else, such
- * as a flooded (shared) packet, takes rte_pktmbuf_free_bulk.
- */
-static inline void
-vunet_mbufs_free(struct rte_mbuf **pkts, uint16_t n)
-{
-	struct rte_mempool *mp;
-
-	if (n == 0)
-		return;
-	mp = pkts[0]->pool;
-	for (uint16_t i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
-
-		if (unlikely(m->pool != mp || m->next != NULL ||
-			     m->nb_segs != 1 ||
-			     rte_mbuf_refcnt_read(m) != 1 ||
-			     !RTE_MBUF_DIRECT(m))) {
-			rte_pktmbuf_free_bulk(pkts, n);
-			return;
-		}
-	}
-	rte_mempool_put_bulk(mp, (void **)pkts, n);
-}
-
-/*
- * Keep what the egress port can take whole. A frame longer than its MTU
- * (a jumbo from a v2 guest toward a v1 guest or a 1500-byte NIC) or a chain
- * an eth device cannot gather would be cut, garbled or refused downstream,
- * so it is dropped and counted here. Returns how many are left, in order.
- */
-static inline uint16_t
-vunet_port_tx_admit(const struct vunet_port *p, struct rte_mbuf **pkts,
-		    uint16_t n, struct vunet_port_stats *st)
-{
-	uint16_t max_segs = p->tx_chains ? UINT16_MAX : 1, k = 0;
-	uint32_t bad = 0;
-
-	/* the common case is one pass without a branch per packet */
-	for (uint16_t i = 0; i < n; i++)
-		bad |= (rte_pktmbuf_pkt_len(pkts[i]) > p->max_frame) |
-		       (pkts[i]->nb_segs > max_segs);
-	if (likely(bad == 0))
-		return n;
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-
-		if (rte_pktmbuf_pkt_len(m) > p->max_frame) {
-			st->drop[VUNET_DROP_TX_OVERSIZE]++;
-			rte_pktmbuf_free(m);
-		} else if (m->nb_segs > max_segs) {
-			st->drop[VUNET_DROP_TX_CHAIN]++;
-			rte_pktmbuf_free(m);
-		} else {
-			pkts[k++] = m;
-		}
-	}
-	return k;
-}
-
-/*
- * Send n packets from worker w, counting sent packets on the queue used and
- * the rest as drops with their reason. longest: no packet is longer (a
- * guest ring takes chains, so only a longer one needs a look).
- */
-static inline uint16_t
-vunet_port_tx(struct vunet_port *p, unsigned int w, struct rte_mbuf **pkts,
-	      uint16_t n, uint32_t longest, struct vunet_port_stats *st)
-{
-	uint16_t sent = 0, q;
-	uint32_t bytes;
-
-	if (p->type == VUNET_PORT_VHOST) {
-		int vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
-		int vring = __atomic_load_n(&p->tx_vring[w],
-					    __ATOMIC_RELAXED);
-
-		if (vid < 0 || vring < 0) {
-			st->drop[VUNET_DROP_TX_NO_QUEUE] += n;
-			rte_pktmbuf_free_bulk(pkts, n);
-			return 0;
-		}
-		q = (uint16_t)(vring / 2);
-		if (unlikely(longest > p->max_frame)) {
-			n = vunet_port_tx_admit(p, pkts, n, st);
-			if (n == 0)
-				return 0;
-		}
-		if (unlikely(p->cap_id != VUNET_NO_CAPTURE))
-			vunet_port_capture_tx(p, q, pkts, n);
-		sent = rte_vhost_enqueue_burst(vid, (uint16_t)vring, pkts, n);
-		st->txq[q].pkts += sent;
-		st->txq[q].bytes += vunet_pkts_bytes(pkts, sent);
-		st->drop[VUNET_DROP_TX_FULL] += n - sent;
-		/* enqueue copied into the guest: every mbuf is still ours */
-		vunet_mbufs_free(pkts, n);
-		return sent;
-	}
-
-	if (unlikely(p->type == VUNET_PORT_VTEP))
-		return vunet_port_vtep_tx(p, w, pkts, n, st);
-	if (!__atomic_load_n(&p->eth_up, __ATOMIC_RELAXED)) {
-		st->drop[VUNET_DROP_TX_NO_QUEUE] += n;
-		rte_pktmbuf_free_bulk(pkts, n);
-		return 0;
-	}
-	n = vunet_port_tx_admit(p, pkts, n, st);
-	if (n == 0)
-		return 0;
-	q = (uint16_t)(w % p->nb_txq);
-	/* sent mbufs may be freed by the driver at once: count bytes first */
-	bytes = vunet_pkts_bytes(pkts, n);
-	if (p->txq_shared) {
-		rte_spinlock_lock(&p->txq_lock[q]);
-		sent = rte_eth_tx_burst(p->eth_id, q, pkts, n);
-		rte_spinlock_unlock(&p->txq_lock[q]);
-	} else {
-		sent = rte_eth_tx_burst(p->eth_id, q, pkts, n);
-	}
-	st->txq[q].pkts += sent;
-	if (sent < n) {
-		bytes -= vunet_pkts_bytes(pkts + sent, n - sent);
-		st->drop[VUNET_DROP_TX_FULL] += n - sent;
-		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-	}
-	st->txq[q].bytes += bytes;
-	return sent;
 }
 
 #endif /* VUNET_PORT_H */

@@ -99,20 +99,22 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 		}
 		econf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	}
-	p->tx_chains = (info.tx_offload_capa &
-			RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
-	if (p->tx_chains)
+	p->caps = 0;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		p->caps |= VUNET_CAP_TX_CHAINS;
 		econf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	}
 	/* used only for frames the switch tags, so any port may have it */
-	p->vlan_insert = (info.tx_offload_capa &
-			  RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
-	if (p->vlan_insert)
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT) {
+		p->caps |= VUNET_CAP_VLAN_INSERT;
 		econf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	}
 	/* a trunk's: an access port would no longer see tags to refuse */
-	p->vlan_strip = c->trunk && (info.rx_offload_capa &
-				     RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0;
-	if (p->vlan_strip)
+	if (c->trunk &&
+	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP)) {
+		p->caps |= VUNET_CAP_VLAN_STRIP;
 		econf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+	}
 	if (c->rx_queues > 1) {
 		econf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		econf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
@@ -156,8 +158,8 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 	return 0;
 }
 
-int
-vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen)
+static int
+eth_create(struct vunet_port *p, char *err, size_t errlen)
 {
 	const struct vunet_port_conf *c = p->conf;
 	char name[RTE_DEV_NAME_MAX_LEN];
@@ -204,13 +206,15 @@ vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen)
 	PORT_LOG(INFO, "%s: ethdev %u (%s), %u rx / %u tx queues%s%s%s",
 		 c->name, id, name, c->rx_queues, c->tx_queues,
 		 p->txq_shared ? ", tx queues shared by workers" : "",
-		 p->vlan_insert ? ", VLAN insert" : "",
-		 p->vlan_strip ? ", VLAN strip" : "");
+		 vunet_port_has(p, VUNET_CAP_VLAN_INSERT) ?
+		 ", VLAN insert" : "",
+		 vunet_port_has(p, VUNET_CAP_VLAN_STRIP) ?
+		 ", VLAN strip" : "");
 	return 0;
 }
 
-void
-vunet_port_eth_destroy(struct vunet_port *p)
+static void
+eth_destroy(struct vunet_port *p)
 {
 	const struct vunet_port_env *env = vunet_port_env();
 	struct rte_eth_dev_info info;
@@ -226,3 +230,50 @@ vunet_port_eth_destroy(struct vunet_port *p)
 	if (priv(p)->probed && dev != NULL)
 		rte_dev_remove(dev);
 }
+
+static void
+eth_info(const struct vunet_port *p, struct vunet_port_info *i)
+{
+	struct rte_eth_link link;
+
+	/* a device that cannot tell is taken to be up */
+	if (i->state == VUNET_PORT_UP)
+		i->link_down = rte_eth_link_get_nowait(p->eth_id, &link) == 0 &&
+			       link.link_status == RTE_ETH_LINK_DOWN;
+}
+
+static void
+eth_describe(const struct vunet_port *p, bool detail,
+	     struct vunet_port_fields *f)
+{
+	struct vunet_port_info i;
+
+	vunet_port_info(p, &i);
+	vunet_port_field_str(f, "devargs", p->conf->devargs);
+	vunet_port_field_num(f, "tx_queues", p->nb_txq);
+	if (i.state == VUNET_PORT_UP)
+		vunet_port_field_str(f, "link", i.link_down ? "down" : "up");
+	if (p->conf->mtu != 0)
+		vunet_port_field_num(f, "mtu", p->conf->mtu);
+	if (detail)
+		vunet_port_field_num(f, "ethdev", p->eth_id);
+}
+
+/* a device: what probed it and how it was set up */
+static bool
+eth_same_device(const struct vunet_port_conf *a,
+		const struct vunet_port_conf *b)
+{
+	return strcmp(a->devargs, b->devargs) == 0 &&
+	       a->rx_queues == b->rx_queues && a->tx_queues == b->tx_queues &&
+	       a->mtu == b->mtu && a->rx_desc == b->rx_desc &&
+	       a->tx_desc == b->tx_desc;
+}
+
+const struct vunet_port_ops vunet_port_eth_ops = {
+	.create = eth_create,
+	.destroy = eth_destroy,
+	.info = eth_info,
+	.describe = eth_describe,
+	.same_device = eth_same_device,
+};

@@ -46,12 +46,42 @@ priv(const struct vunet_port *p)
 	return &vunet_port_privs[p->index];
 }
 
-int vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen);
-void vunet_port_vhost_destroy(struct vunet_port *p);
-int vunet_port_eth_create(struct vunet_port *p, char *err, size_t errlen);
-void vunet_port_eth_destroy(struct vunet_port *p);
-int vunet_port_vtep_create(struct vunet_port *p, char *err, size_t errlen);
-void vunet_port_vtep_destroy(struct vunet_port *p);
+/*
+ * What a port kind is to the control side; its data path is its case in
+ * the switches of vunet_port.h (receive) and vunet_port_tx.h (egress).
+ * One per kind, vunet_port_KIND_ops in vunet_port_KIND.c.
+ */
+struct vunet_port_ops {
+	/* p is zeroed but for index, conf, type, vid -1, pool; on error
+	 * nothing is left behind */
+	int (*create)(struct vunet_port *p, char *err, size_t errlen);
+	void (*destroy)(struct vunet_port *p);
+	/* the kind's part of vunet_port_info (state, up to "up") */
+	void (*info)(const struct vunet_port *p, struct vunet_port_info *i);
+	void (*describe)(const struct vunet_port *p, bool detail,
+			 struct vunet_port_fields *f);
+	/* a and b are of this kind */
+	bool (*same_device)(const struct vunet_port_conf *a,
+			    const struct vunet_port_conf *b);
+	/* NULL: the kind has no front-end */
+	void (*frontend)(const struct vunet_port *p,
+			 struct vunet_relay_stats *st);
+};
+
+#define VUNET_PORT_OPS_DECL(k, name) \
+	extern const struct vunet_port_ops vunet_port_ ## name ## _ops;
+VUNET_PORT_KINDS(VUNET_PORT_OPS_DECL)
+#undef VUNET_PORT_OPS_DECL
+
+/* Append a field to f (kept as long as f): a string, a number, a flag. */
+void vunet_port_field_str(struct vunet_port_fields *f, const char *key,
+			  const char *str);
+void vunet_port_field_num(struct vunet_port_fields *f, const char *key,
+			  uint64_t num);
+void vunet_port_field_bool(struct vunet_port_fields *f, const char *key,
+			   bool b);
+/* Room in f for a string field's text (NULL when there is none left). */
+char *vunet_port_field_text(struct vunet_port_fields *f, const char *key);
 
 /* vhost: the ethdev dpdk-dumpcap captures the port through (best effort) */
 void vunet_port_capture_attach(struct vunet_port *p);

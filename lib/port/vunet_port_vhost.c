@@ -463,8 +463,8 @@ group_id(const char *name, char *err, size_t errlen)
 	return (int)gr.gr_gid;
 }
 
-int
-vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
+static int
+vhost_create(struct vunet_port *p, char *err, size_t errlen)
 {
 	const struct vunet_port_conf *c = p->conf;
 	/*
@@ -495,7 +495,7 @@ vunet_port_vhost_create(struct vunet_port *p, char *err, size_t errlen)
 	p->max_frame = (uint16_t)RTE_MIN((uint32_t)c->profile->max_mtu +
 					 RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN,
 					 (uint32_t)UINT16_MAX);
-	p->tx_chains = true;     /* enqueue copies every segment */
+	p->caps = VUNET_CAP_TX_CHAINS; /* enqueue copies every segment */
 	priv(p)->txq_enabled = 0;
 	vunet_port_vhost_remap_tx(p);
 	if (snprintf(priv(p)->backend, sizeof(priv(p)->backend), "%s/vhost-%u.sock",
@@ -567,8 +567,8 @@ unlist:
 	return ret;
 }
 
-void
-vunet_port_vhost_destroy(struct vunet_port *p)
+static void
+vhost_destroy(struct vunet_port *p)
 {
 	/* the front-end first: no new connection while rte_vhost lets go */
 	vunet_relay_del(relay, priv(p)->relay);
@@ -682,9 +682,52 @@ vunet_port_vhost_cut_blocking(int fd, char *name, size_t len)
 	return found != NULL;
 }
 
-void
-vunet_port_vhost_relay_stats(const struct vunet_port *p,
-			     struct vunet_relay_stats *st)
+static void
+vhost_frontend(const struct vunet_port *p, struct vunet_relay_stats *st)
 {
 	vunet_relay_stats(relay, priv(p)->relay, st);
 }
+
+static void
+vhost_info(const struct vunet_port *p, struct vunet_port_info *i)
+{
+	if (i->state != VUNET_PORT_UP && priv(p)->conn_vid >= 0)
+		i->state = VUNET_PORT_CONNECTING;
+}
+
+static void
+vhost_describe(const struct vunet_port *p, bool detail,
+	       struct vunet_port_fields *f)
+{
+	const struct vunet_port_conf *c = p->conf;
+	const struct vunet_port_priv *pv = priv(p);
+
+	vunet_port_field_str(f, "path", c->path);
+	vunet_port_field_str(f, "mode", c->client ? "client" : "server");
+	vunet_port_field_str(f, "profile", c->profile->name);
+	if (!detail)
+		return;
+	vunet_port_field_num(f, "features", pv->features);
+	vunet_port_field_num(f, "protocol_features", pv->protocol_features);
+	vunet_port_field_num(f, "guest_ups", pv->n_ups);
+	vunet_port_field_num(f, "ring_fixes", pv->ring_fixes);
+	vunet_port_field_bool(f, "profile_defaulted", c->profile_defaulted);
+}
+
+/* a guest's device: its socket, who connects, the profile */
+static bool
+vhost_same_device(const struct vunet_port_conf *a,
+		  const struct vunet_port_conf *b)
+{
+	return strcmp(a->path, b->path) == 0 && a->client == b->client &&
+	       a->profile == b->profile;
+}
+
+const struct vunet_port_ops vunet_port_vhost_ops = {
+	.create = vhost_create,
+	.destroy = vhost_destroy,
+	.info = vhost_info,
+	.describe = vhost_describe,
+	.same_device = vhost_same_device,
+	.frontend = vhost_frontend,
+};

@@ -6,55 +6,34 @@
  * A remote VXLAN tunnel endpoint as a port (RFC 7348): what the bridge
  * sends to it is encapsulated and sent on the underlay eth port; the
  * remote's MAC (or its next hop's) is resolved by ARP from the control
- * thread. What the remote sends is decapsulated by the switch
- * (vunet_switch_input.c) and bridged as received on this port.
+ * thread. What the remote sends is decapsulated by the switch and bridged
+ * as received on this port. The wire format (headers, VNI map, ARP's
+ * rules) is lib/vxlan's; this file gives it a port, a queue and a thread.
  */
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_arp.h>
 #include <rte_ethdev.h>
-#include <rte_ip.h>
 #include <rte_malloc.h>
-#include <rte_udp.h>
-#include <rte_vxlan.h>
 
 #include "vunet_clock.h"
 #include "vunet_port.h"
 #include "vunet_port_internal.h"
-
-#define ARP_RETRY_MS 1000        /* while the remote does not answer */
-/*
- * Once it did. A next hop's MAC is taken only from the answer to our own
- * request (any underlay host could send a gratuitous one), so a real
- * change (a replaced router, a moved host) is seen at the next request:
- * within this long.
- */
-#define ARP_REFRESH_MS 5000
-#define ARP_ANSWER_MS 1000       /* a reply later than this is not ours */
-#define UDP_SRC_BASE 49152       /* RFC 7348: a port from the dynamic range */
+#include "vunet_port_tx.h"
+#include "vunet_vxlan.h"
+#include "vunet_vxlan_arp.h"
 
 struct vunet_vtep {
 	struct vunet_port *underlay;
-	uint64_t remote_mac;     /* 0: not resolved (6 bytes, frame order):
-				  * the remote's, or its gateway's */
-	uint32_t next_hop;       /* whom ARP asks: the remote or a gateway */
-	uint64_t asked_ms;       /* control thread: last ARP request */
-	bool asking;             /* it is unanswered */
-	uint32_t arps_sent;
-	uint32_t arps_heard;
-	/* outer IPv4, UDP, VXLAN with what never changes */
-	uint32_t ip_sum;         /* ones' complement sum of ip, length 0 */
-	struct rte_ipv4_hdr ip;
-	struct rte_udp_hdr udp;
-	struct rte_vxlan_hdr vx;
-	uint32_t vni[VUNET_VLAN_MAX + 2]; /* by VLAN: vx_vni; 0: none */
+	struct vunet_vxlan_arp arp;      /* its next hop's MAC */
+	struct vunet_vxlan_tmpl tmpl;    /* outer headers toward it */
+	struct vunet_vxlan_map map;      /* the bridge's VLANs <-> VNIs */
 };
 
-int
-vunet_port_vtep_create(struct vunet_port *p, char *err, size_t errlen)
+static int
+vtep_create(struct vunet_port *p, char *err, size_t errlen)
 {
 	const struct vunet_port_conf *c = p->conf;
 	struct vunet_vtep *t;
@@ -64,28 +43,19 @@ vunet_port_vtep_create(struct vunet_port *p, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory for a VTEP");
 		return -ENOMEM;
 	}
-	t->ip.version_ihl = RTE_IPV4_VHL_DEF;
-	t->ip.fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	t->ip.time_to_live = 64;
-	t->ip.next_proto_id = IPPROTO_UDP;
-	t->ip.src_addr = c->vxlan.local_ip;
-	t->ip.dst_addr = c->remote_ip;
-	t->next_hop = c->next_hop;
-	t->udp.dst_port = rte_cpu_to_be_16(c->vxlan.udp_port);
-	t->vx.vx_flags = RTE_BE32(0x08000000);
-	/* per frame only the length changes: its sum is added to this */
-	t->ip_sum = rte_raw_cksum(&t->ip, sizeof(t->ip));
-	for (uint16_t i = 0; i < c->vxlan.n_vnis; i++)
-		t->vni[c->vxlan.vnis[i].vlan] =
-			rte_cpu_to_be_32(c->vxlan.vnis[i].vni << 8);
+	vunet_vxlan_arp_init(&t->arp, c->vxlan.local_ip, c->remote_ip,
+			     c->next_hop);
+	vunet_vxlan_tmpl_init(&t->tmpl, c->vxlan.local_ip, c->remote_ip,
+			      c->vxlan.udp_port);
+	vunet_vxlan_map_build(&c->vxlan, &t->map);
 	p->vtep = t;
 	p->nb_txq = 1;
 	p->max_frame = UINT16_MAX; /* the underlay's MTU decides */
 	return 0;
 }
 
-void
-vunet_port_vtep_destroy(struct vunet_port *p)
+static void
+vtep_destroy(struct vunet_port *p)
 {
 	const struct vunet_port_env *env = vunet_port_env();
 
@@ -102,94 +72,27 @@ vunet_port_vtep_bind(struct vunet_port *p, struct vunet_port *underlay)
 	__atomic_store_n(&p->vtep->underlay, underlay, __ATOMIC_RELEASE);
 }
 
-void
-vunet_port_vtep_info(const struct vunet_port *p, struct vunet_vtep_info *i)
-{
-	const struct vunet_vtep *t = p->vtep;
-	uint64_t mac = __atomic_load_n(&t->remote_mac, __ATOMIC_RELAXED);
-
-	memset(i, 0, sizeof(*i));
-	i->resolved = mac != 0;
-	memcpy(i->mac, &mac, sizeof(i->mac));
-	i->arps_sent = t->arps_sent;
-	i->arps_heard = t->arps_heard;
-}
-
-/*
- * Spread flows over the underlay's paths (RFC 7348 5.): the UDP source
- * port from the inner MACs, type and, for IPv4, addresses.
- */
-static inline uint16_t
-flow_port(const struct rte_mbuf *m)
-{
-	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint64_t x = *(const unaligned_uint64_t *)h ^
-		     *(const unaligned_uint64_t *)(h + 6);
-
-	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 20)
-		x ^= *(const unaligned_uint64_t *)(h + 26);
-	x *= 0x9e3779b97f4a7c15ULL;
-	return (uint16_t)(UDP_SRC_BASE | (x >> 50));
-}
-
-/* Prepend the outer headers; m is no one else's. */
-static inline void
-encap(const struct vunet_vtep *t, const struct rte_ether_addr *src,
-      uint64_t dst_mac, uint32_t vni, uint16_t sport, struct rte_mbuf *m)
-{
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
-	struct rte_vxlan_hdr *vx;
-	uint32_t inner = rte_pktmbuf_pkt_len(m), sum;
-
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m,
-							  VUNET_VXLAN_HLEN);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	udp = (struct rte_udp_hdr *)(ip + 1);
-	vx = (struct rte_vxlan_hdr *)(udp + 1);
-	memcpy(&eth->dst_addr, &dst_mac, RTE_ETHER_ADDR_LEN);
-	eth->src_addr = *src;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	*ip = t->ip;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(inner + 36));
-	sum = t->ip_sum + ip->total_length;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	ip->hdr_checksum = (uint16_t)~sum;
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = t->udp.dst_port;
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner + 16));
-	udp->dgram_cksum = 0;    /* optional over IPv4 (RFC 7348) */
-	vx->vx_flags = t->vx.vx_flags;
-	vx->vx_vni = vni;
-	m->ol_flags &= ~RTE_MBUF_F_TX_VLAN;
-}
-
 uint16_t
-vunet_port_vtep_tx(struct vunet_port *p, unsigned int w,
-		   struct rte_mbuf **pkts, uint16_t n,
-		   struct vunet_port_stats *st)
+vunet_port_vtep_tx(struct vunet_port *p, const struct vunet_tx_ctx *tx,
+		   struct rte_mbuf **pkts, uint16_t n)
 {
+	struct vunet_port_stats *st = &tx->st[p->index];
 	struct vunet_vtep *t = p->vtep;
 	struct vunet_port *u = __atomic_load_n(&t->underlay,
 					       __ATOMIC_ACQUIRE);
-	uint64_t mac = __atomic_load_n(&t->remote_mac, __ATOMIC_RELAXED);
+	uint64_t mac = __atomic_load_n(&t->arp.remote_mac, __ATOMIC_RELAXED);
 	struct rte_mbuf *out[VUNET_BURST];
 	uint32_t len[VUNET_BURST], longest = 0, bytes = 0;
 	struct rte_ether_addr src;
 	uint16_t k = 0, sent;
 
-	if (unlikely(mac == 0 || u == NULL || !vunet_port_is_up(u))) {
-		st->drop[VUNET_DROP_TX_NO_QUEUE] += n;
-		rte_pktmbuf_free_bulk(pkts, n);
-		return 0;
-	}
+	if (unlikely(mac == 0 || u == NULL || !vunet_port_is_up(u)))
+		return vunet_port_tx_none(pkts, n, st);
 	src = u->mac;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint32_t vni = t->vni[m->vlan_tci & 0x0fff];
-		uint16_t sport = flow_port(m);
+		uint32_t vni = t->map.by_vlan[m->vlan_tci & 0x0fff];
+		uint16_t sport = vunet_vxlan_flow_port(m);
 
 		if (unlikely(vni == 0)) {
 			st->drop[VUNET_DROP_NO_DEST]++;
@@ -210,14 +113,14 @@ vunet_port_vtep_tx(struct vunet_port *p, unsigned int w,
 			m = c;
 		}
 		len[k] = rte_pktmbuf_pkt_len(m);
-		encap(t, &src, mac, vni, sport, m);
+		vunet_vxlan_encap(&t->tmpl, &src, mac, vni, sport, m);
 		longest = RTE_MAX(longest, rte_pktmbuf_pkt_len(m));
 		out[k++] = m;
 	}
 	if (k == 0)
 		return 0;
-	/* the underlay's counters are in the same per-worker array */
-	sent = vunet_port_tx(u, w, out, k, longest, st + (u->index - p->index));
+	/* counted on the underlay as sent there, and here */
+	sent = vunet_port_tx(u, tx, out, k, longest);
 	for (uint16_t i = 0; i < sent; i++)
 		bytes += len[i];
 	st->txq[0].pkts += sent;
@@ -243,105 +146,65 @@ arp_send(struct vunet_port *u, uint16_t op, uint32_t sip,
 	 const struct rte_ether_addr *tha, uint32_t tip)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(vunet_port_env()->pools[0]);
-	struct rte_ether_hdr *eth;
-	struct rte_arp_hdr *arp;
 
 	if (m == NULL)
 		return;
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 60);
-	memset(eth, 0, 60);
-	arp = (struct rte_arp_hdr *)(eth + 1);
-	if (op == RTE_ARP_OP_REQUEST)
-		memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
-	else
-		eth->dst_addr = *tha;
-	eth->src_addr = u->mac;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
-	arp->arp_plen = 4;
-	arp->arp_opcode = rte_cpu_to_be_16(op);
-	arp->arp_data.arp_sha = u->mac;
-	arp->arp_data.arp_sip = sip;
-	if (tha != NULL)
-		arp->arp_data.arp_tha = *tha;
-	arp->arp_data.arp_tip = tip;
+	if (vunet_vxlan_arp_fill(m, op, &u->mac, sip, tha, tip) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
 	underlay_send(u, m);
 }
 
-/*
- * The reply to the request we have outstanding: from the address asked,
- * to our address and MAC, in time. Anything else (requests, gratuitous
- * ARP, replies nobody asked for) says nothing about the next hop.
- */
-static bool
-our_answer(const struct vunet_vtep *t, const struct vunet_port *u,
-	   const struct rte_arp_hdr *arp, uint64_t now)
+static void
+arp_log(const struct vunet_port *p, enum vunet_arp_heard h,
+	const struct rte_ether_addr *was, const struct rte_ether_addr *now)
 {
-	return t->asking && now - t->asked_ms <= ARP_ANSWER_MS &&
-	       arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) &&
-	       arp->arp_data.arp_sip == t->next_hop &&
-	       arp->arp_data.arp_tip == t->ip.src_addr &&
-	       rte_is_same_ether_addr(&arp->arp_data.arp_tha, &u->mac);
+	const struct vunet_vxlan_arp *a = &p->vtep->arp;
+
+	if (h == VUNET_ARP_CHANGED)
+		PORT_LOG(WARNING, "%s: the %s changed its MAC from "
+			 RTE_ETHER_ADDR_PRT_FMT " to " RTE_ETHER_ADDR_PRT_FMT,
+			 p->conf->name, a->via_gateway ?
+			 "gateway to the remote VTEP" : "remote VTEP",
+			 RTE_ETHER_ADDR_BYTES(was), RTE_ETHER_ADDR_BYTES(now));
+	else if (h == VUNET_ARP_RESOLVED)
+		PORT_LOG(INFO, "%s: the remote VTEP is %s "
+			 RTE_ETHER_ADDR_PRT_FMT, p->conf->name,
+			 a->via_gateway ? "through a gateway at" : "at",
+			 RTE_ETHER_ADDR_BYTES(now));
 }
 
 void
 vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 		    struct vunet_port *u, const struct rte_mbuf *m)
 {
-	const struct rte_arp_hdr *arp;
+	const struct rte_arp_hdr *arp = vunet_vxlan_arp_parse(m);
 	uint64_t now = vunet_now_ms();
 	bool answered = false;
 
-	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) +
-	    sizeof(*arp))
-		return;
-	arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *,
-				      sizeof(struct rte_ether_hdr));
-	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
-	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
-	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4 ||
-	    rte_is_multicast_ether_addr(&arp->arp_data.arp_sha) ||
-	    rte_is_zero_ether_addr(&arp->arp_data.arp_sha))
+	if (arp == NULL)
 		return;
 	for (unsigned int s = 0; s < n_ports; s++) {
 		struct vunet_port *p = &ports[s];
-		struct vunet_vtep *t = p->vtep;
+		struct vunet_vxlan_arp *a;
 		struct rte_ether_addr was;
-		uint64_t mac = 0;
+		enum vunet_arp_heard h;
 
 		if (p->conf == NULL || p->type != VUNET_PORT_VTEP ||
-		    t->underlay != u)
+		    p->vtep->underlay != u)
 			continue;
-		if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) &&
-		    arp->arp_data.arp_tip == t->ip.src_addr && !answered) {
-			arp_send(u, RTE_ARP_OP_REPLY, t->ip.src_addr,
+		a = &p->vtep->arp;
+		if (!answered && vunet_vxlan_arp_for_us(a, arp)) {
+			arp_send(u, RTE_ARP_OP_REPLY, a->local_ip,
 				 &arp->arp_data.arp_sha,
 				 arp->arp_data.arp_sip);
 			answered = true;
 		}
-		if (!our_answer(t, u, arp, now))
+		h = vunet_vxlan_arp_heard(a, &u->mac, arp, now, &was);
+		if (h == VUNET_ARP_NOT_OURS)
 			continue;
-		t->asking = false;
-		memcpy(&mac, &arp->arp_data.arp_sha, RTE_ETHER_ADDR_LEN);
-		memcpy(&was, &t->remote_mac, RTE_ETHER_ADDR_LEN);
-		if (mac != t->remote_mac && t->remote_mac != 0)
-			PORT_LOG(WARNING, "%s: the %s changed its MAC from "
-				 RTE_ETHER_ADDR_PRT_FMT " to "
-				 RTE_ETHER_ADDR_PRT_FMT, p->conf->name,
-				 t->next_hop == t->ip.dst_addr ? "remote VTEP" :
-				 "gateway to the remote VTEP",
-				 RTE_ETHER_ADDR_BYTES(&was),
-				 RTE_ETHER_ADDR_BYTES(&arp->arp_data.arp_sha));
-		else if (mac != t->remote_mac)
-			PORT_LOG(INFO, "%s: the remote VTEP is %s "
-				 RTE_ETHER_ADDR_PRT_FMT, p->conf->name,
-				 t->next_hop == t->ip.dst_addr ? "at" :
-				 "through a gateway at",
-				 RTE_ETHER_ADDR_BYTES(&arp->arp_data.arp_sha));
-		__atomic_store_n(&t->remote_mac, mac, __ATOMIC_RELAXED);
-		t->arps_heard++;
+		arp_log(p, h, &was, &arp->arp_data.arp_sha);
 		__atomic_store_n(&p->eth_up, true, __ATOMIC_RELEASE);
 	}
 }
@@ -353,21 +216,75 @@ vunet_port_vtep_resolve(struct vunet_port *ports, unsigned int n_ports)
 
 	for (unsigned int s = 0; s < n_ports; s++) {
 		struct vunet_port *p = &ports[s];
-		struct vunet_vtep *t = p->vtep;
+		struct vunet_vxlan_arp *a;
 		struct vunet_port *u;
 
 		if (p->conf == NULL || p->type != VUNET_PORT_VTEP)
 			continue;
-		u = t->underlay;
-		if (u == NULL || !vunet_port_is_up(u))
+		u = p->vtep->underlay;
+		a = &p->vtep->arp;
+		if (u == NULL || !vunet_port_is_up(u) ||
+		    !vunet_vxlan_arp_due(a, now))
 			continue;
-		if (now - t->asked_ms < (t->remote_mac != 0 ?
-					 ARP_REFRESH_MS : ARP_RETRY_MS))
-			continue;
-		t->asked_ms = now;
-		t->asking = true;
-		t->arps_sent++;
-		arp_send(u, RTE_ARP_OP_REQUEST, t->ip.src_addr, NULL,
-			 t->next_hop);
+		arp_send(u, RTE_ARP_OP_REQUEST, a->local_ip, NULL,
+			 a->next_hop);
 	}
 }
+
+static void
+vtep_info(const struct vunet_port *p __rte_unused,
+	  struct vunet_port_info *i __rte_unused)
+{
+}
+
+static void
+vtep_describe(const struct vunet_port *p, bool detail __rte_unused,
+	      struct vunet_port_fields *f)
+{
+	const struct vunet_port_conf *c = p->conf;
+	const struct vunet_vxlan_arp *a = &p->vtep->arp;
+	uint64_t mac = __atomic_load_n(&a->remote_mac, __ATOMIC_RELAXED);
+	char *t;
+
+	t = vunet_port_field_text(f, "remote");
+	if (t != NULL)
+		vunet_ipv4_format(c->remote_ip, t, sizeof(f->text[0]));
+	if (a->via_gateway) {
+		t = vunet_port_field_text(f, "next_hop");
+		if (t != NULL)
+			vunet_ipv4_format(c->next_hop, t, sizeof(f->text[0]));
+	}
+	vunet_port_field_str(f, "underlay", c->vxlan.underlay_name);
+	if (mac != 0) {
+		struct vunet_mac m;
+
+		memcpy(m.b, &mac, sizeof(m.b));
+		t = vunet_port_field_text(f, "remote_mac");
+		if (t != NULL)
+			vunet_mac_format(&m, t, sizeof(f->text[0]));
+	}
+	vunet_port_field_num(f, "arps_sent", a->sent);
+	vunet_port_field_num(f, "arps_heard", a->heard);
+}
+
+/* a remote's tunnel: its address, next hop, and the bridge's VXLAN */
+static bool
+vtep_same_device(const struct vunet_port_conf *a,
+		 const struct vunet_port_conf *b)
+{
+	const struct vunet_vxlan_conf *x = &a->vxlan, *y = &b->vxlan;
+
+	return a->remote_ip == b->remote_ip && a->next_hop == b->next_hop &&
+	       x->local_ip == y->local_ip &&
+	       x->udp_port == y->udp_port && x->n_vnis == y->n_vnis &&
+	       memcmp(x->vnis, y->vnis, x->n_vnis * sizeof(x->vnis[0])) == 0 &&
+	       strcmp(x->underlay_name, y->underlay_name) == 0;
+}
+
+const struct vunet_port_ops vunet_port_vtep_ops = {
+	.create = vtep_create,
+	.destroy = vtep_destroy,
+	.info = vtep_info,
+	.describe = vtep_describe,
+	.same_device = vtep_same_device,
+};

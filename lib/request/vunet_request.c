@@ -25,51 +25,18 @@ static const struct {
 	struct arg args[MAX_ARGS];
 	bool changes;
 } commands[VUNET_CMD_MAX] = {
-	[VUNET_CMD_VERSION] = { "version", { { 0 } } },
-	[VUNET_CMD_CONFIG_SHOW] = { "config-show", { { 0 } } },
-	[VUNET_CMD_PORT_LIST] = { "port-list", { { 0 } } },
-	[VUNET_CMD_PORT_SHOW] = { "port-show",
-		{ { "name", ARG_STRING, true } } },
-	[VUNET_CMD_PORT_ADD] = { "port-add",
-		{ { "port", ARG_OBJECT, true } },
-		.changes = true },
-	[VUNET_CMD_PORT_DEL] = { "port-del",
-		{ { "name", ARG_STRING, true } },
-		.changes = true },
-	[VUNET_CMD_BRIDGE_LIST] = { "bridge-list", { { 0 } } },
-	[VUNET_CMD_BRIDGE_ADD] = { "bridge-add",
-		{ { "bridge", ARG_OBJECT, true } },
-		.changes = true },
-	[VUNET_CMD_BRIDGE_DEL] = { "bridge-del",
-		{ { "name", ARG_STRING, true } },
-		.changes = true },
-	[VUNET_CMD_XCONNECT_LIST] = { "xconnect-list", { { 0 } } },
-	[VUNET_CMD_XCONNECT_ADD] = { "xconnect-add",
-		{ { "a", ARG_STRING, true }, { "b", ARG_STRING, true } },
-		.changes = true },
-	[VUNET_CMD_XCONNECT_DEL] = { "xconnect-del",
-		{ { "port", ARG_STRING, true } },
-		.changes = true },
-	[VUNET_CMD_MAC_SHOW] = { "mac-show",
-		{ { "bridge", ARG_STRING, false } } },
-	[VUNET_CMD_MAC_FLUSH] = { "mac-flush",
-		{ { "bridge", ARG_STRING, true },
-		  { "port", ARG_STRING, false } } },
-	[VUNET_CMD_STATS] = { "stats", { { "port", ARG_STRING, false } } },
-	[VUNET_CMD_RXQ_SHOW] = { "rxq-show", { { 0 } } },
-	[VUNET_CMD_RXQ_PIN] = { "rxq-pin",
-		{ { "port", ARG_STRING, true }, { "queue", ARG_INT, true },
-		  { "worker", ARG_INT_OR_NULL, true } },
-		.changes = true },
-	[VUNET_CMD_LOG_SET] = { "log-set",
-		{ { "type", ARG_STRING, true },
-		  { "level", ARG_STRING, true } } },
-	[VUNET_CMD_PORT_SET] = { "port-set",
-		{ { "name", ARG_STRING, true }, { "set", ARG_OBJECT, true } },
-		.changes = true },
-	[VUNET_CMD_BRIDGE_SET] = { "bridge-set",
-		{ { "name", ARG_STRING, true }, { "set", ARG_OBJECT, true } },
-		.changes = true },
+#define VIEW false
+#define CHANGE true
+#define REQ(n, t) { #n, ARG_ ## t, true }
+#define OPT(n, t) { #n, ARG_ ## t, false }
+#define ROW(e, n, fn, kind, ...) \
+	[VUNET_CMD_ ## e] = { n, { __VA_ARGS__ }, kind },
+	VUNET_COMMANDS(ROW)
+#undef ROW
+#undef OPT
+#undef REQ
+#undef CHANGE
+#undef VIEW
 };
 
 static const char *const type_names[] = {

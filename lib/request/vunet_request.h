@@ -25,29 +25,52 @@
 #define VUNET_DEFAULT_PREFIX "vunet"
 #define VUNET_DEFAULT_CONTROL VUNET_RUN_DIR "/" VUNET_DEFAULT_PREFIX ".sock"
 
+/*
+ * Every control command, once: X(enum suffix, name as requests spell it,
+ * handler, VIEW or CHANGE, its arguments as REQ(name, TYPE) or
+ * OPT(name, TYPE)). The enum, the request table (vunet_request.c), the
+ * handlers' declarations and their dispatch table (lib/ctl) come from this
+ * list, so a command without a handler does not link. TYPE: STRING, INT,
+ * OBJECT, INT_OR_NULL. A CHANGE edits the configuration (and is logged
+ * when done); its handler lives in lib/ctl/vunet_changes.c, a VIEW's in
+ * vunet_views.c. vunetctl's words for a command are in its own table
+ * (app/vunetctl/switch_cmds.c), which names the request.
+ */
+#define VUNET_COMMANDS(X) \
+	X(VERSION, "version", version, VIEW) \
+	X(CONFIG_SHOW, "config-show", config_show, VIEW) \
+	X(PORT_LIST, "port-list", port_list, VIEW) \
+	X(PORT_SHOW, "port-show", port_show, VIEW, REQ(name, STRING)) \
+	X(PORT_ADD, "port-add", port_add, CHANGE, REQ(port, OBJECT)) \
+	X(PORT_DEL, "port-del", port_del, CHANGE, REQ(name, STRING)) \
+	X(BRIDGE_LIST, "bridge-list", bridge_list, VIEW) \
+	X(BRIDGE_ADD, "bridge-add", bridge_add, CHANGE, REQ(bridge, OBJECT)) \
+	X(BRIDGE_DEL, "bridge-del", bridge_del, CHANGE, REQ(name, STRING)) \
+	X(XCONNECT_LIST, "xconnect-list", xconnect_list, VIEW) \
+	X(XCONNECT_ADD, "xconnect-add", xconnect_add, CHANGE, \
+	  REQ(a, STRING), REQ(b, STRING)) \
+	X(XCONNECT_DEL, "xconnect-del", xconnect_del, CHANGE, \
+	  REQ(port, STRING)) \
+	X(MAC_SHOW, "mac-show", mac_show, VIEW, OPT(bridge, STRING)) \
+	X(MAC_FLUSH, "mac-flush", mac_flush, CHANGE, REQ(bridge, STRING), \
+	  OPT(port, STRING)) \
+	X(STATS, "stats", stats, VIEW, OPT(port, STRING)) \
+	X(RXQ_SHOW, "rxq-show", rxq_show, VIEW) \
+	X(RXQ_PIN, "rxq-pin", rxq_pin, CHANGE, REQ(port, STRING), \
+	  REQ(queue, INT), REQ(worker, INT_OR_NULL)) \
+	X(LOG_SET, "log-set", log_set, VIEW, REQ(type, STRING), \
+	  REQ(level, STRING)) \
+	X(PORT_SET, "port-set", port_set, CHANGE, REQ(name, STRING), \
+	  REQ(set, OBJECT)) \
+	X(BRIDGE_SET, "bridge-set", bridge_set, CHANGE, REQ(name, STRING), \
+	  REQ(set, OBJECT))
+
+#define VUNET_CMD_ENUM(e, name, fn, kind, ...) VUNET_CMD_ ## e,
 enum vunet_cmd {
-	VUNET_CMD_VERSION,
-	VUNET_CMD_CONFIG_SHOW,
-	VUNET_CMD_PORT_LIST,
-	VUNET_CMD_PORT_SHOW,
-	VUNET_CMD_PORT_ADD,
-	VUNET_CMD_PORT_DEL,
-	VUNET_CMD_BRIDGE_LIST,
-	VUNET_CMD_BRIDGE_ADD,
-	VUNET_CMD_BRIDGE_DEL,
-	VUNET_CMD_XCONNECT_LIST,
-	VUNET_CMD_XCONNECT_ADD,
-	VUNET_CMD_XCONNECT_DEL,
-	VUNET_CMD_MAC_SHOW,
-	VUNET_CMD_MAC_FLUSH,
-	VUNET_CMD_STATS,
-	VUNET_CMD_RXQ_SHOW,
-	VUNET_CMD_RXQ_PIN,
-	VUNET_CMD_LOG_SET,
-	VUNET_CMD_PORT_SET,
-	VUNET_CMD_BRIDGE_SET,
+	VUNET_COMMANDS(VUNET_CMD_ENUM)
 	VUNET_CMD_MAX
 };
+#undef VUNET_CMD_ENUM
 
 struct vunet_request {
 	enum vunet_cmd cmd;

@@ -16,56 +16,7 @@
 #include <rte_common.h>
 
 #include "vunet_config.h"
-
-/*
- * Why a packet was dropped: X(enum suffix, counter name, meaning). The
- * enum and the names counters are shown under come from this one list.
- */
-#define VUNET_DROPS(X) \
-	X(SPOOF, spoofed_src, "source MAC not allowed on the port") \
-	X(VLAN, tagged_on_access, "802.1Q-tagged on an access port (or twice " \
-	  "on a trunk)") \
-	X(VLAN_NOT_CARRIED, vlan_not_carried, "in a VLAN the trunk does not " \
-	  "carry; untagged on a trunk without a native VLAN") \
-	X(BAD_SRC, bad_src, "multicast or zero source MAC") \
-	X(RUNT, runt, "shorter than an Ethernet header") \
-	X(NO_DEST, no_dest, "not attached, or its destination is down") \
-	X(SAME_PORT, same_port, "destination learned on the ingress port " \
-	  "(or from a remote VTEP, on another one)") \
-	X(TX_FULL, tx_full, "egress queue or guest ring full") \
-	X(TX_NO_QUEUE, tx_no_queue, "egress port has no usable queue") \
-	X(OVERSIZE, oversize, "longer than the port's MTU (+ header, tag)") \
-	X(TX_OVERSIZE, tx_oversize, "longer than the egress port's MTU") \
-	X(TX_CHAIN, tx_chain, "chained; the egress device sends no chains") \
-	X(MAC_LIMIT, mac_limit, "a new source MAC on a port at its limit") \
-	X(LINK_LOCAL, link_local, "to 01:80:c2:00:00:0x (STP, LACP, pause)") \
-	X(FLOOD_RATE, flood_rate, "flooded frames above the port's rate") \
-	X(NO_MBUF, no_mbuf, "no buffer or headroom for a frame's 802.1Q tag " \
-	  "or VXLAN copy") \
-	X(NOT_VXLAN, not_vxlan, "underlay: neither VXLAN to the local VTEP " \
-	  "nor ARP") \
-	X(VXLAN_BAD, vxlan_bad, "VXLAN: bad lengths, flags or outer IPv4 " \
-	  "checksum, IPv4 options, a fragment") \
-	X(VXLAN_VNI, vxlan_vni, "VXLAN: a VNI the bridge does not map") \
-	X(VXLAN_VTEP, vxlan_vtep, "VXLAN: from an address not among the " \
-	  "bridge's remotes") \
-	X(ARP_RATE, arp_rate, "underlay: ARP beyond 1000 per second per " \
-	  "worker") \
-	X(ARP_BACKLOG, arp_backlog, "underlay: ARP while the control thread " \
-	  "is behind")
-
-#define VUNET_DROP_ENUM(e, name, why) VUNET_DROP_ ## e,
-enum vunet_drop {
-	VUNET_DROPS(VUNET_DROP_ENUM)
-	VUNET_DROP_MAX
-};
-#undef VUNET_DROP_ENUM
-
-#define VUNET_DROP_NAME(e, name, why) [VUNET_DROP_ ## e] = #name,
-static const char *const vunet_drop_names[VUNET_DROP_MAX] = {
-	VUNET_DROPS(VUNET_DROP_NAME)
-};
-#undef VUNET_DROP_NAME
+#include "vunet_drops.h"
 
 struct vunet_queue_stats {
 	uint64_t pkts;
@@ -78,12 +29,21 @@ struct vunet_port_stats {
 	uint64_t drop[VUNET_DROP_MAX];
 } __rte_cache_aligned;
 
+/*
+ * A worker's own counters, X(field, name shown, meaning): listed once for
+ * vunetctl stats, telemetry and the report at exit.
+ */
+#define VUNET_WORKER_COUNTERS(X) \
+	X(busy_tsc, busy_cycles, "TSC cycles of loops that moved packets") \
+	X(idle_tsc, idle_cycles, "TSC cycles of loops that found nothing") \
+	X(iterations, iterations, "poll loops") \
+	X(pkts, packets, "packets received (for cycles per packet)") \
+	X(learn_lost, learn_lost, "learning events the full ring refused")
+
 struct vunet_worker_stats {
-	uint64_t busy_tsc;     /* iterations that moved packets */
-	uint64_t idle_tsc;     /* iterations that found nothing */
-	uint64_t iterations;
-	uint64_t pkts;         /* received, for cycles per packet */
-	uint64_t learn_lost;   /* learning events the full ring refused */
+#define VUNET_WORKER_FIELD(field, name, meaning) uint64_t field;
+	VUNET_WORKER_COUNTERS(VUNET_WORKER_FIELD)
+#undef VUNET_WORKER_FIELD
 	struct vunet_port_stats port[VUNET_MAX_PORTS];
 } __rte_cache_aligned;
 

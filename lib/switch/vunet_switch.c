@@ -168,17 +168,13 @@ flood_lists_build(struct vunet_fwd_table *t, uint16_t *members,
 /* What slot p, the underlay of bridge br's VXLAN, decapsulates. */
 static void
 underlay_set(const struct vunet_switch *sw, const struct vunet_wiring *w,
-	     int br, struct vunet_fwd_underlay *ul)
+	     int br, struct vunet_vxlan_decap *ul)
 {
 	const struct vunet_vxlan_conf *x = &sw->bridges[br].conf.vxlan;
 
 	ul->local_ip = x->local_ip;
 	ul->udp_port = rte_cpu_to_be_16(x->udp_port);
-	for (uint16_t i = 0; i < x->n_vnis; i++) {
-		ul->vnis[i].vni = rte_cpu_to_be_32(x->vnis[i].vni << 8);
-		ul->vnis[i].vlan = x->vnis[i].vlan;
-	}
-	ul->n_vnis = x->n_vnis;
+	vunet_vxlan_vnis_build(x, &ul->vnis);
 	for (uint16_t q = 0; q < VUNET_MAX_PORTS &&
 	     ul->n_remotes < VUNET_MAX_REMOTES; q++) {
 		const struct vunet_port_conf *qc = w->port[q].conf;
@@ -197,7 +193,7 @@ vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 	static uint16_t in_bridge[VUNET_MAX_BRIDGES][VUNET_MAX_PORTS];
 	uint16_t n_in[VUNET_MAX_BRIDGES] = { 0 };
 	uint32_t n_members = 0, n_maps = 0, n_uls = 0, next = 0;
-	struct vunet_fwd_underlay *uls;
+	struct vunet_vxlan_decap *uls;
 	struct vunet_fwd_table *t, *old;
 	struct vunet_flood_list *maps;
 	uint16_t *members;
@@ -221,7 +217,7 @@ vunet_switch_publish(struct vunet_switch *sw, const struct vunet_wiring *w)
 			n_members * sizeof(*members), RTE_CACHE_LINE_SIZE);
 	if (t == NULL)
 		return -ENOMEM;
-	uls = (struct vunet_fwd_underlay *)(t + 1);
+	uls = (struct vunet_vxlan_decap *)(t + 1);
 	maps = (struct vunet_flood_list *)(uls + n_uls);
 	members = (uint16_t *)(maps + n_maps * (VUNET_VLAN_MAX + 2));
 	t->members = members;

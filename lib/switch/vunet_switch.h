@@ -26,6 +26,7 @@
 #include "vunet_fdb.h"
 #include "vunet_port.h"
 #include "vunet_stats.h"
+#include "vunet_vxlan_decap.h"
 
 /* the MAC table counts MACs per port slot */
 _Static_assert(VUNET_FDB_PORTS == VUNET_MAX_PORTS, "one count per port slot");
@@ -49,22 +50,6 @@ struct vunet_flood_list {
 	uint16_t n_tagged;       /* members [n_untagged, n_tagged) */
 };
 
-/* What decapsulation checks on an underlay port (addresses: as sent). */
-struct vunet_fwd_underlay {
-	uint32_t local_ip;
-	uint16_t udp_port;
-	uint16_t n_remotes;
-	uint16_t n_vnis;
-	struct {
-		uint32_t ip;
-		uint16_t port;   /* the remote VTEP's slot */
-	} remotes[VUNET_MAX_REMOTES];
-	struct {
-		uint32_t vni;    /* as in the header: VNI << 8, big endian */
-		uint16_t vlan;
-	} vnis[VUNET_MAX_VNIS];
-};
-
 struct vunet_fwd_port {
 	uint8_t mode;
 	bool trunk;              /* BRIDGE: frames in and out may be tagged */
@@ -79,7 +64,7 @@ struct vunet_fwd_port {
 	uint16_t n_allowed;      /* port security: allowed source MACs */
 	uint64_t allowed[VUNET_MAX_ALLOWED_MACS]; /* vunet_fdb_key(mac, 0) */
 	const struct vunet_flood_list *flood; /* the bridge's, by VLAN */
-	const struct vunet_fwd_underlay *ul; /* UNDERLAY */
+	const struct vunet_vxlan_decap *ul; /* UNDERLAY */
 	struct vunet_fdb *fdb;
 	struct vunet_vlans vlans; /* carried: access, or trunk's and native */
 };

@@ -11,12 +11,10 @@
 #include <string.h>
 
 #include <rte_ether.h>
-#include <rte_ip.h>
 #include <rte_prefetch.h>
-#include <rte_udp.h>
-#include <rte_vxlan.h>
 
 #include "vunet_switch.h"
+#include "vunet_vxlan_decap.h"
 
 #define MAC_MASK 0x0000ffffffffffffULL
 
@@ -366,7 +364,7 @@ unicast_tagged(const struct vunet_switch_ctx *x,
 	       const struct vunet_fwd_port *f, uint16_t in, uint16_t q,
 	       bool tunnel, uint16_t v, struct rte_mbuf **m, uint16_t k)
 {
-	bool hw = x->sw->ports[q].vlan_insert;
+	bool hw = vunet_port_has(&x->sw->ports[q], VUNET_CAP_VLAN_INSERT);
 
 	for (uint16_t j = 0; j < k; j++) {
 		uint16_t tci = f->trunk ? m[j]->vlan_tci : v;
@@ -405,7 +403,8 @@ bridge_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
 			n = trunk_input(f, pkts, n, &st[in]);
 		bridge_runs(f, pkts, n, &st[in], &r, true);
 	} else {
-		if (unlikely(x->sw->ports[in].vlan_strip))
+		if (unlikely(vunet_port_has(&x->sw->ports[in],
+					    VUNET_CAP_VLAN_STRIP)))
 			n = access_stripped(pkts, n, &st[in]);
 		bridge_runs(f, pkts, n, &st[in], &r, false);
 	}
@@ -493,7 +492,8 @@ xconnect_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
-	if (likely(!x->sw->ports[in].vlan_strip)) {
+	if (likely(!vunet_port_has(&x->sw->ports[in],
+				   VUNET_CAP_VLAN_STRIP))) {
 		vunet_out_append_bulk(x->out, f->peer, pkts, n);
 		return;
 	}
@@ -509,146 +509,6 @@ xconnect_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
 	}
 	x->out->grew = true;
 	vunet_out_append_bulk(x->out, f->peer, pkts, k);
-}
-
-/* The remote VTEP of ul at address ip, or UINT16_MAX. */
-static inline uint16_t
-remote_port(const struct vunet_fwd_underlay *ul, uint32_t ip)
-{
-	for (uint16_t i = 0; i < ul->n_remotes; i++)
-		if (ul->remotes[i].ip == ip)
-			return ul->remotes[i].port;
-	return UINT16_MAX;
-}
-
-/* The VLAN of VNI word vni, or 0. */
-static inline uint16_t
-vni_vlan(const struct vunet_fwd_underlay *ul, uint32_t vni)
-{
-	for (uint16_t i = 0; i < ul->n_vnis; i++)
-		if (ul->vnis[i].vni == vni)
-			return ul->vnis[i].vlan;
-	return 0;
-}
-
-/* The last remote and VNI a burst's frames came from, and what they map to. */
-struct vxlan_seen {
-	uint32_t ip;
-	uint32_t vni;            /* VNI << 8: 1 matches none */
-	uint16_t vtep;
-	uint16_t vlan;
-};
-
-/*
- * The outer IPv4 header's checksum: what the device says, or computed
- * (a header with a wrong checksum is not trusted for its addresses, as
- * the Linux kernel would not pass it to its VXLAN device either).
- */
-static inline bool
-outer_checksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
-{
-	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-
-	if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
-		return true;
-	if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
-		return false;
-	/*
-	 * The ones' complement sum of the 20 bytes (no options here) in two
-	 * 64-bit words and one 32-bit word, carries wrapped, then folded. A
-	 * correct header sums to 0xffff, in either byte order.
-	 */
-	uint64_t a, b, s;
-	uint32_t c;
-
-	memcpy(&a, ip, sizeof(a));
-	memcpy(&b, (const uint8_t *)ip + 8, sizeof(b));
-	memcpy(&c, (const uint8_t *)ip + 16, sizeof(c));
-	s = a + b;
-	s += s < a;
-	s += c;
-	s += s < c;
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (s & 0xffff) + (s >> 16) == 0xffff;
-}
-
-/*
- * Why a frame on the underlay is not a VXLAN frame for us, or
- * VUNET_DROP_MAX: then c holds the remote it came from and the VLAN of
- * its VNI (a burst's frames mostly share them: looked up once).
- */
-static inline enum vunet_drop
-vxlan_check(const struct vunet_fwd_underlay *ul, const struct rte_mbuf *m,
-	    struct vxlan_seen *c)
-{
-	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
-	const struct rte_ipv4_hdr *ip = (const void *)(h + RTE_ETHER_HDR_LEN);
-	const struct rte_udp_hdr *udp = (const void *)(ip + 1);
-	const struct rte_vxlan_hdr *vx = (const void *)(udp + 1);
-	uint32_t len = rte_pktmbuf_data_len(m), tl;
-
-	if (len < RTE_ETHER_HDR_LEN + sizeof(*ip) ||
-	    *(const unaligned_uint16_t *)(h + 12) !=
-	    RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->dst_addr != ul->local_ip ||
-	    ip->next_proto_id != IPPROTO_UDP)
-		return VUNET_DROP_NOT_VXLAN;
-	if (ip->version_ihl != RTE_IPV4_VHL_DEF ||
-	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
-					    RTE_IPV4_HDR_OFFSET_MASK)) ||
-	    len < VUNET_VXLAN_HLEN + RTE_ETHER_HDR_LEN ||
-	    !outer_checksum_ok(m, ip))
-		return VUNET_DROP_VXLAN_BAD;
-	if (udp->dst_port != ul->udp_port)
-		return VUNET_DROP_NOT_VXLAN;
-	/* IPv4 length: headers and an inner Ethernet header at least */
-	tl = rte_be_to_cpu_16(ip->total_length);
-	if (tl + RTE_ETHER_HDR_LEN > rte_pktmbuf_pkt_len(m) ||
-	    tl < VUNET_VXLAN_HLEN ||
-	    rte_be_to_cpu_16(udp->dgram_len) + sizeof(*ip) != tl ||
-	    !(vx->vx_flags & RTE_BE32(0x08000000)))
-		return VUNET_DROP_VXLAN_BAD;
-	if (likely(ip->src_addr == c->ip &&
-		   (vx->vx_vni & RTE_BE32(0xffffff00)) == c->vni))
-		return VUNET_DROP_MAX;
-	c->vtep = remote_port(ul, ip->src_addr);
-	c->vlan = vni_vlan(ul, vx->vx_vni & RTE_BE32(0xffffff00));
-	if (c->vtep == UINT16_MAX || c->vlan == 0) {
-		enum vunet_drop why = c->vtep == UINT16_MAX ?
-			VUNET_DROP_VXLAN_VTEP : VUNET_DROP_VXLAN_VNI;
-
-		c->vni = 1;
-		return why;
-	}
-	c->ip = ip->src_addr;
-	c->vni = vx->vx_vni & RTE_BE32(0xffffff00);
-	return VUNET_DROP_MAX;
-}
-
-/*
- * Keep the first len bytes of m (len > 0, at most its length): the rest
- * may span segments, which rte_pktmbuf_trim does not cut.
- */
-static inline void
-keep_first(struct rte_mbuf *m, uint32_t len)
-{
-	struct rte_mbuf *s = m, *rest;
-	uint32_t off = 0;
-	uint16_t segs = 1;
-
-	while (off + s->data_len < len) {
-		off += s->data_len;
-		s = s->next;
-		segs++;
-	}
-	s->data_len = (uint16_t)(len - off);
-	rest = s->next;
-	s->next = NULL;
-	m->nb_segs = segs;
-	m->pkt_len = len;
-	if (rest != NULL)
-		rte_pktmbuf_free(rest);
 }
 
 /*
@@ -691,7 +551,7 @@ underlay_input(const struct vunet_switch_ctx *x,
 	       const struct vunet_fwd_table *t, const struct vunet_fwd_port *f,
 	       uint64_t now, uint16_t in, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct vxlan_seen c = { .vni = 1 };
+	struct vunet_vxlan_seen c = VUNET_VXLAN_SEEN_NONE;
 	struct rte_mbuf *run[VUNET_BURST];
 	uint16_t k = 0, cur = UINT16_MAX;
 	uint32_t bytes = 0;
@@ -699,7 +559,6 @@ underlay_input(const struct vunet_switch_ctx *x,
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		enum vunet_drop why;
-		uint32_t tl;
 
 		if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
 		    *rte_pktmbuf_mtod_offset(m, unaligned_uint16_t *, 12) ==
@@ -711,21 +570,11 @@ underlay_input(const struct vunet_switch_ctx *x,
 				drop(m, &x->st[in], VUNET_DROP_ARP_BACKLOG);
 			continue;
 		}
-		why = vxlan_check(f->ul, m, &c);
+		why = vunet_vxlan_decap(f->ul, m, &c);
 		if (unlikely(why != VUNET_DROP_MAX)) {
 			drop(m, &x->st[in], why);
 			continue;
 		}
-		/* what follows the IPv4 packet is the wire's padding */
-		tl = rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m,
-			struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN)->total_length);
-		if (unlikely(rte_pktmbuf_pkt_len(m) != tl + RTE_ETHER_HDR_LEN))
-			keep_first(m, tl + RTE_ETHER_HDR_LEN);
-		m->data_off += VUNET_VXLAN_HLEN;
-		m->data_len -= VUNET_VXLAN_HLEN;
-		m->pkt_len -= VUNET_VXLAN_HLEN;
-		m->vlan_tci = c.vlan;
-		m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
 		if (c.vtep != cur && k != 0) {
 			remote_input(x, t, now, cur, run, k, bytes);
 			k = 0;

@@ -13,7 +13,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
-#include "vunet_port.h"
+#include "vunet_port_tx.h"
 #include "vunet_worker.h"
 
 RTE_LOG_REGISTER(vunet_logtype_worker, vunet.worker, INFO);
@@ -166,8 +166,7 @@ flush(struct vunet_worker *w, struct vunet_port *ports, uint32_t longest)
 		uint16_t p = out->dirty[i];
 		struct vunet_txbuf *b = &out->buf[p];
 
-		vunet_port_tx(&ports[p], w->index, b->pkts, b->n, longest,
-			      &w->stats.port[p]);
+		vunet_port_tx(&ports[p], &w->tx, b->pkts, b->n, longest);
 		b->n = 0;
 	}
 	out->n_dirty = 0;
@@ -186,6 +185,8 @@ vunet_worker_main(void *arg)
 	struct rte_mbuf *pkts[VUNET_BURST];
 	uint64_t prev = rte_rdtsc();
 
+	w->tx.worker = w->index;
+	w->tx.st = w->stats.port;
 	w->thread = pthread_self();
 	__atomic_store_n(&w->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	rte_rcu_qsbr_thread_register(w->qsbr, w->index);

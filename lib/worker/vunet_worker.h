@@ -20,6 +20,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "vunet_port_tx.h"
 #include "vunet_stats.h"
 #include "vunet_switch.h"
 
@@ -66,6 +67,7 @@ struct vunet_worker {
 	uint64_t punt_tat;        /* their rate (vunet_switch_input.c) */
 	struct vunet_poll_list *poll; /* RCU-published */
 	struct vunet_out out;
+	struct vunet_tx_ctx tx;   /* the egress stage's (vunet_port_tx.h) */
 	struct vunet_fdb_cache fdb_cache;
 	struct vunet_worker_stats stats;
 };

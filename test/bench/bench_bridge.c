@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 
 #include "unit_eal.h"
+#include "vunet_port_tx.h"
 #include "vunet_switch.h"
 
 static const char conf_fmt[] =
@@ -105,6 +106,7 @@ main(int argc, char **argv)
 	static struct vunet_out out;
 	static struct vunet_fdb_cache cache;
 	static struct vunet_port_stats st[VUNET_MAX_PORTS];
+	const struct vunet_tx_ctx tx = { .worker = 0, .st = st };
 	struct rte_mbuf *burst[VUNET_BURST];
 	struct vunet_switch_ctx x = { 0 };
 	struct rte_mempool *pool;
@@ -196,8 +198,8 @@ main(int argc, char **argv)
 
 			/* encap: what reached the remote, sent */
 			if (encap && out.dirty[i] == 2)
-				to_b += vunet_port_tx(&ports[2], 0, t->pkts,
-						      t->n, 60, &st[2]);
+				to_b += vunet_port_tx(&ports[2], &tx, t->pkts,
+						      t->n, 60);
 			else if (out.dirty[i] == 1)
 				to_b += t->n;
 			if (!encap)

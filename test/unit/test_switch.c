@@ -13,6 +13,7 @@
 
 #include "tap.h"
 #include "unit_eal.h"
+#include "vunet_port_tx.h"
 #include "vunet_switch.h"
 
 #define POOL_SIZE 1023
@@ -575,7 +576,7 @@ egress_drops_what_the_port_cannot_send(void)
 {
 	struct vunet_port_stats s = { 0 };
 	struct vunet_port eth = { .type = VUNET_PORT_ETH, .max_frame = 1518,
-				  .tx_chains = false };
+				  .caps = 0 };
 	struct rte_mbuf *m[4];
 	uint16_t n;
 
@@ -592,7 +593,7 @@ egress_drops_what_the_port_cannot_send(void)
 	CHECK_EQ(s.drop[VUNET_DROP_TX_OVERSIZE], 1);
 	rte_pktmbuf_free_bulk(m, n);
 	/* a device that gathers chains gets them */
-	eth.tx_chains = true;
+	eth.caps |= VUNET_CAP_TX_CHAINS;
 	m[0] = chain(mac1, mac0, 3, 500);
 	CHECK_EQ(vunet_port_tx_admit(&eth, m, 1, &s), 1);
 	rte_pktmbuf_free(m[0]);
@@ -896,7 +897,7 @@ learned_unicast_to_a_trunk_is_tagged_by_device_or_software(void)
 	release();
 	CHECK_EQ(vunet_switch_learn_drain(sw, learn_ring, 1000), 2);
 	/* t0's device inserts the tag: the frame only says so */
-	ports[T0].vlan_insert = true;
+	ports[T0].caps |= VUNET_CAP_VLAN_INSERT;
 	m = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
 	input(A10, &m, 1);
 	CHECK_EQ(got(T0), 1);
@@ -918,7 +919,7 @@ learned_unicast_to_a_trunk_is_tagged_by_device_or_software(void)
 	CHECK_EQ(got(T1), 1);
 	CHECK_EQ(tci_of(m, &type), 6 << 13 | 10);
 	CHECK_EQ(rte_pktmbuf_pkt_len(m), 64);
-	ports[T0].vlan_insert = false;
+	ports[T0].caps &= (uint8_t)~VUNET_CAP_VLAN_INSERT;
 	reset();
 	check_pool_full();
 }
@@ -931,13 +932,13 @@ device_popped_tags_count_as_tags(void)
 
 	reset();
 	/* a10's device pops tags (it was a trunk's when it started) */
-	ports[A10].vlan_strip = true;
+	ports[A10].caps |= VUNET_CAP_VLAN_STRIP;
 	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
 	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
 	m->vlan_tci = 20;
 	input(A10, &m, 1);
 	CHECK_EQ(st[A10].drop[VUNET_DROP_VLAN], 1);
-	ports[A10].vlan_strip = false;
+	ports[A10].caps &= (uint8_t)~VUNET_CAP_VLAN_STRIP;
 	m = frame(bcast, mac0, RTE_ETHER_TYPE_IPV4, 60);
 	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
 	m->vlan_tci = 20;
@@ -946,7 +947,7 @@ device_popped_tags_count_as_tags(void)
 	CHECK_EQ(got(A10) + got(A30), 0);
 	release();
 	/* a cross-connect passes frames whole: the tag goes back on */
-	ports[XA].vlan_strip = true;
+	ports[XA].caps |= VUNET_CAP_VLAN_STRIP;
 	m = frame(mac1, mac0, RTE_ETHER_TYPE_IPV4, 60);
 	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
 	m->vlan_tci = 7;
@@ -954,7 +955,7 @@ device_popped_tags_count_as_tags(void)
 	CHECK_EQ(got(XB), 1);
 	CHECK_EQ(tci_of(m, &type), 7);
 	CHECK_EQ(type, RTE_ETHER_TYPE_IPV4);
-	ports[XA].vlan_strip = false;
+	ports[XA].caps &= (uint8_t)~VUNET_CAP_VLAN_STRIP;
 	reset();
 	check_pool_full();
 }
@@ -1241,7 +1242,7 @@ arp_punts_are_rate_limited(void)
 static void
 ingress_size_counts_a_stripped_tag(void)
 {
-	struct vunet_port strip = { .max_frame = 1518, .vlan_strip = true };
+	struct vunet_port strip = { .max_frame = 1518, .caps = VUNET_CAP_VLAN_STRIP };
 	struct vunet_port keep = { .max_frame = 1518 };
 	/* bytes in the mbuf, the tag stripped by the device */
 	struct { uint16_t len; bool stripped; bool pass; } c[] = {
@@ -1346,7 +1347,7 @@ main(void)
 		ports[p].index = p;
 		/* bridge ports at MTU 9000, the cross-connect at 1500 */
 		ports[p].max_frame = p == XA || p == XB ? 1518 : 9018;
-		ports[p].tx_chains = true;
+		ports[p].caps |= VUNET_CAP_TX_CHAINS;
 	}
 	pool = rte_pktmbuf_pool_create("test_pool", POOL_SIZE, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE,
