@@ -463,6 +463,22 @@ group_id(const char *name, char *err, size_t errlen)
 	return (int)gr.gr_gid;
 }
 
+/* Make p one of the vhost ports the callbacks find: its index there. */
+static int
+vhost_list(struct vunet_port *p)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&vhost_lock);
+	for (int i = 0; i < VUNET_MAX_PORTS && slot < 0; i++)
+		if (vhost_ports[i] == NULL)
+			slot = i;
+	if (slot >= 0)
+		vhost_ports[slot] = p;
+	pthread_mutex_unlock(&vhost_lock);
+	return slot;
+}
+
 static int
 vhost_create(struct vunet_port *p, char *err, size_t errlen)
 {
@@ -489,8 +505,6 @@ vhost_create(struct vunet_port *p, char *err, size_t errlen)
 			 socket_dir);
 		return -EPERM;
 	}
-	p->vid = -1;
-	priv(p)->conn_vid = -1;
 	p->nb_rxq = c->profile->max_queue_pairs;
 	p->max_frame = (uint16_t)RTE_MIN((uint32_t)c->profile->max_mtu +
 					 RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN,
@@ -512,13 +526,7 @@ vhost_create(struct vunet_port *p, char *err, size_t errlen)
 			 strerror(errno));
 		return -errno;
 	}
-	pthread_mutex_lock(&vhost_lock);
-	for (int i = 0; i < VUNET_MAX_PORTS && slot < 0; i++)
-		if (vhost_ports[i] == NULL)
-			slot = i;
-	if (slot >= 0)
-		vhost_ports[slot] = p;
-	pthread_mutex_unlock(&vhost_lock);
+	slot = vhost_list(p);
 	if (slot < 0) {
 		snprintf(err, errlen, "too many vhost ports");
 		return -ENOSPC;
