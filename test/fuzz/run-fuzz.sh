@@ -6,7 +6,8 @@
 # folder (crash-*) to reproduce it: ./fuzz_NAME crash-...
 # Usage: run-fuzz.sh NAME SOURCE_ROOT BUILTIN_PROFILES_C OUT_DIR [SECONDS]
 # NAME: request (control requests), config (configuration files),
-# profile (profile definitions), vhu (vhost-user bytes from a front-end).
+# profile (profile definitions), vhu (vhost-user bytes from a front-end),
+# seg (a guest's TSO frame and segment size).
 set -uo pipefail
 name=$1 src=$2 profiles_c=$3 out=$4 seconds=${5:-60}
 echo "1..1"
@@ -24,6 +25,7 @@ config | profile) sources=("${json[@]}") ;;
 vhu) sources=(-I"$src/lib/relay" "$src/lib/relay/vunet_vhu_msg.c"
 	"$src/lib/relay/vunet_vhu_fds.c" "$src/lib/relay/vunet_memguard.c"
 	-I"$src/lib/util" "$src/lib/util/vunet_fd.c") ;;
+seg) sources=(-I"$src/lib/offload" "$src/lib/offload/vunet_seg.c") ;;
 *) echo "not ok 1 - no fuzz target '$name'"; exit 1 ;;
 esac
 dir=$out/$name
