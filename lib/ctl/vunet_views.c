@@ -93,6 +93,7 @@ port_counters(const struct vunet_daemon *d, int slot)
 	struct vunet_port_totals t;
 	json_t *drops = json_object(), *rxq = json_array(), *txq = json_array();
 	uint64_t all = 0;
+	json_t *o;
 
 	vunet_daemon_port_totals(d, (uint16_t)slot, &t);
 	for (int r = 0; r < VUNET_DROP_MAX; r++) {
@@ -108,14 +109,16 @@ port_counters(const struct vunet_daemon *d, int slot)
 		json_array_append_new(txq, json_pack("{s:I, s:I}", "packets",
 			(json_int_t)t.txq[q].pkts, "bytes",
 			(json_int_t)t.txq[q].bytes));
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
-			 "name", p->conf->name,
-			 "rx_packets", (json_int_t)t.rx_pkts,
-			 "rx_bytes", (json_int_t)t.rx_bytes,
-			 "tx_packets", (json_int_t)t.tx_pkts,
-			 "tx_bytes", (json_int_t)t.tx_bytes,
-			 "dropped", (json_int_t)all, "drops", drops,
-			 "rxq", rxq, "txq", txq);
+	o = json_pack("{s:s}", "name", p->conf->name);
+#define TOTAL(field, name) \
+	json_object_set_new(o, #name, json_integer((json_int_t)t.field));
+	VUNET_PORT_TOTALS(TOTAL)
+#undef TOTAL
+	json_object_set_new(o, "dropped", json_integer((json_int_t)all));
+	json_object_set_new(o, "drops", drops);
+	json_object_set_new(o, "rxq", rxq);
+	json_object_set_new(o, "txq", txq);
+	return o;
 }
 
 json_t *

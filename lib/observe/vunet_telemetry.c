@@ -115,10 +115,9 @@ read_port(struct vunet_daemon *dm, const char *params, struct rte_tel_data *d)
 		vunet_port_type_name(port->conf->type));
 	rte_tel_data_add_dict_string(d, "state",
 		vunet_port_state_name(pi.state));
-	rte_tel_data_add_dict_u64(d, "rx_packets", t.rx_pkts);
-	rte_tel_data_add_dict_u64(d, "rx_bytes", t.rx_bytes);
-	rte_tel_data_add_dict_u64(d, "tx_packets", t.tx_pkts);
-	rte_tel_data_add_dict_u64(d, "tx_bytes", t.tx_bytes);
+#define TOTAL(field, name) rte_tel_data_add_dict_u64(d, #name, t.field);
+	VUNET_PORT_TOTALS(TOTAL)
+#undef TOTAL
 	add_fields(d, port);
 	add_frontend(d, port);
 	rte_tel_data_start_dict(drops);

@@ -63,9 +63,21 @@ vunet_stats_cycles_per_pkt(const struct vunet_worker_stats *s)
 	return s->pkts ? s->busy_tsc / s->pkts : 0;
 }
 
+/*
+ * A port's sums shown to operators, X(field, name shown): listed once for
+ * vunetctl stats and telemetry.
+ */
+#define VUNET_PORT_TOTALS(X) \
+	X(rx_pkts, rx_packets) \
+	X(rx_bytes, rx_bytes) \
+	X(tx_pkts, tx_packets) \
+	X(tx_bytes, tx_bytes)
+
 /* Sums of one port over all workers. */
 struct vunet_port_totals {
-	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+#define VUNET_PORT_TOTAL_FIELD(field, name) uint64_t field;
+	VUNET_PORT_TOTALS(VUNET_PORT_TOTAL_FIELD)
+#undef VUNET_PORT_TOTAL_FIELD
 	uint64_t drop[VUNET_DROP_MAX];
 	struct vunet_queue_stats rxq[VUNET_MAX_QUEUES];
 	struct vunet_queue_stats txq[VUNET_MAX_QUEUES];
