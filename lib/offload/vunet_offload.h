@@ -22,14 +22,15 @@
 
 /*
  * Segment the TCP frame m (chained or not) into segments of at most mss
- * payload bytes: new mbufs from mp, chained only where one buffer does not
- * hold a segment, each with its headers and IP and TCP checksums. m stays
- * the caller's. Returns how many segments are in out (room for
- * VUNET_SEG_MAX), or 0 and why not in *why (nothing allocated is left).
+ * payload bytes whose IP packets are at most ip_mtu bytes (0: no limit):
+ * new mbufs from mp, chained only where one buffer does not hold a
+ * segment, each with its headers and IP and TCP checksums. m stays the
+ * caller's. Returns how many segments are in out (room for VUNET_SEG_MAX),
+ * or 0 and why not in *why (nothing allocated is left).
  */
 uint16_t vunet_seg_tcp(const struct rte_mbuf *m, uint16_t mss,
-		       struct rte_mempool *mp, struct rte_mbuf **out,
-		       enum vunet_seg_error *why);
+		       uint32_t ip_mtu, struct rte_mempool *mp,
+		       struct rte_mbuf **out, enum vunet_seg_error *why);
 
 /*
  * Write the full TCP or UDP checksum of m in place (a guest with CSUM

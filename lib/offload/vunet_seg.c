@@ -135,7 +135,7 @@ vunet_l4_locate(const uint8_t *hdr, uint32_t avail, uint32_t frame_len,
 
 enum vunet_seg_error
 vunet_seg_plan(const uint8_t *hdr, uint32_t avail, uint32_t frame_len,
-	       uint16_t mss, struct vunet_seg_plan *p)
+	       uint16_t mss, uint32_t ip_mtu, struct vunet_seg_plan *p)
 {
 	enum vunet_seg_error e;
 	struct vunet_l4 l;
@@ -153,6 +153,10 @@ vunet_seg_plan(const uint8_t *hdr, uint32_t avail, uint32_t frame_len,
 	if (doff < TCP_MIN || l.l4_off + doff > l.len ||
 	    l.l4_off + doff > avail)
 		return VUNET_SEG_BAD_TCP;
+	/* what each segment's IP packet carries besides payload */
+	if (ip_mtu != 0 && l.l4_off + doff - l.l3_off + mss > ip_mtu)
+		mss = ip_mtu > l.l4_off + doff - l.l3_off ?
+		      (uint16_t)(ip_mtu - (l.l4_off + doff - l.l3_off)) : 0;
 	if (mss == 0)
 		return VUNET_SEG_BAD_MSS;
 	p->l3_off = l.l3_off;

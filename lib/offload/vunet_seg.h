@@ -34,7 +34,7 @@
 	X(BAD_IP, "an IP header that is short, a fragment, or longer than " \
 	  "the frame") \
 	X(BAD_TCP, "a TCP header that is short or longer than the frame") \
-	X(BAD_MSS, "a segment size of 0") \
+	X(BAD_MSS, "a segment size of 0, or an MTU the headers fill") \
 	X(TOO_MANY, "more segments than VUNET_SEG_MAX") \
 	X(NO_MBUF, "no buffer for a segment")
 
@@ -79,10 +79,13 @@ struct vunet_seg_plan {
 /*
  * Judge the frame: hdr holds its first avail bytes (at least its headers,
  * up to VUNET_SEG_HDR_MAX), frame_len is all of it, mss the segments'
- * payload size. A frame whose payload fits one segment plans one.
+ * payload size (the guest's gso_size), made smaller where a segment's IP
+ * packet would be longer than ip_mtu (0: no limit), the destination's. A
+ * frame whose payload fits one segment plans one.
  */
 enum vunet_seg_error vunet_seg_plan(const uint8_t *hdr, uint32_t avail,
 				    uint32_t frame_len, uint16_t mss,
+				    uint32_t ip_mtu,
 				    struct vunet_seg_plan *p);
 
 /* Payload bytes of segment i (< p->n), and where they start in the frame. */

@@ -81,8 +81,9 @@ segment(const struct vunet_seg_plan *p, const uint8_t *hdr,
 }
 
 uint16_t
-vunet_seg_tcp(const struct rte_mbuf *m, uint16_t mss, struct rte_mempool *mp,
-	      struct rte_mbuf **out, enum vunet_seg_error *why)
+vunet_seg_tcp(const struct rte_mbuf *m, uint16_t mss, uint32_t ip_mtu,
+	      struct rte_mempool *mp, struct rte_mbuf **out,
+	      enum vunet_seg_error *why)
 {
 	uint8_t buf[VUNET_SEG_HDR_MAX];
 	uint32_t avail = RTE_MIN(rte_pktmbuf_pkt_len(m),
@@ -91,7 +92,8 @@ vunet_seg_tcp(const struct rte_mbuf *m, uint16_t mss, struct rte_mempool *mp,
 	struct vunet_seg_plan p;
 
 	*why = hdr == NULL ? VUNET_SEG_NOT_IP :
-	       vunet_seg_plan(hdr, avail, rte_pktmbuf_pkt_len(m), mss, &p);
+	       vunet_seg_plan(hdr, avail, rte_pktmbuf_pkt_len(m), mss, ip_mtu,
+			      &p);
 	if (*why != VUNET_SEG_OK)
 		return 0;
 	/* segments' headers may need the room the frame's own had */

@@ -4,7 +4,8 @@
 
 /*
  * libFuzzer target: a guest's TSO frame and its segment size, as a v3
- * guest may send them (first two bytes: the size; the rest: the frame).
+ * guest may send them, toward a destination's MTU (two bytes each, little
+ * endian: the size, the MTU; the rest: the frame).
  * Whatever the bytes, judging the frame and writing every segment's
  * headers stays inside the frame and the header buffer, and a frame
  * judged fit becomes segments that add up to it exactly.
@@ -42,18 +43,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t out[VUNET_SEG_HDR_MAX];
 	struct vunet_seg_plan p;
-	uint32_t total = 0, len, off, avail;
+	uint32_t total = 0, len, off, avail, mtu;
 	uint8_t *frame;
 
-	if (size < 2)
+	if (size < 4)
 		return 0;
+	mtu = (uint32_t)(data[2] | data[3] << 8);
 	/* an exact-size copy: ASan sees any read past the frame */
-	len = (uint32_t)(size - 2);
+	len = (uint32_t)(size - 4);
 	frame = malloc(len ? len : 1);
-	memcpy(frame, data + 2, len);
+	memcpy(frame, data + 4, len);
 	avail = len < VUNET_SEG_HDR_MAX ? len : VUNET_SEG_HDR_MAX;
 	if (vunet_seg_plan(frame, avail, len, (uint16_t)(data[0] | data[1] << 8),
-			   &p) != VUNET_SEG_OK) {
+			   mtu, &p) != VUNET_SEG_OK) {
 		free(frame);
 		return 0;
 	}
@@ -64,7 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t seg = vunet_seg_payload(&p, i, &off);
 
 		if (off + seg > p.len || (seg == 0 && p.payload != 0) ||
-		    seg > p.mss)
+		    seg > p.mss ||
+		    (mtu != 0 && p.hdr_len - p.l3_off + seg > mtu))
 			abort();
 		vunet_seg_header(&p, frame, i, out);
 		if (!p.ipv6 && (!ipv4_ok(out + p.l3_off, p.l4_off - p.l3_off) ||

@@ -164,7 +164,7 @@ segment_and_check(const struct frame_spec *s, uint16_t mss, bool linear)
 {
 	struct rte_mbuf *m = frame(s), *seg[VUNET_SEG_MAX];
 	enum vunet_seg_error why;
-	uint16_t n = vunet_seg_tcp(m, mss, pool, seg, &why);
+	uint16_t n = vunet_seg_tcp(m, mss, 0, pool, seg, &why);
 
 	CHECK_EQ(why, VUNET_SEG_OK);
 	if (linear)
@@ -208,6 +208,25 @@ test_jumbo_segments_chained(void)
 	segment_and_check(&s, 8948, false);
 }
 
+/* a jumbo guest's segment size toward a 1500-byte MTU: cut to fit it */
+static void
+test_mss_cut_to_mtu(void)
+{
+	struct frame_spec s = { .proto = 6, .tcp_words = 8,
+				.flags = RTE_TCP_ACK_FLAG, .payload = 20000 };
+	struct rte_mbuf *m = frame(&s), *seg[VUNET_SEG_MAX];
+	enum vunet_seg_error why;
+	uint16_t n = vunet_seg_tcp(m, 8948, 1500, pool, seg, &why);
+
+	CHECK_EQ(why, VUNET_SEG_OK);
+	CHECK_EQ(rte_pktmbuf_pkt_len(seg[0]), 14 + 1500);
+	check_segments(&s, 1500 - 20 - 32, seg, n);
+	/* an MTU the headers fill leaves nothing to carry */
+	CHECK_EQ(vunet_seg_tcp(m, 8948, 52, pool, seg, &why), 0);
+	CHECK_EQ(why, VUNET_SEG_BAD_MSS);
+	rte_pktmbuf_free(m);
+}
+
 /* padding after the IP packet is not payload; a short last segment */
 static void
 test_padding_and_remainder(void)
@@ -230,7 +249,7 @@ refused(const struct frame_spec *s, uint32_t off, int value, uint16_t mss,
 
 	if (value >= 0)
 		*rte_pktmbuf_mtod_offset(m, uint8_t *, off) = (uint8_t)value;
-	CHECK_EQ(vunet_seg_tcp(m, mss, pool, seg, &got), 0);
+	CHECK_EQ(vunet_seg_tcp(m, mss, 0, pool, seg, &got), 0);
 	CHECK_EQ(got, why);
 	CHECK_EQ(rte_mempool_avail_count(pool), before);
 	rte_pktmbuf_free(m);
@@ -262,7 +281,7 @@ test_hostile_frames(void)
 		enum vunet_seg_error got;
 
 		memset(rte_pktmbuf_append(m, 10), 0, 10);
-		CHECK_EQ(vunet_seg_tcp(m, 1448, pool, seg, &got), 0);
+		CHECK_EQ(vunet_seg_tcp(m, 1448, 0, pool, seg, &got), 0);
 		CHECK_EQ(got, VUNET_SEG_NOT_IP);
 		rte_pktmbuf_free(m);
 	}
@@ -326,7 +345,7 @@ test_pool_runs_dry(void)
 	struct rte_mbuf *m = frame(&s), *seg[VUNET_SEG_MAX];
 	enum vunet_seg_error got;
 
-	CHECK_EQ(vunet_seg_tcp(m, 1448, small, seg, &got), 0);
+	CHECK_EQ(vunet_seg_tcp(m, 1448, 0, small, seg, &got), 0);
 	CHECK_EQ(got, VUNET_SEG_NO_MBUF);
 	CHECK_EQ(rte_mempool_avail_count(small), 20);
 	rte_pktmbuf_free(m);
@@ -352,6 +371,7 @@ main(void)
 	RUN(test_ipv4_64k);
 	RUN(test_ipv6_64k_tagged);
 	RUN(test_jumbo_segments_chained);
+	RUN(test_mss_cut_to_mtu);
 	RUN(test_padding_and_remainder);
 	RUN(test_hostile_frames);
 	RUN(test_checksum_filled);
