@@ -74,7 +74,16 @@ enum vunet_port_cap {
 	VUNET_CAP_TX_CHAINS = 1 << 0,   /* sends chained mbufs */
 	VUNET_CAP_VLAN_INSERT = 1 << 1, /* eth: pushes RTE_MBUF_F_TX_VLAN */
 	VUNET_CAP_VLAN_STRIP = 1 << 2,  /* eth: pops the tags it receives */
+	/* vhost: its guest may send TSO frames and partial checksums
+	 * (CSUM or HOST_TSO4/6 negotiated) */
+	VUNET_CAP_OFFLOAD_IN = 1 << 3,
+	VUNET_CAP_CSUM_OUT = 1 << 4,    /* vhost: takes partial checksums */
+	/* vhost: takes TSO frames whole (GUEST_TSO4 and 6, GUEST_CSUM) */
+	VUNET_CAP_TSO_OUT = 1 << 5,
 };
+
+#define VUNET_CAP_OFFLOADS \
+	(VUNET_CAP_OFFLOAD_IN | VUNET_CAP_CSUM_OUT | VUNET_CAP_TSO_OUT)
 
 static inline bool
 vunet_port_has(const struct vunet_port *p, enum vunet_port_cap c)
@@ -333,7 +342,8 @@ vunet_port_rx_max(const struct vunet_port *p)
 /*
  * Drop what was longer on the wire than the ingress port's MTU (plus
  * header and one tag, the tag counted whether the device stripped it or
- * not): a guest can post a frame of any length. Called only when the
+ * not): a guest can post a frame of any length, and only one whose
+ * offloads were negotiated a longer TSO frame. Called only when the
  * burst's longest packet is longer than vunet_port_rx_max(); returns how
  * many are left, in order.
  */
@@ -348,7 +358,11 @@ vunet_port_rx_admit(const struct vunet_port *p, struct rte_mbuf **pkts,
 			(pkts[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED ?
 			 RTE_VLAN_HLEN : 0);
 
-		if (wire > p->max_frame) {
+		/* a TSO frame: each destination gets it whole or cut to
+		 * its MTU (vunet_port_offload.c) */
+		if (wire > p->max_frame &&
+		    (!(pkts[i]->ol_flags & RTE_MBUF_F_RX_LRO) ||
+		     !vunet_port_has(p, VUNET_CAP_OFFLOAD_IN))) {
 			st->drop[VUNET_DROP_OVERSIZE]++;
 			rte_pktmbuf_free(pkts[i]);
 		} else {

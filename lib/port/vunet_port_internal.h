@@ -83,6 +83,9 @@ void vunet_port_field_bool(struct vunet_port_fields *f, const char *key,
 /* Room in f for a string field's text (NULL when there is none left). */
 char *vunet_port_field_text(struct vunet_port_fields *f, const char *key);
 
+/* vtep: the longest inner IP packet its underlay carries, 0 unbound */
+uint32_t vunet_port_vtep_ip_mtu(const struct vunet_port *p);
+
 /* vhost: the ethdev dpdk-dumpcap captures the port through (best effort) */
 void vunet_port_capture_attach(struct vunet_port *p);
 void vunet_port_capture_detach(struct vunet_port *p);

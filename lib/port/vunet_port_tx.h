@@ -14,6 +14,10 @@
  *          queue under its lock)
  *   vtep:  VNI, a private copy of a shared frame, encapsulation -> the
  *          underlay's eth stage, counted on both
+ * A batch from a guest that offloads is prepared first, per frame and
+ * per destination: a TSO frame passes whole to a guest that takes it,
+ * else it is segmented to the destination's MTU; a partial checksum passes
+ * to a guest that takes it, else it is completed (lib/offload).
  * The worker's transmit context travels through it: its index (which
  * queue or ring it sends on), its counters of every port (a vtep counts on
  * its underlay too), and room for what a destination needs per worker
@@ -28,6 +32,10 @@
 struct vunet_tx_ctx {
 	unsigned int worker;
 	struct vunet_port_stats *st;     /* this worker's, by port slot */
+	/* the batch came from a guest that offloads: its frames may carry
+	 * TSO and partial checksums (set per flush by the worker) */
+	bool offloads;
+	struct rte_mempool *pool;        /* for segments and copies */
 };
 
 /*
@@ -81,7 +89,10 @@ vunet_port_tx_admit(const struct vunet_port *p, struct rte_mbuf **pkts,
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (rte_pktmbuf_pkt_len(m) > p->max_frame) {
+		/* a TSO frame left whole for a guest that takes it */
+		if (rte_pktmbuf_pkt_len(m) > p->max_frame &&
+		    !((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+		      vunet_port_has(p, VUNET_CAP_TSO_OUT))) {
 			st->drop[VUNET_DROP_TX_OVERSIZE]++;
 			rte_pktmbuf_free(m);
 		} else if (m->nb_segs > max_segs) {
@@ -168,6 +179,15 @@ vunet_port_eth_tx(struct vunet_port *p, const struct vunet_tx_ctx *tx,
 	return sent;
 }
 
+/*
+ * A batch from a guest that offloads (vunet_port_offload.c): each frame
+ * that carries a TSO or a partial checksum gets what p can take (passed
+ * whole, segmented, checksummed), then the batch is sent as any other.
+ */
+uint16_t vunet_port_tx_offloads(struct vunet_port *p,
+				const struct vunet_tx_ctx *tx,
+				struct rte_mbuf **pkts, uint16_t n);
+
 /* Encapsulate, send on the underlay (vunet_port_vtep.c). */
 uint16_t vunet_port_vtep_tx(struct vunet_port *p,
 			    const struct vunet_tx_ctx *tx,
@@ -181,6 +201,8 @@ static inline uint16_t
 vunet_port_tx(struct vunet_port *p, const struct vunet_tx_ctx *tx,
 	      struct rte_mbuf **pkts, uint16_t n, uint32_t longest)
 {
+	if (unlikely(tx->offloads))
+		return vunet_port_tx_offloads(p, tx, pkts, n);
 	switch ((enum vunet_port_type)p->type) {
 	case VUNET_PORT_VHOST:
 		return vunet_port_vhost_tx(p, tx, pkts, n, longest);

@@ -279,6 +279,24 @@ vhost_fix_packed_rings(struct vunet_port *p, int vid)
 	}
 }
 
+/* What the negotiated features let the switch hand to and take from p. */
+static uint8_t
+offload_caps(uint64_t f)
+{
+#define HAS(bit) ((f & (1ULL << VUNET_F_VIRTIO_NET_F_ ## bit)) != 0)
+	uint8_t caps = 0;
+
+	if (HAS(CSUM) || HAS(HOST_TSO4) || HAS(HOST_TSO6))
+		caps |= VUNET_CAP_OFFLOAD_IN;
+	if (HAS(GUEST_CSUM))
+		caps |= VUNET_CAP_CSUM_OUT;
+	/* as OVS: TSO frames whole only to a guest that takes both kinds */
+	if (HAS(GUEST_CSUM) && HAS(GUEST_TSO4) && HAS(GUEST_TSO6))
+		caps |= VUNET_CAP_TSO_OUT;
+#undef HAS
+	return caps;
+}
+
 static int
 vhost_new_device(int vid)
 {
@@ -299,6 +317,8 @@ vhost_new_device(int vid)
 	    env->pools[node] == NULL)
 		node = 0;
 	p->pool = env->pools[node];
+	__atomic_store_n(&p->caps, (uint8_t)((p->caps & ~VUNET_CAP_OFFLOADS) |
+		offload_caps(priv(p)->features)), __ATOMIC_RELAXED);
 	priv(p)->n_ups++;
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
 	VHOST_LOG(INFO, "port %s: guest up (vid %d, profile %s, features 0x%"

@@ -72,6 +72,21 @@ vunet_port_vtep_bind(struct vunet_port *p, struct vunet_port *underlay)
 	__atomic_store_n(&p->vtep->underlay, underlay, __ATOMIC_RELEASE);
 }
 
+uint32_t
+vunet_port_vtep_ip_mtu(const struct vunet_port *p)
+{
+	const struct vunet_port *u = __atomic_load_n(&p->vtep->underlay,
+						     __ATOMIC_ACQUIRE);
+	/*
+	 * The underlay's max_frame is its MTU, an Ethernet header and a tag;
+	 * its IP packet carries UDP, VXLAN and the inner Ethernet header
+	 * besides the inner IP packet: as many bytes as VUNET_VXLAN_HLEN.
+	 */
+	uint32_t over = RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + VUNET_VXLAN_HLEN;
+
+	return u != NULL && u->max_frame > over ? u->max_frame - over : 0;
+}
+
 uint16_t
 vunet_port_vtep_tx(struct vunet_port *p, const struct vunet_tx_ctx *tx,
 		   struct rte_mbuf **pkts, uint16_t n)

@@ -42,7 +42,10 @@
 	X(ARP_RATE, arp_rate, "underlay: ARP beyond 1000 per second per " \
 	  "worker") \
 	X(ARP_BACKLOG, arp_backlog, "underlay: ARP while the control thread " \
-	  "is behind")
+	  "is behind") \
+	X(GSO_BAD, gso_bad, "a guest's TSO frame or partial checksum that " \
+	  "cannot be honoured: not TCP/UDP over IP, bad headers, gso_size 0, " \
+	  "more than 64 segments")
 
 #define VUNET_DROP_ENUM(e, name, why) VUNET_DROP_ ## e,
 enum vunet_drop {

@@ -229,6 +229,11 @@ vunet_worker_main(void *arg)
 					if (n == 0)
 						continue;
 				}
+				/* the frames may carry a guest's offloads */
+				w->tx.offloads = vunet_port_has(p,
+						VUNET_CAP_OFFLOAD_IN);
+				if (unlikely(w->tx.offloads))
+					w->tx.pool = p->pool;
 				vunet_switch_input(&x, t, prev, port, pkts, n);
 				/* batches hold at most one burst: flush */
 				flush(w, sw->ports, longest);

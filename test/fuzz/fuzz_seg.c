@@ -54,8 +54,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	frame = malloc(len ? len : 1);
 	memcpy(frame, data + 4, len);
 	avail = len < VUNET_SEG_HDR_MAX ? len : VUNET_SEG_HDR_MAX;
-	if (vunet_seg_plan(frame, avail, len, (uint16_t)(data[0] | data[1] << 8),
-			   mtu, &p) != VUNET_SEG_OK) {
+	if (vunet_seg_plan(frame, avail, len,
+			   (uint16_t)(data[0] | data[1] << 8), mtu,
+			   &p) != VUNET_SEG_OK) {
 		free(frame);
 		return 0;
 	}

@@ -147,8 +147,8 @@ check_segments(const struct frame_spec *s, uint16_t mss,
 		CHECK_EQ(seq_of(d + l4), 0xfffff000u + done);
 		/* FIN and PSH on the last only, CWR on the first only */
 		CHECK_EQ(d[l4 + 13], s->flags &
-			 ~(i + 1 < n ? RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG : 0) &
-			 ~(i > 0 ? RTE_TCP_CWR_FLAG : 0));
+			 ~(i + 1 < n ? RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG :
+			   0) & ~(i > 0 ? RTE_TCP_CWR_FLAG : 0));
 		pl = rte_pktmbuf_read(seg[i], h, len, bytes);
 		for (uint32_t b = 0; b < len && ok; b++)
 			ok = pl[b] == pattern(done + b);

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+/*
+ * The egress stage with a guest's offloads (lib/port/vunet_port_offload.c)
+ * toward an eth port whose device is a net_ring loop: what the stage sends
+ * is received back and checked frame by frame. A TSO frame is segmented to
+ * the port's MTU, a partial checksum completed on a copy when the frame is
+ * shared, a lie dropped and counted, a frame passed whole with the Tx
+ * flags rte_vhost reads when the destination takes offloads. Every mbuf
+ * back in the pool at the end.
+ */
+
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "tap.h"
+#include "unit_eal.h"
+#include "vunet_port_tx.h"
+
+#define POOL_SIZE 1023
+
+static struct rte_mempool *pool;
+static struct vunet_port port;
+static struct vunet_port_conf conf = { .name = "loop", .type = VUNET_PORT_ETH,
+	.devargs = "net_ring0", .rx_queues = 1, .tx_queues = 1,
+	.bridge = -1, .underlay_of = -1 };
+static struct vunet_port_stats stats[VUNET_MAX_PORTS];
+static struct vunet_tx_ctx tx;
+
+/* A TCP/IPv4 frame with payload bytes, chained as rte_vhost chains it. */
+static struct rte_mbuf *
+tcp_frame(uint32_t payload, uint8_t proto)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool), *last = m;
+	uint32_t total = 14 + 20 + 20 + payload;
+	uint8_t h[54] = { 0 };
+
+	h[12] = 0x08;
+	h[14] = 0x45;
+	h[16] = (uint8_t)((40 + payload) >> 8);
+	h[17] = (uint8_t)(40 + payload);
+	h[22] = 64;
+	h[23] = proto;
+	h[26] = 10;
+	h[33] = 2;
+	h[46] = 0x50;                    /* TCP header: 20 bytes */
+	h[47] = RTE_TCP_ACK_FLAG;
+	memset(h, 0x02, 12);
+	*(unaligned_uint16_t *)(h + 24) =
+		rte_ipv4_cksum((const struct rte_ipv4_hdr *)(h + 14));
+	for (uint32_t i = 0; i < total; i++) {
+		if (rte_pktmbuf_tailroom(last) == 0) {
+			last = rte_pktmbuf_alloc(pool);
+			rte_pktmbuf_chain(m, last);
+		}
+		*rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len) =
+			i < 54 ? h[i] : (uint8_t)(i * 7);
+		last->data_len++;
+		m->pkt_len++;
+	}
+	/* the guest's partial sum, as rte_vhost hands it over: not the sum */
+	*rte_pktmbuf_mtod_offset(m, uint8_t *, 50) = 0x12;
+	return m;
+}
+
+/* Everything the loop holds now. */
+static uint16_t
+received(struct rte_mbuf **got, uint16_t max)
+{
+	uint16_t n = 0, k;
+
+	while (n < max && (k = rte_eth_rx_burst(port.eth_id, 0, got + n,
+						max - n)) != 0)
+		n = (uint16_t)(n + k);
+	return n;
+}
+
+static bool
+tcp_sum_ok(const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		const struct rte_ipv4_hdr *, 14);
+
+	return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, 34) == 0 &&
+	       rte_raw_cksum(ip, 20) == 0xffff;
+}
+
+static void
+reset_stats(void)
+{
+	memset(stats, 0, sizeof(stats));
+}
+
+static void
+test_tso_segmented_to_mtu(void)
+{
+	struct rte_mbuf *m = tcp_frame(10000, IPPROTO_TCP), *got[64];
+	uint32_t bytes = 0;
+	uint16_t n;
+
+	reset_stats();
+	m->ol_flags |= RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	m->tso_segsz = 8000;     /* a jumbo guest's: the port's MTU is less */
+	CHECK_EQ(vunet_port_tx(&port, &tx, &m, 1, rte_pktmbuf_pkt_len(m)), 7);
+	n = received(got, RTE_DIM(got));
+	CHECK_EQ(n, 7);          /* 10000 bytes at 1460 a segment */
+	for (uint16_t i = 0; i < n; i++) {
+		CHECK(tcp_sum_ok(got[i]));
+		CHECK_EQ(got[i]->nb_segs, 1);
+		CHECK_EQ(got[i]->ol_flags & (RTE_MBUF_F_TX_TCP_SEG |
+					     RTE_MBUF_F_TX_L4_MASK), 0);
+		CHECK(rte_pktmbuf_pkt_len(got[i]) <= 1514);
+		bytes += rte_pktmbuf_pkt_len(got[i]) - 54;
+	}
+	CHECK_EQ(bytes, 10000);
+	CHECK_EQ(stats[port.index].txq[0].pkts, 7);
+	rte_pktmbuf_free_bulk(got, n);
+}
+
+/* Flooded to several ports: the shared frame itself is not changed. */
+static void
+test_shared_checksum_completed_on_a_copy(void)
+{
+	struct rte_mbuf *m = tcp_frame(1400, IPPROTO_TCP), *got[4];
+
+	reset_stats();
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	rte_pktmbuf_refcnt_update(m, 1);
+	CHECK_EQ(vunet_port_tx(&port, &tx, &m, 1, rte_pktmbuf_pkt_len(m)), 1);
+	if (received(got, RTE_DIM(got)) != 1) {
+		CHECK(false);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	CHECK(got[0] != m);
+	CHECK(tcp_sum_ok(got[0]));
+	CHECK_EQ(rte_pktmbuf_pkt_len(got[0]), 1454);
+	CHECK_EQ(*rte_pktmbuf_mtod_offset(m, uint8_t *, 50), 0x12);
+	CHECK_EQ(got[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, 0);
+	/* the stage let go of its own reference */
+	CHECK_EQ(rte_mbuf_refcnt_read(m), 1);
+	rte_pktmbuf_free(got[0]);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_lies_dropped_and_counted(void)
+{
+	struct rte_mbuf *m[3], *got[4];
+
+	reset_stats();
+	m[0] = tcp_frame(4000, IPPROTO_UDP);    /* "TSO" of UDP */
+	m[0]->ol_flags |= RTE_MBUF_F_RX_LRO;
+	m[0]->tso_segsz = 1448;
+	m[1] = tcp_frame(4000, IPPROTO_TCP);    /* gso_size 0 */
+	m[1]->ol_flags |= RTE_MBUF_F_RX_LRO;
+	m[1]->tso_segsz = 0;
+	m[2] = tcp_frame(100, 1);               /* a partial ICMP sum */
+	m[2]->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	CHECK_EQ(vunet_port_tx(&port, &tx, m, 3, 4054), 0);
+	CHECK_EQ(received(got, RTE_DIM(got)), 0);
+	CHECK_EQ(stats[port.index].drop[VUNET_DROP_GSO_BAD], 3);
+}
+
+/* A batch keeps its order: plain, TSO, plain. */
+static void
+test_order_kept(void)
+{
+	struct rte_mbuf *m[3], *got[8];
+
+	reset_stats();
+	m[0] = tcp_frame(10, IPPROTO_TCP);
+	m[1] = tcp_frame(2000, IPPROTO_TCP);
+	m[1]->ol_flags |= RTE_MBUF_F_RX_LRO;
+	m[1]->tso_segsz = 1000;
+	m[2] = tcp_frame(20, IPPROTO_TCP);
+	CHECK_EQ(vunet_port_tx(&port, &tx, m, 3, 2054), 4);
+	CHECK_EQ(received(got, RTE_DIM(got)), 4);
+	CHECK_EQ(rte_pktmbuf_pkt_len(got[0]), 64);
+	CHECK_EQ(rte_pktmbuf_pkt_len(got[1]), 1054);
+	CHECK_EQ(rte_pktmbuf_pkt_len(got[2]), 1054);
+	CHECK_EQ(rte_pktmbuf_pkt_len(got[3]), 74);
+	rte_pktmbuf_free_bulk(got, 4);
+}
+
+/* A destination that takes offloads gets the frame whole, flagged. */
+static void
+test_whole_to_a_taker(void)
+{
+	struct rte_mbuf *m = tcp_frame(6000, IPPROTO_TCP), *got[4];
+	uint8_t caps = port.caps;
+
+	reset_stats();
+	port.caps |= VUNET_CAP_TSO_OUT | VUNET_CAP_CSUM_OUT |
+		     VUNET_CAP_TX_CHAINS;
+	m->ol_flags |= RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	m->tso_segsz = 1448;
+	CHECK_EQ(vunet_port_tx(&port, &tx, &m, 1, 6054), 1);
+	CHECK_EQ(received(got, RTE_DIM(got)), 1);
+	CHECK(got[0] == m);
+	CHECK((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	      (m->ol_flags & RTE_MBUF_F_TX_IPV4) &&
+	      (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM);
+	CHECK_EQ(m->l2_len, 14);
+	CHECK_EQ(m->l3_len, 20);
+	CHECK_EQ(m->l4_len, 20);
+	CHECK_EQ(m->tso_segsz, 1448);
+	rte_pktmbuf_free(got[0]);
+	/* whole means whole: bytes after its IP packet are a lie */
+	m = tcp_frame(6000, IPPROTO_TCP);
+	m->ol_flags |= RTE_MBUF_F_RX_LRO;
+	m->tso_segsz = 1448;
+	memset(rte_pktmbuf_append(m, 10), 0, 10);
+	CHECK_EQ(vunet_port_tx(&port, &tx, &m, 1, 6064), 0);
+	CHECK_EQ(received(got, RTE_DIM(got)), 0);
+	CHECK_EQ(stats[port.index].drop[VUNET_DROP_GSO_BAD], 1);
+	port.caps = caps;
+}
+
+static void
+test_pool_whole(void)
+{
+	CHECK_EQ(rte_mempool_avail_count(pool), POOL_SIZE);
+}
+
+int
+main(void)
+{
+	struct vunet_port_env env = { .n_workers = 1 };
+	char err[VUNET_ERR_MAX];
+
+	unit_eal_init("unit_egress");
+	pool = rte_pktmbuf_pool_create("unit_egress", POOL_SIZE, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	env.pools[0] = pool;
+	vunet_port_env_set(&env);
+	if (pool == NULL ||
+	    vunet_port_create(&port, 3, &conf, err, sizeof(err)) < 0) {
+		printf("Bail out! no loop port: %s\n", err);
+		return 1;
+	}
+	tx = (struct vunet_tx_ctx){ .worker = 0, .st = stats,
+				    .offloads = true, .pool = pool };
+	RUN(test_tso_segmented_to_mtu);
+	RUN(test_shared_checksum_completed_on_a_copy);
+	RUN(test_lies_dropped_and_counted);
+	RUN(test_order_kept);
+	RUN(test_whole_to_a_taker);
+	vunet_port_destroy(&port);
+	RUN(test_pool_whole);
+	return TAP_DONE();
+}
