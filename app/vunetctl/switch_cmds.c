@@ -522,7 +522,7 @@ build_rxq_pin(const struct cli_cmd *c, int n, char **a)
 			 int_or_string(a[2]));
 }
 
-#define ADD_VHOST "NAME type=vhost path=SOCKET [mode=client|server] " \
+#define PORT_ADD "NAME type=vhost path=SOCKET [mode=client|server] " \
 	"[profile=P]\n" \
 	"[bridge=B [vlan=N | trunk=V,A-B,... [native_vlan=N]]]\n" \
 	"[allowed_macs=MAC,...] [rxq_workers=W,...]\n" \
@@ -536,7 +536,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "port", "show", 1, 1, "port-show", { "name" }, build_named,
 	  print_port_show, "NAME", "one port: negotiated features, counters" },
 	{ "port", "add", 1, MANY, "port-add", { "port" }, build_object, NULL,
-	  ADD_VHOST, NULL },
+	  PORT_ADD, NULL },
 	{ "port", "del", 1, 1, "port-del", { "name" }, build_named, NULL,
 	  "NAME", "its guest is disconnected, its MACs forgotten" },
 	{ "port", "set", 2, MANY, "port-set", { NULL }, build_set, NULL,
@@ -606,9 +606,9 @@ switch_usage(FILE *f)
 		const struct cli_cmd *c = &cli_cmds[i];
 		int len;
 
-		len = fprintf(f, "  %s%s%s%s%s", c->what, c->verb ? " " : "",
-			      c->verb ? c->verb : "", c->synopsis[0] ? " " : "",
-			      "");
+		len = fprintf(f, "  %s%s%s%s", c->what, c->verb ? " " : "",
+			      c->verb ? c->verb : "",
+			      c->synopsis[0] ? " " : "");
 		print_indented(f, c->synopsis, 11);
 		if (c->help == NULL) {
 			fprintf(f, "\n");
