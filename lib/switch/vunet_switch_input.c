@@ -514,19 +514,22 @@ xconnect_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
 /*
  * One more ARP for the control thread within VUNET_PUNT_PPS (a GCRA with
  * a burst of VUNET_PUNT_BURST), per worker: its own state, no atomics.
+ * *step: TSC per ARP, 0 until the burst's first ARP needs it (an ARP
+ * flood pays no call and division per frame).
  */
 static inline bool
-punt_conforms(const struct vunet_switch_ctx *x, uint64_t now)
+punt_conforms(const struct vunet_switch_ctx *x, uint64_t now, uint64_t *step)
 {
-	uint64_t step = rte_get_tsc_hz() / VUNET_PUNT_PPS;
 	uint64_t t;
 
 	if (x->punt_tat == NULL)
 		return true;
+	if (*step == 0)
+		*step = rte_get_tsc_hz() / VUNET_PUNT_PPS;
 	t = RTE_MAX(*x->punt_tat, now);
-	if (t - now > (VUNET_PUNT_BURST - 1) * step)
+	if (t - now > (VUNET_PUNT_BURST - 1) * *step)
 		return false;
-	*x->punt_tat = t + step;
+	*x->punt_tat = t + *step;
 	return true;
 }
 
@@ -554,6 +557,7 @@ underlay_input(const struct vunet_switch_ctx *x,
 	struct vunet_vxlan_seen c = VUNET_VXLAN_SEEN_NONE;
 	struct rte_mbuf *run[VUNET_BURST];
 	uint16_t k = 0, cur = UINT16_MAX;
+	uint64_t step = 0;
 	uint32_t bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -563,7 +567,7 @@ underlay_input(const struct vunet_switch_ctx *x,
 		if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
 		    *rte_pktmbuf_mtod_offset(m, unaligned_uint16_t *, 12) ==
 		    RTE_BE16(RTE_ETHER_TYPE_ARP)) {
-			if (!punt_conforms(x, now))
+			if (!punt_conforms(x, now, &step))
 				drop(m, &x->st[in], VUNET_DROP_ARP_RATE);
 			else if (x->punt == NULL ||
 				 rte_ring_enqueue(x->punt, m) != 0)

@@ -107,6 +107,12 @@ def test_spoofed_frames_are_dropped_and_counted(world):
     assert g2.send(1) == B
     wait_for(lambda: bad.rx() == B, 10, "broadcast to vm1")
     assert d.port("vm1")["drops"]["spoofed_src"] == 3 * B
+    # vunetctl stats --drops: the count summed over the ports, the meaning
+    for args in (("vm1",), ()):
+        rows = {r.split()[0]: r.split(None, 2)[1:] for r in
+                d.ctl("stats", "--drops", *args, json_out=False).splitlines()[1:]}
+        assert rows["spoofed_src"] == [str(3 * B), "source MAC not allowed on the port"]
+        assert sum(int(v[0]) for v in rows.values()) == 3 * B
 
 
 def test_allowed_source_passes_port_security(world):
