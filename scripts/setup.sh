@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 HUGEPAGES=${VUNET_HUGEPAGES:-1024}   # 2 MiB pages: 2 GiB
 PACKAGES=(build-essential pkg-config meson ninja-build
 	libdpdk-dev dpdk dpdk-dev libjansson-dev libnuma-dev libbpf-dev
-	libxdp-dev python3 python3-pytest python3-pytest-timeout iproute2 procps
+	libxdp-dev iperf3 ethtool python3 python3-pytest python3-pytest-timeout iproute2 procps
 	coreutils util-linux clang libclang-rt-14-dev valgrind
 	qemu-system-x86 busybox-static iputils-ping tcpdump openvswitch-switch
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients systemd

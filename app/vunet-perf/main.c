@@ -30,13 +30,17 @@
 #include "traffic.h"
 
 #define FRAMES_PER_POOL 8192
+/* of up to 64 KB each: more than a ring of them (the driver frees sent
+ * frames only when its ring runs low) */
+#define TSO_FRAMES 2048
+#define TSO_MAX 65000
 #define SCRATCH_MBUFS 16384
 
 struct opts {
 	const char *path[2];
 	bool client;
 	enum perf_mode mode;
-	unsigned int size, flows, pairs, burst, queue_size, cpu;
+	unsigned int size, flows, pairs, burst, queue_size, cpu, tso_mss;
 	double rate, seconds, link_timeout, loss, resolution;
 	bool search;
 	const char *json;
@@ -58,6 +62,9 @@ usage(FILE *f)
 "                     MACs swapped) (default uni)\n"
 "  --size N|imix      frame bytes, 64..9000, or IMIX 7:4:1 of 64/570/1518\n"
 "                     (default 64)\n"
+"  --tso MSS          A sends TCP/IPv4 frames of --size bytes (up to\n"
+"                     65000) marked for segmentation to MSS (TSO, so\n"
+"                     HOST_TSO4); B takes them whole (GUEST_TSO4/6)\n"
 "  --flows N          UDP source ports per MAC pair (default 1)\n"
 "  --macs N           MAC pairs, at most %d (default 1)\n"
 "  --rate PPS         offered packets/s per sending port (default: all)\n"
@@ -78,7 +85,7 @@ parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_A = 256, O_B, O_CLIENT, O_MODE, O_SIZE, O_FLOWS, O_MACS,
 	       O_RATE, O_SECONDS, O_NDR, O_PDR, O_LOSS, O_RES, O_BURST, O_QS,
-	       O_CPU, O_JSON, O_LINK };
+	       O_CPU, O_JSON, O_LINK, O_TSO };
 	static const struct option lo[] = {
 		{ "a", required_argument, NULL, O_A },
 		{ "b", required_argument, NULL, O_B },
@@ -98,6 +105,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "cpu", required_argument, NULL, O_CPU },
 		{ "json", required_argument, NULL, O_JSON },
 		{ "link-timeout", required_argument, NULL, O_LINK },
+		{ "tso", required_argument, NULL, O_TSO },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -127,12 +135,14 @@ parse(int argc, char **argv, struct opts *o)
 			o->size = strcmp(optarg, "imix") == 0 ? 0 :
 				  (unsigned int)atoi(optarg);
 			if (strcmp(optarg, "imix") != 0 &&
-			    (o->size < 64 || o->size > 9000)) {
+			    (o->size < 64 || o->size > TSO_MAX)) {
 				fprintf(stderr, "vunet-perf: --size %s: 64 to "
-					"9000, or imix\n", optarg);
+					"9000 (%u with --tso), or imix\n",
+					optarg, TSO_MAX);
 				return -1;
 			}
 			break;
+		case O_TSO: o->tso_mss = (unsigned int)atoi(optarg); break;
 		case O_FLOWS: o->flows = (unsigned int)atoi(optarg); break;
 		case O_MACS: o->pairs = (unsigned int)atoi(optarg); break;
 		case O_RATE: o->rate = atof(optarg); break;
@@ -157,6 +167,16 @@ parse(int argc, char **argv, struct opts *o)
 			"uni and bi\n");
 		return -1;
 	}
+	if (o->tso_mss != 0 && (o->tso_mss < 536 || o->tso_mss > 9000 ||
+				o->size < 128 || o->mode != MODE_UNI)) {
+		fprintf(stderr, "vunet-perf: --tso MSS: 536..9000, with "
+			"--mode uni and a --size\n");
+		return -1;
+	}
+	if (o->tso_mss == 0 && o->size > 9000) {
+		fprintf(stderr, "vunet-perf: --size above 9000 needs --tso\n");
+		return -1;
+	}
 	if (o->flows < 1 || o->flows > 65000 || o->pairs < 1 ||
 	    o->pairs > PERF_MAX_PAIRS || o->burst < 1 || o->burst > 64 ||
 	    o->seconds <= 0 || o->rate < 0 || o->loss < 0 || o->loss >= 1 ||
@@ -177,8 +197,15 @@ port_up(uint16_t port, const struct opts *o, struct rte_mempool *pool)
 	struct rte_eth_link link;
 	uint64_t end;
 
-	if (max > RTE_ETHER_MAX_LEN)
+	if (o->tso_mss != 0) {
+		/* A offers TSO frames, B takes them whole */
+		conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_TCP_TSO |
+				       RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+		conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_TCP_LRO |
+				       RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	} else if (max > RTE_ETHER_MAX_LEN) {
 		conf.rxmode.mtu = max - RTE_ETHER_HDR_LEN;
+	}
 	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
 	    rte_eth_rx_queue_setup(port, 0, (uint16_t)o->queue_size,
 				   SOCKET_ID_ANY, NULL, pool) != 0 ||
@@ -386,6 +413,7 @@ main(int argc, char **argv)
 	}
 	c.mode = o.mode;
 	c.size = o.size;
+	c.tso_mss = o.tso_mss;
 	c.flows = o.flows;
 	c.pairs = o.pairs;
 	c.burst = o.burst;
@@ -395,7 +423,8 @@ main(int argc, char **argv)
 					    (int)rte_socket_id());
 	for (unsigned int s = 0; s < c.n_ports; s++) {
 		c.port[s] = (uint16_t)s;
-		c.frames[s] = perf_frames_pool(&c, (int)s, FRAMES_PER_POOL,
+		c.frames[s] = perf_frames_pool(&c, (int)s, c.tso_mss ?
+					       TSO_FRAMES : FRAMES_PER_POOL,
 					       (int)rte_socket_id());
 		if (c.frames[s] == NULL || c.scratch == NULL) {
 			fprintf(stderr, "vunet-perf: out of memory for frames"

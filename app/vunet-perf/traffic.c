@@ -10,6 +10,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "traffic.h"
@@ -17,6 +18,8 @@
 #define MAGIC 0x46505556u        /* "VUPF" */
 #define L4_OFF (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr))
 #define PAYLOAD_OFF (L4_OFF + sizeof(struct rte_udp_hdr))
+/* a TSO frame's time stamp, after its TCP header */
+#define TCP_PAYLOAD_OFF (L4_OFF + sizeof(struct rte_tcp_hdr))
 #define DRAIN_MS 200
 #define MAX_BURST 64
 
@@ -44,12 +47,18 @@ pair_mac(int side, unsigned int k, struct rte_ether_addr *a)
 	*a = m;
 }
 
-/* every frame as pair 0, flow 0 would send it; arg is the direction */
+struct fill_arg {
+	int dir;
+	bool tcp;
+};
+
+/* every frame as pair 0, flow 0 would send it */
 static void
 fill_frame(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
 	   unsigned int idx __rte_unused)
 {
-	const int dir = *(const int *)arg;
+	const struct fill_arg *fa = arg;
+	const int dir = fa->dir;
 	struct rte_mbuf *m = obj;
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;
@@ -58,7 +67,7 @@ fill_frame(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
 	/* where rte_pktmbuf_alloc() will point data_off */
 	eth = (struct rte_ether_hdr *)((char *)m->buf_addr +
 		RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len));
-	memset(eth, 0, PAYLOAD_OFF + sizeof(struct stamp));
+	memset(eth, 0, TCP_PAYLOAD_OFF + sizeof(struct stamp));
 	pair_mac(dir, 0, &eth->src_addr);
 	pair_mac(!dir, 0, &eth->dst_addr);
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
@@ -71,6 +80,14 @@ fill_frame(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
 	udp = (struct rte_udp_hdr *)(ip + 1);
 	udp->src_port = rte_cpu_to_be_16(1024);
 	udp->dst_port = rte_cpu_to_be_16(1024);
+	if (fa->tcp) {
+		struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+
+		ip->next_proto_id = IPPROTO_TCP;
+		tcp->data_off = sizeof(*tcp) << 2;
+		tcp->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+		tcp->rx_win = rte_cpu_to_be_16(65535);
+	}
 }
 
 /* dst + src MAC of each pair, each way: what a frame's first 12 bytes say */
@@ -96,6 +113,7 @@ perf_frames_pool(const struct perf_conf *c, int dir, unsigned int n,
 		 int socket)
 {
 	unsigned int max = c->size ? c->size : 1518;
+	struct fill_arg fa = { .dir = dir, .tcp = c->tso_mss != 0 };
 	struct rte_mempool *mp;
 	char name[32];
 
@@ -105,7 +123,7 @@ perf_frames_pool(const struct perf_conf *c, int dir, unsigned int n,
 	mp = rte_pktmbuf_pool_create(name, n, 256, 0,
 		(uint16_t)(RTE_PKTMBUF_HEADROOM + max), socket);
 	if (mp != NULL)
-		rte_mempool_obj_iter(mp, fill_frame, &dir);
+		rte_mempool_obj_iter(mp, fill_frame, &fa);
 	return mp;
 }
 
@@ -122,6 +140,31 @@ set_len(struct rte_mbuf *m, unsigned int len)
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(len -
 						       RTE_ETHER_HDR_LEN));
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - L4_OFF));
+}
+
+/*
+ * A TSO frame of len bytes: the flags and lengths its virtio-net device
+ * turns into a GSO header, and the TCP checksum field the pseudo-header's
+ * sum without the length (the device adds it: written again every time).
+ */
+static inline void
+set_tso(struct rte_mbuf *m, unsigned int len, unsigned int mss)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len -
+						       RTE_ETHER_HDR_LEN));
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+	m->l4_len = sizeof(*tcp);
+	m->tso_segsz = (uint16_t)mss;
+	m->ol_flags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM |
+		      RTE_MBUF_F_TX_IPV4;
+	tcp->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 }
 
 static inline unsigned int
@@ -189,9 +232,13 @@ send_burst(const struct perf_conf *c, int s, struct perf_side *st,
 		uint64_t k = (*seq)++;
 		unsigned int len = c->size ? c->size : perf_imix_size(k);
 		char *eth = rte_pktmbuf_mtod(pkts[i], char *);
-		struct stamp *ts = (struct stamp *)(eth + PAYLOAD_OFF);
+		struct stamp *ts = (struct stamp *)(eth + (c->tso_mss ?
+					TCP_PAYLOAD_OFF : PAYLOAD_OFF));
 
-		set_len(pkts[i], len);
+		if (c->tso_mss)
+			set_tso(pkts[i], len, c->tso_mss);
+		else
+			set_len(pkts[i], len);
 		/* frames were built for pair 0, flow 0: only what varies */
 		if (c->pairs > 1)
 			memcpy(eth, pair_hdr[s][k % c->pairs],
@@ -222,6 +269,7 @@ receive(const struct perf_conf *c, int s, struct perf_side *st,
 {
 	struct rte_mbuf *pkts[MAX_BURST];
 	uint16_t n = rte_eth_rx_burst(c->port[s], 0, pkts, MAX_BURST);
+	const unsigned int off = c->tso_mss ? TCP_PAYLOAD_OFF : PAYLOAD_OFF;
 	uint64_t now;
 
 	if (n == 0)
@@ -232,12 +280,11 @@ receive(const struct perf_conf *c, int s, struct perf_side *st,
 		const struct stamp *ts;
 
 		st->rx_bytes += m->pkt_len;
-		if (m->data_len < PAYLOAD_OFF + sizeof(*ts)) {
+		if (m->data_len < off + sizeof(*ts)) {
 			st->rx_foreign++;
 			continue;
 		}
-		ts = rte_pktmbuf_mtod_offset(m, const struct stamp *,
-					     PAYLOAD_OFF);
+		ts = rte_pktmbuf_mtod_offset(m, const struct stamp *, off);
 		if (ts->magic != MAGIC || ts->tsc > now) {
 			st->rx_foreign++;
 			continue;

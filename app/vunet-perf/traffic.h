@@ -36,6 +36,9 @@ struct perf_conf {
 	uint16_t port[2];        /* A, B (B unused in tx, rx, loopback-A) */
 	unsigned int n_ports;
 	unsigned int size;       /* frame bytes; 0: IMIX */
+	/* TCP segment size of TSO frames (A sends TCP/IPv4 frames of size
+	 * bytes for its virtio-net device to mark GSO); 0: UDP frames */
+	unsigned int tso_mss;
 	unsigned int flows;      /* UDP source ports per MAC pair */
 	unsigned int pairs;      /* MAC pairs */
 	unsigned int burst;

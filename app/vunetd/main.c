@@ -80,6 +80,19 @@ create_pools(const struct vunet_config *conf, struct vunet_port_env *env)
 				rte_strerror(rte_errno));
 			return -1;
 		}
+		if (conf->n_tso_mbufs == 0)
+			continue;
+		snprintf(name, sizeof(name), "mbuf_tso_s%d", socket);
+		env->tso_pools[socket] = rte_pktmbuf_pool_create(name,
+			conf->n_tso_mbufs, 256, 0, VUNET_TSO_BUF_SIZE, socket);
+		if (env->tso_pools[socket] == NULL && socket == 0) {
+			fprintf(stderr, "vunetd: cannot allocate %u buffers of "
+				"%u bytes for TSO frames: %s (more memory: -m, "
+				"or fewer: \"tso_mbufs\" in the config, 0 for "
+				"none)\n", conf->n_tso_mbufs, VUNET_TSO_BUF_SIZE,
+				rte_strerror(rte_errno));
+			return -1;
+		}
 	}
 	if (env->pools[0] == NULL)
 		for (int s = 1; s < RTE_MAX_NUMA_NODES; s++)

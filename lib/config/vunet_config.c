@@ -19,6 +19,7 @@
 #define DEFAULT_FDB_SIZE 8192
 #define DEFAULT_AGING_SEC 300
 #define DEFAULT_MBUFS 32768
+#define DEFAULT_TSO_MBUFS 4096
 #define DEFAULT_DESC 1024
 
 /* Where we are in the document, for messages like "ports[2].vlan". */
@@ -920,7 +921,7 @@ static int
 parse_doc(struct ctx *c, json_t *doc, struct vunet_config *conf)
 {
 	static const char *const keys[] = { "bridges", "ports", "xconnects",
-					    "mbufs", NULL };
+					    "mbufs", "tso_mbufs", NULL };
 	uint64_t v;
 
 	if (!json_is_object(doc))
@@ -931,6 +932,10 @@ parse_doc(struct ctx *c, json_t *doc, struct vunet_config *conf)
 		     &v) < 0)
 		return -1;
 	conf->n_mbufs = (uint32_t)v;
+	if (get_uint(c, doc, "(top)", "tso_mbufs", 0, 1u << 20,
+		     DEFAULT_TSO_MBUFS, &v) < 0)
+		return -1;
+	conf->n_tso_mbufs = (uint32_t)v;
 	PARSE_ARRAY(c, doc, "bridges", VUNET_MAX_BRIDGES, conf->n_bridges,
 		    parse_bridge, conf, conf->bridges);
 	PARSE_ARRAY(c, doc, "ports", VUNET_MAX_PORTS, conf->n_ports,

@@ -158,6 +158,9 @@ struct vunet_config {
 	uint16_t n_bridges;
 	uint16_t n_xconnects;
 	uint32_t n_mbufs;        /* packet buffers per NUMA socket */
+	/* 16 KB buffers per NUMA socket for what guests that send TSO frames
+	 * send (a 64 KB frame in 5, not 33 buffers); 0: none */
+	uint32_t n_tso_mbufs;
 	struct vunet_port_conf ports[VUNET_MAX_PORTS];
 	struct vunet_bridge_conf bridges[VUNET_MAX_BRIDGES];
 	struct vunet_xconnect_conf xconnects[VUNET_MAX_PORTS / 2];

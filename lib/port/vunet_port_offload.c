@@ -128,10 +128,13 @@ whole(struct batch *b, struct rte_mbuf *m, enum vunet_port_cap cap)
 {
 	if (!vunet_port_has(b->p, cap))
 		return false;
-	if (as_tx_offload(m))
-		batch_add(b, m);
-	else
+	if (!as_tx_offload(m)) {
 		batch_drop(b, m, VUNET_DROP_GSO_BAD);
+		return true;
+	}
+	if (cap == VUNET_CAP_TSO_OUT)
+		b->st->tso_passed++;
+	batch_add(b, m);
 	return true;
 }
 
@@ -152,6 +155,8 @@ tso(struct batch *b, struct rte_mbuf *m)
 		return;
 	}
 	rte_pktmbuf_free(m);
+	b->st->tso_segmented++;
+	b->st->tso_segments += k;
 	for (uint16_t j = 0; j < k; j++)
 		batch_add(b, seg[j]);
 }
@@ -180,6 +185,7 @@ csum(struct batch *b, struct rte_mbuf *m)
 		return;
 	}
 	m->ol_flags &= ~(RTE_MBUF_F_RX_L4_CKSUM_MASK | TX_OFFLOAD_FLAGS);
+	b->st->csum_completed++;
 	batch_add(b, m);
 }
 

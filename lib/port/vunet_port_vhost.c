@@ -302,6 +302,7 @@ vhost_new_device(int vid)
 {
 	struct vunet_port *p = port_of_vid(vid);
 	const struct vunet_port_env *env = vunet_port_env();
+	uint8_t caps;
 	int node;
 
 	if (p == NULL)
@@ -316,9 +317,11 @@ vhost_new_device(int vid)
 	if (node < 0 || node >= RTE_MAX_NUMA_NODES ||
 	    env->pools[node] == NULL)
 		node = 0;
-	p->pool = env->pools[node];
+	caps = offload_caps(priv(p)->features);
+	p->pool = (caps & VUNET_CAP_OFFLOAD_IN) && env->tso_pools[node] ?
+		  env->tso_pools[node] : env->pools[node];
 	__atomic_store_n(&p->caps, (uint8_t)((p->caps & ~VUNET_CAP_OFFLOADS) |
-		offload_caps(priv(p)->features)), __ATOMIC_RELAXED);
+		caps), __ATOMIC_RELAXED);
 	priv(p)->n_ups++;
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
 	VHOST_LOG(INFO, "port %s: guest up (vid %d, profile %s, features 0x%"

@@ -23,10 +23,26 @@ struct vunet_queue_stats {
 	uint64_t bytes;
 };
 
+/*
+ * What the egress stage did for a guest's offloads, per destination port,
+ * X(field, name shown): counted only on the path of a guest that offloads.
+ */
+#define VUNET_PORT_OFFLOADS(X) \
+	/* TSO frames handed whole to a guest that takes them */ \
+	X(tso_passed, tso_passed) \
+	/* TSO frames cut in software for this port, and into how many */ \
+	X(tso_segmented, tso_segmented) \
+	X(tso_segments, tso_segments) \
+	/* partial checksums completed in software */ \
+	X(csum_completed, csum_completed)
+
 struct vunet_port_stats {
 	struct vunet_queue_stats rxq[VUNET_MAX_QUEUES];
 	struct vunet_queue_stats txq[VUNET_MAX_QUEUES];
 	uint64_t drop[VUNET_DROP_MAX];
+#define VUNET_PORT_OFFLOAD_FIELD(field, name) uint64_t field;
+	VUNET_PORT_OFFLOADS(VUNET_PORT_OFFLOAD_FIELD)
+#undef VUNET_PORT_OFFLOAD_FIELD
 } __rte_cache_aligned;
 
 /*
@@ -71,7 +87,8 @@ vunet_stats_cycles_per_pkt(const struct vunet_worker_stats *s)
 	X(rx_pkts, rx_packets) \
 	X(rx_bytes, rx_bytes) \
 	X(tx_pkts, tx_packets) \
-	X(tx_bytes, tx_bytes)
+	X(tx_bytes, tx_bytes) \
+	VUNET_PORT_OFFLOADS(X)
 
 /* Sums of one port over all workers. */
 struct vunet_port_totals {
@@ -102,6 +119,9 @@ vunet_stats_port_add(const struct vunet_worker_stats *ws, uint16_t port,
 	}
 	for (int d = 0; d < VUNET_DROP_MAX; d++)
 		t->drop[d] += s->drop[d];
+#define VUNET_PORT_OFFLOAD_ADD(field, name) t->field += s->field;
+	VUNET_PORT_OFFLOADS(VUNET_PORT_OFFLOAD_ADD)
+#undef VUNET_PORT_OFFLOAD_ADD
 }
 
 #endif /* VUNET_STATS_H */

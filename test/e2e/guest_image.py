@@ -3,13 +3,16 @@
 """The Linux guest of the end-to-end tests, made from Debian packages only:
 the kernel of Debian's linux-image-amd64 (its uncompressed vmlinux, which
 QEMU boots through the PVH entry in about 5 s under TCG) and an initramfs
-of busybox-static with the virtio-net and 802.1Q modules. Cached in build/guest/ by
-kernel version; run as a script to build it by hand."""
+of busybox-static with the virtio-net and 802.1Q modules, and iperf3 with
+the libraries it links (taken from the host's iperf3 package, which
+scripts/setup.sh installs). Cached in build/guest/ by kernel version; run as
+a script to build it by hand."""
 
 import hashlib
 import io
 import lzma
 import os
+import re
 import stat
 import subprocess
 import tarfile
@@ -17,6 +20,8 @@ import tarfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CACHE = os.path.join(ROOT, "build", "guest")
 BUSYBOX = "/bin/busybox"
+# dynamically linked programs copied in with their libraries and loader
+PROGRAMS = ["/usr/bin/iperf3"]
 
 # load order matters: each needs the ones before it
 MODULES = ["drivers/virtio/virtio_ring", "drivers/virtio/virtio", "drivers/virtio/virtio_pci_modern_dev",
@@ -52,12 +57,45 @@ if [ -n "$vunetping" ]; then
     ping -c 10 -i 0.2 -W 1 $a
     echo "vunet-guest: pinged"
 fi
-exec sh
+# not exec'd: ash as PID 1 inherits every orphan, and a child's SIGCHLD
+# while it reads a line cuts the line (or ends ash: the kernel panics). A
+# test's background jobs are started detached, "(cmd &)", so this init
+# reaps them, not the shell the test types into.
+sh
+echo "vunet-guest: the shell ended"
 """
 
 
 def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def shared_objects(program):
+    """program's libraries and loader, as ldd resolves them here."""
+    out = run(["ldd", program]).stdout
+    found = re.findall(r"(?:=> )?(/\S+) \(0x", out)
+    if not found:
+        raise RuntimeError("ldd %s: no libraries in:\n%s" % (program, out))
+    return found
+
+
+def add_programs(c, log):
+    """PROGRAMS and what they link, at the paths the host has them, with
+    every folder on the way (the loader's path is compiled in)."""
+    made = {"bin", "sbin", "dev", "proc", "sys", "tmp", "lib", "lib/modules", "usr", "usr/bin", "usr/sbin"}
+    for prog in PROGRAMS:
+        if not os.access(prog, os.X_OK):
+            raise RuntimeError("%s is missing (scripts/setup.sh installs it)" % prog)
+        for path in [prog] + shared_objects(prog):
+            parts = path.strip("/").split("/")
+            for i in range(1, len(parts)):
+                d = "/".join(parts[:i])
+                if d not in made:
+                    made.add(d)
+                    c.dir(d)
+            with open(os.path.realpath(path), "rb") as f:
+                c.file(path.strip("/"), f.read(), 0o755)
+    log("guest: with %s" % ", ".join(PROGRAMS))
 
 
 def kernel_package():
@@ -136,7 +174,7 @@ class Cpio:
 def build(cache=CACHE, log=print):
     """Returns (vmlinux path, initramfs path), building them if needed."""
     pkg = kernel_package()
-    key = (INIT + " ".join(MODULES)).encode()
+    key = (INIT + " ".join(MODULES + PROGRAMS)).encode()
     kdir = os.path.join(cache, "%s-%s" % (pkg, hashlib.sha256(key).hexdigest()[:8]))
     vmlinux = os.path.join(kdir, "vmlinux")
     initrd = os.path.join(kdir, "initramfs.cpio")
@@ -177,6 +215,7 @@ def build(cache=CACHE, log=print):
         name = os.path.basename(mod)
         names.append(name)
         c.file("lib/modules/%s.ko" % name, want[mod])
+    add_programs(c, log)
     c.file("init", (INIT % " ".join(names)).encode(), 0o755)
     tmp = initrd + ".tmp"
     with open(tmp, "wb") as f:

@@ -19,21 +19,26 @@ V1, V2 = "org.vunet.net.v1", "org.vunet.net.v2"
 
 
 class Uplink:
-    """A veth pair whose two ends both stay here: one "host" each."""
+    """A veth pair between two "hosts": end a here, end b in a namespace
+    of its own where host B's vunetd runs (DPDK 22.11's af_packet makes its
+    fanout group id of pid ^ ifindex: two processes in one namespace on the
+    two ends of a pair sometimes got the same one, and EINVAL)."""
 
     def __init__(self):
         tag = unique("")[-8:]
-        self.a, self.b = "vua" + tag, "vub" + tag
-        sh("ip link add %s type veth peer name %s" % (self.a, self.b))
-        for end in (self.a, self.b):
-            sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % end)
-            sh("ip link set %s up" % end)
+        self.a, self.b, self.ns = "vua" + tag, "vub" + tag, "vuns" + tag
+        sh("ip netns add %s" % self.ns)
+        sh("ip link add %s type veth peer name %s netns %s" % (self.a, self.b, self.ns))
+        for ns, end in (("", self.a), ("ip netns exec %s " % self.ns, self.b)):
+            sh(ns + "sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % end)
+            sh(ns + "ip link set %s up" % end)
 
     def remove(self):
         sh("ip link del %s" % self.a, check=False)
+        sh("ip netns del %s" % self.ns, check=False)
 
 
-def two_hosts(world, guest_profile, dest_profile, a_binary=VUNETD):
+def two_hosts(world, guest_profile, dest_profile, a_binary=VUNETD, b_binary=VUNETD):
     """Host A: the VM's port vm1 (and vm1back, to come back to). Host B:
     the destination port vm1, and vm2 for a guest that pings."""
     up = Uplink()
@@ -50,7 +55,8 @@ def two_hosts(world, guest_profile, dest_profile, a_binary=VUNETD):
                vhost(world, "vm2", bridge="br0", profile=V2),
                {"name": "up0", "type": "eth", "bridge": "br0",
                 "devargs": "net_af_packet0,iface=%s" % up.b}]
-    b = world.vunetd({"bridges": [{"name": "br0"}], "ports": ports_b}, name="hostB").start()
+    b = world.vunetd({"bridges": [{"name": "br0"}], "ports": ports_b}, name="hostB",
+                     binary=b_binary, netns=up.ns).start()
     return a, b
 
 
@@ -72,8 +78,8 @@ def wait_migration(g, timeout=120):
         g.qmp("query-migrate")), timeout, "migration of %s to end" % g.name, interval=0.2)
 
 
-def boot_pair(world, a, b):
-    g1 = world.qemu("vm1", world.sock("vm1"), MAC[1], profile=V2).start(wait=False)
+def boot_pair(world, a, b, profile=V2):
+    g1 = world.qemu("vm1", world.sock("vm1"), MAC[1], profile=profile).start(wait=False)
     g2 = world.qemu("vm2", world.sock("vm2"), MAC[2], profile=V2).start(wait=False)
     g1.wait_ready()
     g2.wait_ready()
@@ -89,7 +95,7 @@ def move(world, g1, g2, dest_name, dest_sock, src_host, src_port, dst_host, dst_
     """Migrates g1 to a new QEMU on dest_sock while g2 pings it; checks
     the pings, the MAC tables of both hosts and the guest's device."""
     features = g1.features()
-    g1d = world.qemu(dest_name, dest_sock, MAC[1], profile=V2, incoming=True).start()
+    g1d = world.qemu(dest_name, dest_sock, MAC[1], profile=g1.profile, incoming=True).start()
     count, interval = 100, 0.1
     background_ping(g2, "10.0.50.1", count, interval)
     time.sleep(2)
@@ -110,7 +116,7 @@ def move(world, g1, g2, dest_name, dest_sock, src_host, src_port, dst_host, dst_
     src_host.wait_port_state(src_port, "down")
     # a migrated ring's position is right: vunetd (HEAD's; an older one
     # has no such counter) leaves it as it is
-    if dst_host.args[0] == VUNETD:
+    if dst_host.binary == VUNETD:
         assert dst_host.port(dst_port)["ring_fixes"] == 0
     assert g1d.features() == features
     assert_pings(g1d, "10.0.50.2")
@@ -135,18 +141,15 @@ def capabilities(tmp, name, only=None):
     return path
 
 
-def test_move_to_a_port_with_fewer_features_is_refused(world):
-    # before the move: a host whose vunetd serves only v1 is not a place for a v2 VM
-    r = subprocess.run([VUNETCTL, "profile", "check", capabilities(world.dir, "here"),
-                        capabilities(world.dir, "v1only", V1), V2], capture_output=True, text=True)
-    assert r.returncode == 1 and r.stdout.startswith("no: the destination"), r.stdout
-
-    # forced anyway: host B's port for the VM is on v1
-    a, b = two_hosts(world, V2, V1)
-    g1 = world.qemu("vm1", world.sock("vm1"), MAC[1], profile=V2).start()
+def forced_move_is_refused(world, profile, dest_profile, b_binary=VUNETD):
+    """A guest on profile at host A moved to host B's port on dest_profile
+    (which offers less): QEMU refuses, the source runs on. Returns the
+    hosts and the guest (10.0.50.1)."""
+    a, b = two_hosts(world, profile, dest_profile, b_binary=b_binary)
+    g1 = world.qemu("vm1", world.sock("vm1"), MAC[1], profile=profile).start()
     a.wait_up("vm1")
     g1.ip("10.0.50.1")
-    g1d = world.qemu("vm1-dest", world.sock("vm1-on-b"), MAC[1], profile=V2,
+    g1d = world.qemu("vm1-dest", world.sock("vm1-on-b"), MAC[1], profile=profile,
                      incoming=True).start()
     start_migration(g1, g1d, world)
     st = wait_migration(g1)
@@ -156,8 +159,18 @@ def test_move_to_a_port_with_fewer_features_is_refused(world):
                         g1d.out.text())
     assert refusal, g1d.out.text()[-2000:]
     print("QEMU's refusal: %s" % refusal.group(0))
-    # the source runs on, its network with it
     wait_for(lambda: g1.qmp("query-status")["status"] == "running", 30, "the source to resume")
+    return a, b, g1
+
+
+def test_move_to_a_port_with_fewer_features_is_refused(world):
+    # before the move: a host whose vunetd serves only v1 is not a place for a v2 VM
+    r = subprocess.run([VUNETCTL, "profile", "check", capabilities(world.dir, "here"),
+                        capabilities(world.dir, "v1only", V1), V2], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stdout.startswith("no: the destination"), r.stdout
+
+    # forced anyway: host B's port for the VM is on v1
+    _, b, g1 = forced_move_is_refused(world, V2, V1)
     g2 = world.qemu("vm2", world.sock("vm2"), MAC[2], profile=V2).start()
     b.wait_up("vm2")
     g2.ip("10.0.50.2")

@@ -78,7 +78,8 @@ class Output:
 class Vunetd:
     """vunetd with a generated configuration, read through DPDK telemetry."""
 
-    def __init__(self, workdir, config, extra_args=(), name="vunetd", huge=False, binary=VUNETD):
+    def __init__(self, workdir, config, extra_args=(), name="vunetd", huge=False, binary=VUNETD,
+                 netns=None):
         self.workdir = workdir
         self.prefix = unique("vt")
         self.config_path = os.path.join(workdir, name + ".json")
@@ -96,8 +97,13 @@ class Vunetd:
             own = []
         # hugepages only where a secondary process must attach (dumpcap)
         mem = ["-m", "256"] if huge else ["--no-huge"]
-        self.args = [binary, "-c", self.config_path] + mem + ["-w", SWITCH_CPU,
-                     "--main-cpu", TRAFFIC_CPU, "--file-prefix", self.prefix] + own + list(extra_args)
+        # netns: another host's network (its sockets are files, reached
+        # from here all the same)
+        self.args = (["ip", "netns", "exec", netns] if netns else []) + \
+            [binary, "-c", self.config_path] + mem + ["-w", SWITCH_CPU, "--main-cpu",
+                                                      TRAFFIC_CPU, "--file-prefix", self.prefix] + \
+            own + list(extra_args)
+        self.binary = binary
         self.proc = None
         self.out = None
         self.log_path = os.path.join(workdir, name + ".log")

@@ -4,13 +4,14 @@
 switch without disturbing the rest of it, refuse bad requests without a
 trace, and a vunetd killed with SIGKILL comes back as it was."""
 
+import json
 import os
 import shutil
 import subprocess
 import threading
 import time
 
-from harness import Guest, VhostUserProbe, wait_for
+from harness import VUNETD, Guest, VhostUserProbe, wait_for
 
 B = Guest.BURST
 MAC = {i: "52:54:00:00:01:%02x" % i for i in range(1, 10)}
@@ -42,8 +43,11 @@ def test_vunetctl_builds_a_switch_that_forwards(world):
         d.ctl("port", "add", n, "type=vhost", "path=" + world.sock(n), "mode=server",
               "bridge=br0", "vlan=7")
     ports = d.ctl("port", "list")
+    # no profile given: the latest, pinned
+    latest = json.loads(subprocess.run([VUNETD, "--print-capabilities"], capture_output=True,
+                                       text=True, check=True).stdout)["latest_profile"]
     assert [(p["name"], p["bridge"], p["vlan"], p["profile"]) for p in ports] == \
-        [("vm1", "br0", 7, "org.vunet.net.v2"), ("vm2", "br0", 7, "org.vunet.net.v2")]
+        [("vm1", "br0", 7, latest), ("vm2", "br0", 7, latest)]
     g1 = world.guest(world.sock("vm1"), MAC[1], peer=MAC[2]).start()
     g2 = world.guest(world.sock("vm2"), MAC[2], peer=MAC[1]).start()
     d.wait_up("vm1", "vm2")
@@ -73,7 +77,7 @@ def test_vunetctl_builds_a_switch_that_forwards(world):
     assert st["workers"][0]["iterations"] > 0 and st["workers"][0]["learn_lost"] == 0
     # the state file holds what was asked, profile pinned
     saved = d.ctl("config", "show")
-    assert saved["ports"][0]["profile"] == "org.vunet.net.v2"
+    assert saved["ports"][0]["profile"] == latest
     assert saved["bridges"] == [{"name": "br0", "aging_sec": 60}]
 
 

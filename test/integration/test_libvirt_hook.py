@@ -5,6 +5,7 @@ the domain XML on stdin) against a real vunetd, for what the e2e libvirt
 test cannot reach with one libvirtd: an incoming migration."""
 
 import os
+import re
 import subprocess
 
 from harness import ROOT, VUNETCTL
@@ -17,7 +18,7 @@ def domain(world, profile, name="vm1"):
                            world.sock(name), "--mac", "52:54:00:00:0c:01", "--port", name,
                            "--bridge", "br0", "--vlan", "7"],
                           capture_output=True, text=True, check=True).stdout
-    meta = meta[meta.index("<vunet:ports"):].replace("org.vunet.net.v2", profile)
+    meta = re.sub(r"profile='[^']*'", "profile='%s'" % profile, meta[meta.index("<vunet:ports"):])
     return "<domain type='kvm'><name>%s</name><metadata>%s</metadata></domain>" % (name, meta)
 
 
@@ -37,7 +38,8 @@ def test_hook_makes_checks_and_removes_ports(world):
     assert r.returncode == 1
     assert r.stderr.strip() == (
         "vunet: domain vm1 was created on interface profile org.vunet.net.v0, which this "
-        "host's vunetd does not serve (it serves org.vunet.net.v1, org.vunet.net.v2): its NIC "
+        "host's vunetd does not serve (it serves org.vunet.net.v1, org.vunet.net.v2, "
+        "org.vunet.net.v3): its NIC "
         "vm1 would not be the same device")
     # one it serves: accepted, and nothing made before prepare
     r = hook(world, d, good, "vm1", "migrate", "begin", "-")

@@ -105,7 +105,8 @@ def test_bench_smoke_produces_a_table_and_json(world):
     assert [row[2] for row in rows] == ["vunetd-xconnect", "vunetd-bridge"]
     for row in rows:
         assert float(row[3]) > 0 and row[4].startswith("(")
-        assert int(row[7]) > 0          # vunetd's own cycles/packet
+        assert abs(float(row[5]) - float(row[3]) * 64 * 8 / 1000) < 0.1   # Gbit/s
+        assert int(row[8]) > 0          # vunetd's own cycles/packet
     with open(os.path.join(out, "bench.json")) as f:
         doc = json.load(f)
     assert doc["rounds"] == 1 and doc["suts"] == ["vunetd-xconnect", "vunetd-bridge"]
@@ -153,3 +154,20 @@ def test_bench_callgrind_counts_the_bridge_path(world):
     # the window's dump, not the one at exit: a saturated enqueue of 64 B
     # frames costs ~360 instructions per packet, never near zero
     assert res["rte_vhost_dequeue_burst"] > 100 and res["rte_vhost_enqueue_burst"] > 100
+
+
+def test_bench_tso_moves_64_kb_frames_whole(world):
+    """--tso: vunet-perf's 64 000-byte TCP frames cross vunetd whole (B
+    takes TSO): each received frame is one sent frame, none is cut."""
+    out = os.path.join(world.dir, "bench")
+    r = subprocess.run([os.path.join(ROOT, "scripts", "bench"), "--suts", "vunetd-xconnect",
+                        "--rounds", "1", "--seconds", "3", "--sizes", "64000", "--modes", "uni",
+                        "--tso", "1448", "--no-chart", "--out", out],
+                       capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    with open(os.path.join(out, "bench.json")) as f:
+        run = json.load(f)["results"][0]["runs"][0]
+    # received frames are whole ones: a cut frame would arrive as 45
+    assert 0 < run["received"] <= run["sent"], run
+    row = [line.split() for line in r.stdout.splitlines() if line.startswith("uni ")][-1]
+    assert float(row[5]) > 1, row   # Gbit/s

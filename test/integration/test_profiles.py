@@ -32,7 +32,9 @@ def bits(names, table):
     return sum(1 << table[n] for n in names)
 
 
-VIRTIO = {"VIRTIO_NET_F_MTU": 3, "VIRTIO_NET_F_MRG_RXBUF": 15, "VIRTIO_NET_F_CTRL_VQ": 17,
+VIRTIO = {"VIRTIO_NET_F_CSUM": 0, "VIRTIO_NET_F_GUEST_CSUM": 1, "VIRTIO_NET_F_GUEST_TSO4": 7,
+          "VIRTIO_NET_F_GUEST_TSO6": 8, "VIRTIO_NET_F_HOST_TSO4": 11, "VIRTIO_NET_F_HOST_TSO6": 12,
+          "VIRTIO_NET_F_MTU": 3, "VIRTIO_NET_F_MRG_RXBUF": 15, "VIRTIO_NET_F_CTRL_VQ": 17,
           "VIRTIO_NET_F_CTRL_RX": 18, "VIRTIO_NET_F_GUEST_ANNOUNCE": 21, "VIRTIO_NET_F_MQ": 22,
           "VHOST_F_LOG_ALL": 26, "VIRTIO_F_ANY_LAYOUT": 27, "VIRTIO_RING_F_INDIRECT_DESC": 28,
           "VIRTIO_RING_F_EVENT_IDX": 29, "VHOST_USER_F_PROTOCOL_FEATURES": 30,
@@ -130,6 +132,11 @@ def test_profiles_differ_where_they_should(guest_asks):
     v2, _ = profile_masks("org.vunet.net.v2")
     gained = (v2 & asks_feat) & ~(v1 & asks_feat)
     assert gained == (1 << 34) | (1 << 35)
+    # v3 over v2: the six offload bits, and nothing else (this guest asks
+    # for none; test/e2e/test_offloads.py's Linux guests take them)
+    v3, p3 = profile_masks("org.vunet.net.v3")
+    assert v3 & ~v2 == sum(1 << b for b in (0, 1, 7, 8, 11, 12)) and not v2 & ~v3
+    assert p3 == profile_masks("org.vunet.net.v2")[1]
 
 
 def test_port_without_a_profile_gets_the_latest_and_says_so(world):

@@ -84,6 +84,7 @@ good_config_defaults(void)
 				    sizeof(err)), 0);
 	CHECK_EQ(conf.n_ports, 0);
 	CHECK_EQ(conf.n_mbufs, 32768);
+	CHECK_EQ(conf.n_tso_mbufs, 4096);
 }
 
 struct bad_case {
@@ -194,7 +195,7 @@ static const struct bad_case bad_cases[] = {
 	  "is neither \"client\" nor \"server\"" },
 	{ PORT(", \"profile\": \"org.vunet.net.v9\""), "t.json: "
 	  "ports[0].profile: this vunetd has no profile 'org.vunet.net.v9' (it "
-	  "has org.vunet.net.v1, org.vunet.net.v2)" },
+	  "has org.vunet.net.v1, org.vunet.net.v2, org.vunet.net.v3)" },
 	{ PORT(", \"queues\": 2"), "t.json: ports[0].queues: unknown field" },
 	{ PORT(", \"devargs\": \"x\""), "t.json: ports[0].devargs: unknown "
 	  "field" },

@@ -118,6 +118,10 @@ test_tso_segmented_to_mtu(void)
 	}
 	CHECK_EQ(bytes, 10000);
 	CHECK_EQ(stats[port.index].txq[0].pkts, 7);
+	CHECK_EQ(stats[port.index].tso_segmented, 1);
+	CHECK_EQ(stats[port.index].tso_segments, 7);
+	CHECK_EQ(stats[port.index].tso_passed, 0);
+	CHECK_EQ(stats[port.index].csum_completed, 0);
 	rte_pktmbuf_free_bulk(got, n);
 }
 
@@ -143,6 +147,8 @@ test_shared_checksum_completed_on_a_copy(void)
 	CHECK_EQ(got[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, 0);
 	/* the stage let go of its own reference */
 	CHECK_EQ(rte_mbuf_refcnt_read(m), 1);
+	CHECK_EQ(stats[port.index].csum_completed, 1);
+	CHECK_EQ(stats[port.index].tso_segmented, 0);
 	rte_pktmbuf_free(got[0]);
 	rte_pktmbuf_free(m);
 }
@@ -164,6 +170,9 @@ test_lies_dropped_and_counted(void)
 	CHECK_EQ(vunet_port_tx(&port, &tx, m, 3, 4054), 0);
 	CHECK_EQ(received(got, RTE_DIM(got)), 0);
 	CHECK_EQ(stats[port.index].drop[VUNET_DROP_GSO_BAD], 3);
+	/* nothing was done for them */
+	CHECK_EQ(stats[port.index].tso_segmented + stats[port.index].tso_passed +
+		 stats[port.index].csum_completed, 0);
 }
 
 /* A batch keeps its order: plain, TSO, plain. */
@@ -209,6 +218,8 @@ test_whole_to_a_taker(void)
 	CHECK_EQ(m->l3_len, 20);
 	CHECK_EQ(m->l4_len, 20);
 	CHECK_EQ(m->tso_segsz, 1448);
+	CHECK_EQ(stats[port.index].tso_passed, 1);
+	CHECK_EQ(stats[port.index].tso_segmented, 0);
 	rte_pktmbuf_free(got[0]);
 	/* whole means whole: bytes after its IP packet are a lie */
 	m = tcp_frame(6000, IPPROTO_TCP);

@@ -19,19 +19,24 @@ static void
 built_in_profiles_load(void)
 {
 	CHECK_EQ(vunet_profiles_init(err, sizeof(err)), 0);
-	CHECK_EQ(vunet_profile_count(), 2);
+	CHECK_EQ(vunet_profile_count(), 3);
 	CHECK(strcmp(vunet_profile_at(0)->name, "org.vunet.net.v1") == 0);
-	CHECK(strcmp(vunet_profile_latest()->name, "org.vunet.net.v2") == 0);
-	CHECK_EQ(vunet_profile_latest()->version, 2);
-	CHECK(vunet_profile_find("org.vunet.net.v3") == NULL);
+	CHECK(strcmp(vunet_profile_latest()->name, "org.vunet.net.v3") == 0);
+	CHECK_EQ(vunet_profile_latest()->version, 3);
+	CHECK(vunet_profile_find("org.vunet.net.v4") == NULL);
 	/* v1: MRG_RXBUF CTRL_VQ CTRL_RX GUEST_ANNOUNCE MQ LOG_ALL ANY_LAYOUT
 	 * INDIRECT_DESC EVENT_IDX PROTOCOL_FEATURES VERSION_1 */
 	CHECK_EQ(vunet_profile_at(0)->features, 0x17c668000ULL);
 	CHECK_EQ(vunet_profile_at(0)->protocol_features, 0xfULL);
 	CHECK_EQ(vunet_profile_at(0)->max_queue_pairs, 4);
 	/* v2 = v1 + MTU, RING_PACKED, IN_ORDER; + NET_MTU, STATUS */
-	CHECK_EQ(vunet_profile_latest()->features,
+	CHECK_EQ(vunet_profile_at(1)->features,
 		 0x17c668000ULL | 1ULL << 3 | 1ULL << 34 | 1ULL << 35);
+	CHECK_EQ(vunet_profile_at(1)->protocol_features, 0x1001fULL);
+	/* v3 = v2 + CSUM, GUEST_CSUM, GUEST_TSO4/6, HOST_TSO4/6 */
+	CHECK_EQ(vunet_profile_latest()->features, vunet_profile_at(1)->features |
+		 1ULL << 0 | 1ULL << 1 | 1ULL << 7 | 1ULL << 8 | 1ULL << 11 |
+		 1ULL << 12);
 	CHECK_EQ(vunet_profile_latest()->protocol_features, 0x1001fULL);
 }
 
@@ -236,7 +241,7 @@ static void
 front_end_settings(void)
 {
 	const struct vunet_profile *v1 = vunet_profile_at(0);
-	const struct vunet_profile *v2 = vunet_profile_latest();
+	const struct vunet_profile *v2 = vunet_profile_find("org.vunet.net.v2");
 	struct vunet_frontend f = { .socket_path = "/run/vm.sock",
 				    .queues = 2, .memory = "512M" };
 	char out[8192];
@@ -286,6 +291,19 @@ front_end_settings(void)
 		      "vlan='10' allowed_macs='52:54:00:00:00:01'/>");
 	f.mtu = 9001;
 	CHECK_EQ(vunet_profile_libvirt_xml(v2, &f, out, sizeof(out)), -1);
+	/* v3: the offloads on both sides, ECN and UFO off */
+	f.mtu = 1500;
+	CHECK_EQ(vunet_profile_libvirt_xml(vunet_profile_find(
+		"org.vunet.net.v3"), &f, out, sizeof(out)), 0);
+	CHECK_STR_HAS(out, "<host csum='on' gso='off' tso4='on' tso6='on' "
+		      "ecn='off' ufo='off' mrg_rxbuf='on'/>");
+	CHECK_STR_HAS(out, "<guest csum='on' tso4='on' tso6='on' ecn='off' "
+		      "ufo='off'/>");
+	CHECK_EQ(vunet_profile_qemu_args(vunet_profile_find("org.vunet.net.v3"),
+					 &f, out, sizeof(out)), 0);
+	CHECK_STR_HAS(out, ",csum=on,guest_csum=on,gso=off,guest_tso4=on,"
+		      "guest_tso6=on,guest_ecn=off,guest_ufo=off,host_tso4=on,"
+		      "host_tso6=on,host_ecn=off,host_ufo=off,");
 }
 
 int

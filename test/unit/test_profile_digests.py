@@ -15,6 +15,7 @@ import sys
 RELEASED = {
     "org.vunet.net.v1.json": "015fe88c261e95b1879a8f4ae8a87fe488f0eee417668589bd851d6c2873b1d4",
     "org.vunet.net.v2.json": "c2c6ddea1ba6241f2713fef99c98cb7004c3135dc632c083ab962736aa0a0239",
+    "org.vunet.net.v3.json": "37e1192bbc813ff9da3cc87f2284b421cdb19c52effe358cd6d89bd38dcdada2",
 }
 
 root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..")
