@@ -67,7 +67,9 @@ fill_frame(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
 	/* where rte_pktmbuf_alloc() will point data_off */
 	eth = (struct rte_ether_hdr *)((char *)m->buf_addr +
 		RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len));
-	memset(eth, 0, TCP_PAYLOAD_OFF + sizeof(struct stamp));
+	/* within the frame: a 64-byte UDP frame's buffer ends right after */
+	memset(eth, 0, (fa->tcp ? TCP_PAYLOAD_OFF : PAYLOAD_OFF) +
+	       sizeof(struct stamp));
 	pair_mac(dir, 0, &eth->src_addr);
 	pair_mac(!dir, 0, &eth->dst_addr);
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vunet_drops.h"
+#include "vunet_offload_counts.h"
 #include "vunetctl.h"
 
 static const char *const int_keys[] = { "vlan", "native_vlan",
@@ -196,6 +197,11 @@ print_counters(json_t *c, bool queues)
 		if (json_integer_value(v) != 0)
 			printf("  drop %-16s %lld\n", k,
 			       (long long)json_integer_value(v));
+#define OFFLOAD_ROW(field, name) \
+	if (num(c, #name) != 0) \
+		printf("  offload %-13s %lld\n", #name, num(c, #name));
+	VUNET_PORT_OFFLOADS(OFFLOAD_ROW)
+#undef OFFLOAD_ROW
 }
 
 static void

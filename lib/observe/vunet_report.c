@@ -57,6 +57,12 @@ vunet_report_print(FILE *f, const struct vunet_daemon *d)
 					"\n", q, t.rxq[q].pkts,
 					t.rxq[q].bytes, t.txq[q].pkts,
 					t.txq[q].bytes);
+#define OFFLOAD_ROW(field, name) \
+		if (t.field != 0) \
+			fprintf(f, "  offload %-13s %" PRIu64 "\n", #name, \
+				t.field);
+		VUNET_PORT_OFFLOADS(OFFLOAD_ROW)
+#undef OFFLOAD_ROW
 	}
 	for (unsigned int w = 0; w < d->n_workers; w++) {
 		const struct vunet_worker_stats *s = &d->workers[w].stats;

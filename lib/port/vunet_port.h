@@ -170,7 +170,7 @@ struct vunet_port_env {
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	/* buffers of VUNET_TSO_BUF_SIZE for guests that send TSO frames:
 	 * rte_vhost copies a 64 KB frame into 5 of them instead of 33 of
-	 * pools' (a third fewer cycles per frame); NULL: pools' */
+	 * pools' (half the cycles per frame); NULL: pools' */
 	struct rte_mempool *tso_pools[RTE_MAX_NUMA_NODES];
 };
 

@@ -17,24 +17,12 @@
 
 #include "vunet_config.h"
 #include "vunet_drops.h"
+#include "vunet_offload_counts.h"
 
 struct vunet_queue_stats {
 	uint64_t pkts;
 	uint64_t bytes;
 };
-
-/*
- * What the egress stage did for a guest's offloads, per destination port,
- * X(field, name shown): counted only on the path of a guest that offloads.
- */
-#define VUNET_PORT_OFFLOADS(X) \
-	/* TSO frames handed whole to a guest that takes them */ \
-	X(tso_passed, tso_passed) \
-	/* TSO frames cut in software for this port, and into how many */ \
-	X(tso_segmented, tso_segmented) \
-	X(tso_segments, tso_segments) \
-	/* partial checksums completed in software */ \
-	X(csum_completed, csum_completed)
 
 struct vunet_port_stats {
 	struct vunet_queue_stats rxq[VUNET_MAX_QUEUES];

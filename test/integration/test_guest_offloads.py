@@ -154,6 +154,14 @@ def test_a_tso_frame_whole_to_v3_and_cut_for_v2(trio):
     assert offloads(d, "cut") == {"tso_passed": 0, "tso_segmented": 1, "tso_segments": 11,
                                   "csum_completed": 0}
     assert d.port("cut")["tx_bytes"] == len(payload) + 11 * 54
+    # the operator's view: non-zero ones, by name
+    text = d.ctl("stats", "cut", json_out=False)
+    assert "  offload tso_segmented 1\n" in text and "  offload tso_segments  11\n" in text
+    assert "offload tso_passed" not in text, text
+    assert "  offload tso_passed    1\n" in d.ctl("port", "show", "whole", json_out=False)
+    report = d.stop()
+    report = report[report.index("final counters"):]
+    assert "  offload tso_passed    1\n" in report and "  offload tso_segments  11\n" in report
 
 
 def test_a_partial_checksum_is_passed_or_completed(trio):

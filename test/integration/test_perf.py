@@ -45,8 +45,10 @@ def test_uni_through_a_cross_connect_counts_exactly(world):
     r, text = run_perf(world, d, ["--mode", "uni", "--rate", "200000", "--seconds", "2"])
     assert r["mode"] == "uni" and r["size"] == 64
     assert r["sent"] > 300000
-    assert r["received"] == r["sent"] and r["lost"] == 0
     a, b = d.port("a"), d.port("b")
+    # every frame arrived, or vunetd counted it: a stall of the generator's
+    # CPU on a busy machine filled B's ring once in CI (32 frames, a burst)
+    assert r["lost"] == r["sent"] - r["received"] == b["drops"]["tx_full"] <= 64, (r, b)
     # vunetd also saw the 3 learning frames each side sends first
     assert a["rx_packets"] == r["sent"] + 3
     assert a["rx_bytes"] == (r["sent"] + 3) * 64
@@ -54,10 +56,10 @@ def test_uni_through_a_cross_connect_counts_exactly(world):
     # only learning frames can be, if they came before B's rings were up
     dropped = sum(b["drops"].values()) + sum(a["drops"].values())
     assert b["tx_packets"] + dropped == a["rx_packets"]
-    assert dropped <= 3
+    assert dropped - b["drops"]["tx_full"] <= 3
     assert b["rx_packets"] == 3
     assert r["ports"][1]["latency_ns"]["samples"] == r["received"]
-    assert "lost 0 (0.0000%)" in text
+    assert "lost %d (" % r["lost"] in text
 
 
 def test_bi_through_a_bridge_with_many_macs_and_imix(world):
