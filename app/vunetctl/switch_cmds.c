@@ -91,6 +91,11 @@ object_from_args(int argc, char **argv)
 					    json_string(eq + 1));
 		else if (is_int_key(key))
 			json_object_set_new(o, key, int_or_string(eq + 1));
+		else if (strcmp(key, "tx_offloads") == 0)
+			json_object_set_new(o, key,
+				strcmp(eq + 1, "true") == 0 ? json_true() :
+				strcmp(eq + 1, "false") == 0 ? json_false() :
+				json_string(eq + 1));
 		else if (strcmp(key, "allowed_macs") == 0)
 			json_object_set_new(o, key, list_value(eq + 1, false));
 		else if (strcmp(key, "trunk") == 0)
@@ -534,7 +539,8 @@ build_rxq_pin(const struct cli_cmd *c, int n, char **a)
 	"[allowed_macs=MAC,...] [rxq_workers=W,...]\n" \
 	"[mac_limit=N] [flood_pps=N] [socket_group=G] [socket_mode=0660]\n" \
 	"| NAME type=eth devargs=DEVARGS [rx_queues=N] [tx_queues=N]\n" \
-	"[mtu=N] [rx_desc=N] [tx_desc=N] [bridge=B [vlan=N | trunk=...]] ..."
+	"[mtu=N] [rx_desc=N] [tx_desc=N] [tx_offloads=false]\n" \
+	"[bridge=B [vlan=N | trunk=...]] ..."
 
 static const struct cli_cmd cli_cmds[] = {
 	{ "port", "list", 0, 0, "port-list", { NULL }, build_named,

@@ -123,6 +123,24 @@ get_uint(struct ctx *c, json_t *obj, const char *where, const char *key,
 	return 0;
 }
 
+static int
+get_bool(struct ctx *c, json_t *obj, const char *where, const char *key,
+	 bool dflt, bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char field[128];
+
+	snprintf(field, sizeof(field), "%s.%s", where, key);
+	if (v == NULL) {
+		*out = dflt;
+		return 0;
+	}
+	if (!json_is_boolean(v))
+		return fail(c, field, "must be true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
 /* A string that must fit buf (with its NUL); required unless dflt given. */
 static int
 get_string(struct ctx *c, json_t *obj, const char *where, const char *key,
@@ -587,7 +605,7 @@ parse_eth(struct ctx *c, json_t *o, const char *where,
 	if (get_uint(c, o, where, "tx_desc", 64, 4096, DEFAULT_DESC, &v) < 0)
 		return -1;
 	p->tx_desc = (uint16_t)v;
-	return 0;
+	return get_bool(c, o, where, "tx_offloads", true, &p->tx_offloads);
 }
 
 static int
@@ -731,8 +749,8 @@ parse_port(struct ctx *c, json_t *o, const char *where,
 		"socket_mode", NULL };
 	static const char *const eth_keys[] = { "name", "type", "devargs",
 		"rx_queues", "tx_queues", "mtu", "rx_desc", "tx_desc",
-		"bridge", "vlan", "trunk", "native_vlan", "allowed_macs",
-		"mac_limit", "flood_pps", "rxq_workers", NULL };
+		"tx_offloads", "bridge", "vlan", "trunk", "native_vlan",
+		"allowed_macs", "mac_limit", "flood_pps", "rxq_workers", NULL };
 	char type[16], field[128];
 	uint64_t v;
 

@@ -122,6 +122,7 @@ struct vunet_port_conf {
 	uint16_t mtu;           /* 0: leave the device's default */
 	uint16_t rx_desc;
 	uint16_t tx_desc;
+	bool tx_offloads;       /* a guest's offloads done by the device */
 	/* forwarding */
 	int bridge;             /* index into bridges[], -1 if none */
 	uint16_t vlan;          /* access VLAN 1..4094; trunk: native, 0 none */

@@ -66,6 +66,7 @@ vunet_port_create(struct vunet_port *p, uint16_t index,
 	p->vid = -1;
 	p->cap_id = VUNET_NO_CAPTURE;
 	p->pool = port_env.pools[0];
+	p->seg_pool = port_env.pools[0];
 	for (int q = 0; q < VUNET_MAX_QUEUES; q++)
 		rte_spinlock_init(&p->txq_lock[q]);
 	return ops(p)->create(p, err, errlen);

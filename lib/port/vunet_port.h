@@ -61,6 +61,9 @@ struct vunet_port {
 	const struct vunet_port_conf *conf; /* NULL: the slot holds no port */
 	struct rte_ether_addr mac; /* eth: the device's */
 	struct vunet_vtep *vtep; /* vtep: the tunnel (vunet_port_vtep.c) */
+	/* segments and copies of the frames it receives with a guest's
+	 * offloads: buffers sized for one MTU, not pool's 16 KB ones */
+	struct rte_mempool *seg_pool;
 
 	/* Flood rate limit: written by whichever worker polls the port. */
 	uint64_t flood_tat __rte_cache_aligned; /* GCRA: next conforming TSC */
@@ -77,9 +80,13 @@ enum vunet_port_cap {
 	/* vhost: its guest may send TSO frames and partial checksums
 	 * (CSUM or HOST_TSO4/6 negotiated) */
 	VUNET_CAP_OFFLOAD_IN = 1 << 3,
-	VUNET_CAP_CSUM_OUT = 1 << 4,    /* vhost: takes partial checksums */
-	/* vhost: takes TSO frames whole (GUEST_TSO4 and 6, GUEST_CSUM) */
+	/* takes partial checksums: a guest with GUEST_CSUM, a NIC that
+	 * writes TCP and UDP checksums */
+	VUNET_CAP_CSUM_OUT = 1 << 4,
+	/* takes TSO frames whole: a guest with GUEST_TSO4 and 6 and
+	 * GUEST_CSUM, a NIC that segments (eth: the driver prepares them) */
 	VUNET_CAP_TSO_OUT = 1 << 5,
+	VUNET_CAP_IP_CSUM_OUT = 1 << 6, /* eth: writes IPv4 header sums */
 };
 
 #define VUNET_CAP_OFFLOADS \

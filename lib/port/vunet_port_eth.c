@@ -59,6 +59,55 @@ eth_queues_setup(struct vunet_port *p, int socket, struct rte_mempool *pool,
 	return 0;
 }
 
+/*
+ * A guest's offloads the device does itself (vunet_port_offload.c): its
+ * partial checksums when it writes both TCP and UDP ones, its TSO frames
+ * when it also segments and gathers chains (a 64 KB frame is one). Only
+ * frames from a guest that offloads carry the flags, so other traffic is
+ * sent as before; a driver may still pick a slower burst function once
+ * offloads are on, which tx_offloads=false in the config avoids.
+ */
+static void
+eth_offloads(struct vunet_port *p, const struct rte_eth_dev_info *info,
+	     struct rte_eth_conf *econf)
+{
+	const uint64_t csum = RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+			      RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	uint64_t capa = info->tx_offload_capa;
+
+	if (!p->conf->tx_offloads || (capa & csum) != csum)
+		return;
+	p->caps |= VUNET_CAP_CSUM_OUT;
+	econf->txmode.offloads |= csum;
+	/* net_tap's TSO is rte_gso 22.11 in software: IPv4 only, an IPv6
+	 * frame is lost without a word; vunetd's own does both */
+	if (!(capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) ||
+	    !vunet_port_has(p, VUNET_CAP_TX_CHAINS) ||
+	    strcmp(info->driver_name, "net_tap") == 0)
+		return;
+	p->caps |= VUNET_CAP_TSO_OUT;
+	econf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	/* a segment's IPv4 header sum, where the device writes it */
+	if (capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		p->caps |= VUNET_CAP_IP_CSUM_OUT;
+		econf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	}
+}
+
+bool
+vunet_port_eth_prepare(const struct vunet_port *p, unsigned int worker,
+		       struct rte_mbuf **m)
+{
+	if (((*m)->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	    ((*m)->ol_flags & RTE_MBUF_F_TX_IPV4) &&
+	    vunet_port_has(p, VUNET_CAP_IP_CSUM_OUT))
+		(*m)->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	/* drivers' prepare reads only their queue's setup, not its ring,
+	 * and may replace the mbuf (the virtio PMD inserting a VLAN tag) */
+	return rte_eth_tx_prepare(p->eth_id,
+				  (uint16_t)(worker % p->nb_txq), m, 1) == 1;
+}
+
 static int
 eth_configure(struct vunet_port *p, char *err, size_t errlen)
 {
@@ -109,6 +158,7 @@ eth_configure(struct vunet_port *p, char *err, size_t errlen)
 		p->caps |= VUNET_CAP_VLAN_INSERT;
 		econf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 	}
+	eth_offloads(p, &info, &econf);
 	/* a trunk's: an access port would no longer see tags to refuse */
 	if (c->trunk &&
 	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP)) {
@@ -203,13 +253,16 @@ eth_create(struct vunet_port *p, char *err, size_t errlen)
 		return ret;
 	}
 	__atomic_store_n(&p->eth_up, true, __ATOMIC_RELEASE);
-	PORT_LOG(INFO, "%s: ethdev %u (%s), %u rx / %u tx queues%s%s%s",
+	PORT_LOG(INFO, "%s: ethdev %u (%s), %u rx / %u tx queues%s%s%s%s%s",
 		 c->name, id, name, c->rx_queues, c->tx_queues,
 		 p->txq_shared ? ", tx queues shared by workers" : "",
 		 vunet_port_has(p, VUNET_CAP_VLAN_INSERT) ?
 		 ", VLAN insert" : "",
 		 vunet_port_has(p, VUNET_CAP_VLAN_STRIP) ?
-		 ", VLAN strip" : "");
+		 ", VLAN strip" : "",
+		 vunet_port_has(p, VUNET_CAP_CSUM_OUT) ?
+		 ", checksum offload" : "",
+		 vunet_port_has(p, VUNET_CAP_TSO_OUT) ? ", TSO" : "");
 	return 0;
 }
 
@@ -255,6 +308,12 @@ eth_describe(const struct vunet_port *p, bool detail,
 		vunet_port_field_str(f, "link", i.link_down ? "down" : "up");
 	if (p->conf->mtu != 0)
 		vunet_port_field_num(f, "mtu", p->conf->mtu);
+	/* what the device does of a guest's offloads */
+	vunet_port_field_str(f, "tx_offloads",
+			     vunet_port_has(p, VUNET_CAP_TSO_OUT) ?
+			     "checksum tso" :
+			     vunet_port_has(p, VUNET_CAP_CSUM_OUT) ?
+			     "checksum" : "none");
 	if (detail)
 		vunet_port_field_num(f, "ethdev", p->eth_id);
 }
@@ -267,7 +326,7 @@ eth_same_device(const struct vunet_port_conf *a,
 	return strcmp(a->devargs, b->devargs) == 0 &&
 	       a->rx_queues == b->rx_queues && a->tx_queues == b->tx_queues &&
 	       a->mtu == b->mtu && a->rx_desc == b->rx_desc &&
-	       a->tx_desc == b->tx_desc;
+	       a->tx_desc == b->tx_desc && a->tx_offloads == b->tx_offloads;
 }
 
 const struct vunet_port_ops vunet_port_eth_ops = {

@@ -22,6 +22,15 @@ extern int vunet_logtype_vhost;
 const struct vunet_port_env *vunet_port_env(void);
 
 /*
+ * eth: *m, flagged for the device's checksum or TSO offload, made what
+ * its driver needs (rte_eth_tx_prepare, which writes into its headers: *m
+ * is the caller's alone, and may be replaced); false when the driver
+ * refuses it.
+ */
+bool vunet_port_eth_prepare(const struct vunet_port *p, unsigned int worker,
+			    struct rte_mbuf **m);
+
+/*
  * The control side's state of a port, by slot: written by the control
  * thread and rte_vhost's callbacks, never read by workers.
  */
@@ -52,7 +61,7 @@ priv(const struct vunet_port *p)
  * One per kind, vunet_port_KIND_ops in vunet_port_KIND.c.
  */
 struct vunet_port_ops {
-	/* p is zeroed but for index, conf, type, vid -1, pool; on error
+	/* p is zeroed but for index, conf, type, vid -1, the pools; on error
 	 * nothing is left behind */
 	int (*create)(struct vunet_port *p, char *err, size_t errlen);
 	void (*destroy)(struct vunet_port *p);

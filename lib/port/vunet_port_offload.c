@@ -10,12 +10,18 @@
  *   a guest that takes it (TSO_OUT, CSUM_OUT): the frame passes whole,
  *     its metadata turned into the Tx flags rte_vhost's enqueue writes
  *     into the guest's virtio-net header;
- *   anything else (a guest without, an eth port, a remote VTEP): segmented
- *     to the destination's MTU, or its checksum completed (lib/offload).
- * The frame may be shared by a flood: segments are new buffers, a
- * checksum is completed on a private copy, and Tx flags left on a shared
- * frame are read only by a destination that takes them (every other path
- * clears them on what it sends). Out of line: only such a batch comes here.
+ *   a NIC that takes it (eth with TSO_OUT, CSUM_OUT): the same Tx flags,
+ *     its driver's rte_eth_tx_prepare, and the device segments or sums;
+ *   anything else (a guest without, an eth port without, a remote VTEP,
+ *     a frame a driver refuses): segmented to the destination's MTU, or
+ *     its checksum completed (lib/offload).
+ * A TSO frame passed whole has its gso_size made to fit the destination's
+ * MTU too. The frame may be shared by a flood: segments are new buffers,
+ * a checksum is completed on a private copy, a NIC gets only a frame it
+ * alone holds (its driver writes the headers), and Tx flags left on a
+ * shared frame are read only by a destination that takes them (every
+ * other path clears them on what it sends). Out of line: only such a
+ * batch comes here.
  */
 
 #include <rte_ip.h>
@@ -84,12 +90,14 @@ ip_mtu(const struct vunet_port *p)
 }
 
 /*
- * m's metadata as the Tx flags and lengths rte_vhost's enqueue turns into
- * a virtio-net header (NEEDS_CSUM at l2 + l3, GSO TCPv4/6 of tso_segsz);
+ * m's metadata as Tx flags and lengths: what rte_vhost's enqueue turns
+ * into a virtio-net header (NEEDS_CSUM at l2 + l3, GSO TCPv4/6 of
+ * tso_segsz), and what a NIC's driver reads. A TSO frame's segments are
+ * made no longer than ip_mtu (0: no limit), as they would be in software;
  * false for a frame that does not hold what its flags say.
  */
 static bool
-as_tx_offload(struct rte_mbuf *m)
+as_tx_offload(struct rte_mbuf *m, uint32_t ip_mtu)
 {
 	uint8_t buf[VUNET_SEG_HDR_MAX];
 	uint32_t avail = RTE_MIN(rte_pktmbuf_pkt_len(m),
@@ -110,10 +118,11 @@ as_tx_offload(struct rte_mbuf *m)
 		/* the same judgement as a frame to be segmented, and no
 		 * bytes after its IP packet: it goes whole */
 		if (vunet_seg_plan(h, avail, rte_pktmbuf_pkt_len(m),
-				   m->tso_segsz, 0, &plan) != VUNET_SEG_OK ||
+				   m->tso_segsz, ip_mtu, &plan) != VUNET_SEG_OK ||
 		    plan.len != rte_pktmbuf_pkt_len(m))
 			return false;
 		m->l4_len = (uint16_t)(plan.hdr_len - plan.l4_off);
+		m->tso_segsz = plan.mss;
 		f |= RTE_MBUF_F_TX_TCP_SEG;
 	}
 	m->l2_len = l.l3_off;
@@ -122,16 +131,32 @@ as_tx_offload(struct rte_mbuf *m)
 	return true;
 }
 
-/* A destination with cap takes m as it is: true when m was dealt with. */
+/*
+ * A destination with cap takes *m as it is: true when it was dealt with;
+ * false leaves *m (a driver's prepare may have replaced it) to software.
+ */
 static bool
-whole(struct batch *b, struct rte_mbuf *m, enum vunet_port_cap cap)
+whole(struct batch *b, struct rte_mbuf **pm, enum vunet_port_cap cap)
 {
+	struct rte_mbuf *m = *pm;
+	bool nic = b->p->type == VUNET_PORT_ETH;
+
 	if (!vunet_port_has(b->p, cap))
 		return false;
-	if (!as_tx_offload(m)) {
+	/* a NIC's driver writes into the headers: not those of a frame
+	 * another destination still reads */
+	if (nic && (rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m)))
+		return false;
+	if (!as_tx_offload(m, ip_mtu(b->p))) {
 		batch_drop(b, m, VUNET_DROP_GSO_BAD);
 		return true;
 	}
+	/* what the driver refuses (too many buffers, say) is done here */
+	if (nic && !vunet_port_eth_prepare(b->p, b->tx.worker, pm)) {
+		(*pm)->ol_flags &= ~TX_OFFLOAD_FLAGS;
+		return false;
+	}
+	m = *pm;
 	if (cap == VUNET_CAP_TSO_OUT)
 		b->st->tso_passed++;
 	batch_add(b, m);
@@ -145,7 +170,7 @@ tso(struct batch *b, struct rte_mbuf *m)
 	enum vunet_seg_error why;
 	uint16_t k;
 
-	if (whole(b, m, VUNET_CAP_TSO_OUT))
+	if (whole(b, &m, VUNET_CAP_TSO_OUT))
 		return;
 	k = vunet_seg_tcp(m, m->tso_segsz, ip_mtu(b->p), b->tx.pool, seg,
 			  &why);
@@ -166,7 +191,7 @@ csum(struct batch *b, struct rte_mbuf *m)
 {
 	enum vunet_seg_error why;
 
-	if (whole(b, m, VUNET_CAP_CSUM_OUT))
+	if (whole(b, &m, VUNET_CAP_CSUM_OUT))
 		return;
 	/* others may still send the frame as it is: complete a copy */
 	if (rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m)) {

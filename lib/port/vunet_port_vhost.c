@@ -320,6 +320,7 @@ vhost_new_device(int vid)
 	caps = offload_caps(priv(p)->features);
 	p->pool = (caps & VUNET_CAP_OFFLOAD_IN) && env->tso_pools[node] ?
 		  env->tso_pools[node] : env->pools[node];
+	p->seg_pool = env->pools[node];
 	__atomic_store_n(&p->caps, (uint8_t)((p->caps & ~VUNET_CAP_OFFLOADS) |
 		caps), __ATOMIC_RELAXED);
 	priv(p)->n_ups++;

@@ -233,7 +233,7 @@ vunet_worker_main(void *arg)
 				w->tx.offloads = vunet_port_has(p,
 						VUNET_CAP_OFFLOAD_IN);
 				if (unlikely(w->tx.offloads))
-					w->tx.pool = p->pool;
+					w->tx.pool = p->seg_pool;
 				vunet_switch_input(&x, t, prev, port, pkts, n);
 				/* batches hold at most one burst: flush */
 				flush(w, sw->ports, longest);

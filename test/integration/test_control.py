@@ -169,6 +169,9 @@ def test_bad_requests_are_refused_and_change_nothing(world):
     r = d.ctl("port", "add", "vm3", "type=vhost", "path=" + world.sock("vm3"), "vlan=x",
               "bridge=br0", check=False)
     assert r.returncode == 1 and "ports[2].vlan: must be an integer" in r.stderr
+    r = d.ctl("port", "add", "nic", "type=eth", "devargs=net_af_packet9,iface=vunet-x",
+              "tx_offloads=no", check=False)
+    assert r.returncode == 1 and "ports[2].tx_offloads: must be true or false" in r.stderr
     r = d.ctl("port", "frob", check=False)
     assert r.returncode == 2
     assert state_bytes(d) == before

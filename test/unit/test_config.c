@@ -28,7 +28,7 @@ static const char good[] =
 	"    { \"name\": \"nic0\", \"type\": \"eth\","
 	"      \"devargs\": \"net_af_packet0,iface=veth0\", \"rx_queues\": 2,"
 	"      \"tx_queues\": 3, \"mtu\": 9000, \"bridge\": \"br0\","
-	"      \"vlan\": 10 },"
+	"      \"vlan\": 10, \"tx_offloads\": false },"
 	"    { \"name\": \"a\", \"type\": \"vhost\", \"path\": \"/a.sock\" },"
 	"    { \"name\": \"b\", \"type\": \"eth\", \"devargs\": \"0000:01:00.0\" }"
 	"  ],"
@@ -57,6 +57,7 @@ good_config_fields(void)
 	CHECK_EQ(conf.ports[2].rx_queues, 2);
 	CHECK_EQ(conf.ports[2].tx_queues, 3);
 	CHECK_EQ(conf.ports[2].mtu, 9000);
+	CHECK(!conf.ports[2].tx_offloads);
 	CHECK_EQ(conf.n_xconnects, 1);
 	CHECK_EQ(conf.xconnects[0].a, 3);
 	CHECK_EQ(conf.xconnects[0].b, 4);
@@ -80,6 +81,7 @@ good_config_defaults(void)
 	CHECK_EQ(conf.ports[4].rx_queues, 1);
 	CHECK_EQ(conf.ports[4].rx_desc, 1024);
 	CHECK_EQ(conf.ports[4].mtu, 0);
+	CHECK(conf.ports[4].tx_offloads);
 	CHECK_EQ(vunet_config_parse("{}", "empty.json", &conf, err,
 				    sizeof(err)), 0);
 	CHECK_EQ(conf.n_ports, 0);
@@ -116,6 +118,10 @@ static const struct bad_case bad_cases[] = {
 	{ "{ \"ports\": {} }", "t.json: ports: must be an array" },
 	{ "{ \"mbufs\": 10 }", "t.json: (top).mbufs: 10 is out of range "
 	  "1024..4194304" },
+	{ "{ \"tso_mbufs\": 1048577 }", "t.json: (top).tso_mbufs: 1048577 "
+	  "is out of range 0..1048576" },
+	{ "{ \"tso_mbufs\": \"4k\" }", "t.json: (top).tso_mbufs: must be "
+	  "an integer from 0 to 1048576" },
 	{ "{ \"bridges\": [ { \"name\": \"b r\" } ] }",
 	  "t.json: bridges[0].name: 'b r' may only hold letters, digits, "
 	  "'_' and '-'" },
@@ -226,6 +232,10 @@ static const struct bad_case bad_cases[] = {
 	  "range 68..9000" },
 	{ ETH(", \"rx_queues\": -1"), "t.json: ports[0].rx_queues: -1 is "
 	  "out of range 1..16" },
+	{ ETH(", \"tx_offloads\": \"no\""), "t.json: ports[0].tx_offloads: "
+	  "must be true or false" },
+	{ PORT(", \"tx_offloads\": false"), "t.json: ports[0].tx_offloads: "
+	  "unknown field" },
 	{ ETH(", \"path\": \"/x\""), "t.json: ports[0].path: unknown field" },
 	{ "{ \"ports\": [ { \"name\": \"e\", \"type\": \"eth\" } ] }",
 	  "t.json: ports[0].devargs: is required" },

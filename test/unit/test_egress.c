@@ -24,6 +24,7 @@
 #define POOL_SIZE 1023
 
 static struct rte_mempool *pool;
+static struct rte_mempool *tso_pool; /* what a guest that offloads fills */
 static struct vunet_port port;
 static struct vunet_port_conf conf = { .name = "loop", .type = VUNET_PORT_ETH,
 	.devargs = "net_ring0", .rx_queues = 1, .tx_queues = 1,
@@ -31,11 +32,12 @@ static struct vunet_port_conf conf = { .name = "loop", .type = VUNET_PORT_ETH,
 static struct vunet_port_stats stats[VUNET_MAX_PORTS];
 static struct vunet_tx_ctx tx;
 
-/* A TCP/IPv4 frame with payload bytes, chained as rte_vhost chains it. */
+/* A TCP/IPv4 frame with payload bytes from mp, chained as rte_vhost
+ * chains it. */
 static struct rte_mbuf *
-tcp_frame(uint32_t payload, uint8_t proto)
+tcp_frame_in(struct rte_mempool *mp, uint32_t payload, uint8_t proto)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool), *last = m;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp), *last = m;
 	uint32_t total = 14 + 20 + 20 + payload;
 	uint8_t h[54] = { 0 };
 
@@ -54,7 +56,7 @@ tcp_frame(uint32_t payload, uint8_t proto)
 		rte_ipv4_cksum((const struct rte_ipv4_hdr *)(h + 14));
 	for (uint32_t i = 0; i < total; i++) {
 		if (rte_pktmbuf_tailroom(last) == 0) {
-			last = rte_pktmbuf_alloc(pool);
+			last = rte_pktmbuf_alloc(mp);
 			rte_pktmbuf_chain(m, last);
 		}
 		*rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len) =
@@ -65,6 +67,12 @@ tcp_frame(uint32_t payload, uint8_t proto)
 	/* the guest's partial sum, as rte_vhost hands it over: not the sum */
 	*rte_pktmbuf_mtod_offset(m, uint8_t *, 50) = 0x12;
 	return m;
+}
+
+static struct rte_mbuf *
+tcp_frame(uint32_t payload, uint8_t proto)
+{
+	return tcp_frame_in(pool, payload, proto);
 }
 
 /* Everything the loop holds now. */
@@ -98,11 +106,14 @@ reset_stats(void)
 static void
 test_tso_segmented_to_mtu(void)
 {
-	struct rte_mbuf *m = tcp_frame(10000, IPPROTO_TCP), *got[64];
+	struct rte_mbuf *m = tcp_frame_in(tso_pool, 10000, IPPROTO_TCP);
+	struct rte_mbuf *got[64];
 	uint32_t bytes = 0;
 	uint16_t n;
 
 	reset_stats();
+	CHECK_EQ(m->nb_segs, 1);
+	CHECK_EQ(rte_mempool_in_use_count(tso_pool), 1);
 	m->ol_flags |= RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_NONE;
 	m->tso_segsz = 8000;     /* a jumbo guest's: the port's MTU is less */
 	CHECK_EQ(vunet_port_tx(&port, &tx, &m, 1, rte_pktmbuf_pkt_len(m)), 7);
@@ -114,6 +125,8 @@ test_tso_segmented_to_mtu(void)
 		CHECK_EQ(got[i]->ol_flags & (RTE_MBUF_F_TX_TCP_SEG |
 					     RTE_MBUF_F_TX_L4_MASK), 0);
 		CHECK(rte_pktmbuf_pkt_len(got[i]) <= 1514);
+		/* the transmit context's buffers, not 16 KB ones */
+		CHECK(got[i]->pool == pool);
 		bytes += rte_pktmbuf_pkt_len(got[i]) - 54;
 	}
 	CHECK_EQ(bytes, 10000);
@@ -122,6 +135,7 @@ test_tso_segmented_to_mtu(void)
 	CHECK_EQ(stats[port.index].tso_segments, 7);
 	CHECK_EQ(stats[port.index].tso_passed, 0);
 	CHECK_EQ(stats[port.index].csum_completed, 0);
+	CHECK_EQ(rte_mempool_in_use_count(tso_pool), 0);
 	rte_pktmbuf_free_bulk(got, n);
 }
 
@@ -236,6 +250,7 @@ static void
 test_pool_whole(void)
 {
 	CHECK_EQ(rte_mempool_avail_count(pool), POOL_SIZE);
+	CHECK_EQ(rte_mempool_avail_count(tso_pool), 63);
 }
 
 int
@@ -247,9 +262,12 @@ main(void)
 	unit_eal_init("unit_egress");
 	pool = rte_pktmbuf_pool_create("unit_egress", POOL_SIZE, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	tso_pool = rte_pktmbuf_pool_create("unit_egress_tso", 63, 0, 0,
+					   VUNET_TSO_BUF_SIZE, 0);
 	env.pools[0] = pool;
+	env.tso_pools[0] = tso_pool;
 	vunet_port_env_set(&env);
-	if (pool == NULL ||
+	if (pool == NULL || tso_pool == NULL ||
 	    vunet_port_create(&port, 3, &conf, err, sizeof(err)) < 0) {
 		printf("Bail out! no loop port: %s\n", err);
 		return 1;
