@@ -12,7 +12,7 @@ PACKAGES=(build-essential pkg-config meson ninja-build
 	coreutils util-linux clang libclang-rt-14-dev valgrind
 	qemu-system-x86 busybox-static iputils-ping tcpdump openvswitch-switch
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients systemd
-	man-db groff-base)
+	man-db groff-base libmnl-dev frr)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "setup.sh: run as root (apt-get, hugepages, mounts)" >&2

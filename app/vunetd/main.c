@@ -112,6 +112,7 @@ static void
 control_loop(struct vunet_daemon *d, struct vunet_ctl_server *srv)
 {
 	uint64_t hz = rte_get_tsc_hz(), next_age = rte_rdtsc() + hz;
+	uint64_t next_export = next_age;
 	int period = CONTROL_PERIOD_MIN_MS;
 
 	while (!quit) {
@@ -125,6 +126,11 @@ control_loop(struct vunet_daemon *d, struct vunet_ctl_server *srv)
 			vunet_switch_age(d->sw, now);
 			vunet_daemon_watch_links(d);
 			next_age = now + hz;
+		}
+		/* zebra reads a local MAC within 1 s of its first frame */
+		if (now >= next_export) {
+			vunet_daemon_evpn_export(d);
+			next_export = now + hz / 4;
 		}
 		if (srv != NULL)
 			vunet_ctl_server_poll(srv, d, period);
@@ -376,6 +382,7 @@ build(struct vunetd *v)
 		fprintf(stderr, "vunetd: %s: %s\n", v->origin, err);
 		return -1;
 	}
+	vunet_daemon_evpn_start(&v->d);
 	return 0;
 }
 

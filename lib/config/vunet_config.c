@@ -363,6 +363,33 @@ vunet_ipv4_same_subnet(uint32_t a, uint32_t b, uint8_t prefix_len)
 	return (a & mask) == (b & mask);
 }
 
+/* bridge.vxlan.evpn */
+static int
+parse_evpn(struct ctx *c, json_t *o, const char *where,
+	   struct vunet_vxlan_conf *x)
+{
+	static const char *const keys[] = { "shadow_port", NULL };
+	char w[128];
+	uint64_t v;
+
+	snprintf(w, sizeof(w), "%s.evpn", where);
+	if (!json_is_object(o))
+		return fail(c, w, "must be an object");
+	if (check_keys(c, o, w, keys) < 0 ||
+	    get_uint(c, o, w, "shadow_port", 1, 65535,
+		     VUNET_EVPN_SHADOW_PORT, &v) < 0)
+		return -1;
+	if (v == x->udp_port) {
+		snprintf(w, sizeof(w), "%s.evpn.shadow_port", where);
+		return fail(c, w, "must differ from udp_port (%u): the "
+			    "kernel would take the tunnel's traffic",
+			    x->udp_port);
+	}
+	x->evpn_shadow_port = (uint16_t)v;
+	x->evpn = true;
+	return 0;
+}
+
 /* bridge.vxlan; the underlay port is found once the ports are read */
 static int
 parse_vxlan(struct ctx *c, json_t *o, const char *bwhere,
@@ -370,7 +397,7 @@ parse_vxlan(struct ctx *c, json_t *o, const char *bwhere,
 {
 	static const char *const keys[] = { "underlay", "local_ip",
 		"gateway", "udp_port", "vnis", "remotes", "remote_mac_limit",
-		"remote_flood_pps", NULL };
+		"remote_flood_pps", "evpn", NULL };
 	struct vunet_vxlan_conf *x = &br->vxlan;
 	char where[96], field[128];
 	uint64_t v;
@@ -414,7 +441,45 @@ parse_vxlan(struct ctx *c, json_t *o, const char *bwhere,
 	if (parse_vnis(c, json_object_get(o, "vnis"), where, x) < 0 ||
 	    parse_remotes(c, json_object_get(o, "remotes"), where, x) < 0)
 		return -1;
+	if (json_object_get(o, "evpn") != NULL &&
+	    parse_evpn(c, json_object_get(o, "evpn"), where, x) < 0)
+		return -1;
 	x->on = true;
+	return 0;
+}
+
+/*
+ * The shadow devices are named by VNI, one set per network namespace:
+ * two EVPN bridges may not share a VNI.
+ */
+static int
+evpn_vnis_apart(struct ctx *c, const struct vunet_config *conf)
+{
+	for (uint16_t b = 0; b < conf->n_bridges; b++)
+		for (uint16_t o = 0; o < b; o++) {
+			const struct vunet_vxlan_conf *x =
+				&conf->bridges[b].vxlan;
+			const struct vunet_vxlan_conf *y =
+				&conf->bridges[o].vxlan;
+
+			if (!x->evpn || !y->evpn)
+				continue;
+			for (uint16_t i = 0; i < x->n_vnis; i++)
+				for (uint16_t k = 0; k < y->n_vnis; k++)
+					if (x->vnis[i].vni == y->vnis[k].vni) {
+						char w[64];
+
+						snprintf(w, sizeof(w),
+							 "bridges[%u].vxlan."
+							 "vnis[%u]", b, i);
+						return fail(c, w, "VNI %u is "
+							    "bridge '%s''s "
+							    "EVPN VNI too",
+							    x->vnis[i].vni,
+							    conf->bridges[o]
+							    .name);
+					}
+		}
 	return 0;
 }
 
@@ -964,7 +1029,7 @@ parse_doc(struct ctx *c, json_t *doc, struct vunet_config *conf)
 	for (uint16_t b = 0; b < conf->n_bridges; b++)
 		if (conf->bridges[b].vxlan.on && vxlan_finish(c, conf, b) < 0)
 			return -1;
-	return 0;
+	return evpn_vnis_apart(c, conf);
 }
 
 int

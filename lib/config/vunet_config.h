@@ -82,6 +82,7 @@ json_t *vunet_vlans_json(const struct vunet_vlans *s);
 #define VUNET_MAX_VNIS 64        /* per bridge */
 #define VUNET_MAX_REMOTES 32     /* remote VTEPs per bridge */
 #define VUNET_VXLAN_UDP_PORT 4789
+#define VUNET_EVPN_SHADOW_PORT 4790
 
 /* A bridge's VXLAN tunnel endpoint (RFC 7348). Addresses: network order. */
 struct vunet_vxlan_conf {
@@ -102,6 +103,10 @@ struct vunet_vxlan_conf {
 	/* each remote's port: an underlay host may not fill the table */
 	uint32_t remote_mac_limit;
 	uint32_t remote_flood_pps;
+	/* BGP EVPN through the kernel's view (lib/evpn): shadow devices
+	 * for zebra, their VXLAN devices on a UDP port nothing sends to */
+	bool evpn;
+	uint16_t evpn_shadow_port;
 };
 
 struct vunet_port_conf {

@@ -17,6 +17,7 @@
 #include <rte_log.h>
 
 #include "vunet_daemon.h"
+#include "vunet_daemon_evpn.h"
 #include "vunet_err.h"
 #include "vunet_port.h"
 
@@ -215,6 +216,7 @@ struct plan {
 	bool bmade[VUNET_MAX_BRIDGES];
 	bool polled[VUNET_MAX_PORTS];
 	bool regrouped[VUNET_MAX_PORTS]; /* kept, in other segments now */
+	bool evpn;                       /* EVPN devices are nc's */
 	struct vunet_wiring wiring;
 };
 
@@ -368,6 +370,8 @@ publish(struct vunet_daemon *d, struct plan *p)
 static void
 undo(struct vunet_daemon *d, const struct plan *p)
 {
+	if (p->evpn)
+		vunet_daemon_evpn_undo(d, p->nc, p->nc->n_bridges);
 	for (int s = 0; s < VUNET_MAX_PORTS; s++)
 		if (p->made[s])
 			retire_port(d, s);
@@ -394,6 +398,7 @@ commit(struct vunet_daemon *d, struct plan *p, json_t *doc)
 	for (int b = 0; b < VUNET_MAX_BRIDGES; b++)
 		if (bridge_used(d, b) && !p->btaken[b])
 			vunet_switch_bridge_del(d->sw, (uint16_t)b);
+	vunet_daemon_evpn_commit(d, p->nc);
 	memcpy(d->port_slot, p->slot, sizeof(d->port_slot));
 	memcpy(d->bridge_slot, p->bslot, sizeof(d->bridge_slot));
 	free(d->conf);
@@ -428,6 +433,9 @@ apply(struct vunet_daemon *d, json_t *doc, const char *origin, bool persist,
 	if (plan_bridges(d, p, err, errlen) < 0 ||
 	    plan_ports(d, p, err, errlen) < 0)
 		goto undo;
+	if (vunet_daemon_evpn_apply(d, p->nc, err, errlen) < 0)
+		goto undo;
+	p->evpn = true;
 	pin_profiles(doc, p->nc);
 	persist = persist && d->state_path != NULL;
 	if (persist && vunet_state_save(d->state_path, doc, err, errlen) < 0) {
@@ -476,5 +484,8 @@ vunet_daemon_close(struct vunet_daemon *d)
 	d->conf = NULL;
 	json_decref(d->doc);
 	d->doc = NULL;
+	/* its devices stay: the next vunetd takes them over */
+	vunet_evpn_free(d->evpn);
+	d->evpn = NULL;
 	pthread_mutex_unlock(&d->lock);
 }

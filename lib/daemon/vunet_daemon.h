@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "vunet_config.h"
+#include "vunet_evpn.h"
 #include "vunet_switch.h"
 #include "vunet_worker.h"
 
@@ -53,6 +54,7 @@ struct vunet_daemon {
 	 * port can be added at run time */
 	const char *const *allow_devargs;
 	unsigned int n_allow_devargs;
+	struct vunet_evpn *evpn;           /* NULL until a bridge has EVPN */
 };
 
 /* An empty daemon over ports/switch/workers made by the caller. */
@@ -93,6 +95,18 @@ void vunet_daemon_watch_links(struct vunet_daemon *d);
  * (answered, or teaching a remote VTEP's MAC); returns how many.
  */
 unsigned int vunet_daemon_punted(struct vunet_daemon *d);
+
+/*
+ * Control thread, at start: the shadow devices of bridges this
+ * configuration does not run with EVPN are deleted (lib/evpn).
+ */
+void vunet_daemon_evpn_start(struct vunet_daemon *d);
+
+/*
+ * Control thread, a few times a second: each EVPN bridge's local MACs to
+ * its shadow ports. Returns how many entries changed.
+ */
+unsigned int vunet_daemon_evpn_export(struct vunet_daemon *d);
 
 /*
  * The state file: read (1 if there was one, 0 if not, -1 on error) and

@@ -193,6 +193,28 @@ static const struct bad_case bad_cases[] = {
 	     "\"vnis\": [ ]"),
 	  "t.json: bridges[0].vxlan.vnis: must map 1 to 64 VLANs to VNIs: "
 	  "[{\"vlan\": 10, \"vni\": 5010}]" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ], \"evpn\": true"),
+	  "t.json: bridges[0].vxlan.evpn: must be an object" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ], "
+	     "\"evpn\": { \"port\": 4790 }"),
+	  "t.json: bridges[0].vxlan.evpn.port: unknown field" },
+	{ VX("\"underlay\": \"e\", \"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ], "
+	     "\"evpn\": { \"shadow_port\": 4789 }"),
+	  "t.json: bridges[0].vxlan.evpn.shadow_port: must differ from "
+	  "udp_port (4789): the kernel would take the tunnel's traffic" },
+	{ "{ \"bridges\": [ { \"name\": \"a\", \"vxlan\": { \"underlay\": "
+	  "\"e\", \"local_ip\": \"192.0.2.1\", \"vnis\": [ { \"vlan\": 10, "
+	  "\"vni\": 7 } ], \"evpn\": {} } }, { \"name\": \"b\", \"vxlan\": { "
+	  "\"underlay\": \"f\", \"local_ip\": \"192.0.2.2\", \"vnis\": [ { "
+	  "\"vlan\": 20, \"vni\": 8 }, { \"vlan\": 30, \"vni\": 7 } ], "
+	  "\"evpn\": {} } } ], \"ports\": [ { \"name\": \"e\", \"type\": "
+	  "\"eth\", \"devargs\": \"x\" }, { \"name\": \"f\", \"type\": "
+	  "\"eth\", \"devargs\": \"y\" } ] }",
+	  "t.json: bridges[1].vxlan.vnis[1]: VNI 7 is bridge 'a''s EVPN VNI "
+	  "too" },
 	{ PORT(", \"vlan\": 5"), "t.json: ports[0].vlan: a VLAN needs a "
 	  "bridge" },
 	{ PORT(", \"bridge\": \"br9\""),
@@ -351,11 +373,31 @@ shipped_configs_load(void)
 	}
 }
 
+static void
+evpn_config(void)
+{
+	CHECK_EQ(vunet_config_parse(VX("\"underlay\": \"e\", \"local_ip\": "
+		"\"192.0.2.1\", \"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ], "
+		"\"evpn\": {}"), "e.json", &conf, err, sizeof(err)), 0);
+	CHECK(conf.bridges[0].vxlan.evpn);
+	CHECK_EQ(conf.bridges[0].vxlan.evpn_shadow_port, 4790);
+	CHECK_EQ(vunet_config_parse(VX("\"underlay\": \"e\", \"local_ip\": "
+		"\"192.0.2.1\", \"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ], "
+		"\"evpn\": { \"shadow_port\": 5000 }"), "e.json", &conf, err,
+		sizeof(err)), 0);
+	CHECK_EQ(conf.bridges[0].vxlan.evpn_shadow_port, 5000);
+	CHECK_EQ(vunet_config_parse(VX("\"underlay\": \"e\", \"local_ip\": "
+		"\"192.0.2.1\", \"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+		"e.json", &conf, err, sizeof(err)), 0);
+	CHECK(!conf.bridges[0].vxlan.evpn);
+}
+
 int
 main(void)
 {
 	RUN(good_config_fields);
 	RUN(good_config_defaults);
+	RUN(evpn_config);
 	RUN(bad_configs_are_refused_with_their_reason);
 	RUN(trunk_vlans_are_a_set);
 	RUN(missing_file);

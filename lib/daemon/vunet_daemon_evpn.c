@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vunet authors
+ */
+
+/*
+ * The daemon's side of EVPN (lib/evpn): each configuration's EVPN bridges
+ * get their shadow devices as part of the change (a failure refuses it),
+ * and the control thread hands each one's local MACs to the kernel.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_log.h>
+
+#include "vunet_daemon.h"
+#include "vunet_daemon_evpn.h"
+#include "vunet_evpn.h"
+#include "vunet_fdb.h"
+
+RTE_LOG_REGISTER(vunet_logtype_evpn, vunet.evpn, INFO);
+
+static void
+evpn_log(int level, const char *fmt, ...)
+{
+	static const uint32_t levels[] = { RTE_LOG_ERR, RTE_LOG_WARNING,
+					   RTE_LOG_INFO };
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rte_log(levels[level < 0 ? 0 : level > 2 ? 2 : level],
+		vunet_logtype_evpn, "%s\n", msg);
+}
+
+static bool
+has_evpn(const struct vunet_config *c)
+{
+	for (uint16_t b = 0; c != NULL && b < c->n_bridges; b++)
+		if (c->bridges[b].vxlan.evpn)
+			return true;
+	return false;
+}
+
+/* The netlink side, made at the first need. */
+static int
+evpn_handle(struct vunet_daemon *d, char *err, size_t errlen)
+{
+	if (d->evpn != NULL)
+		return 0;
+	d->evpn = vunet_evpn_create(evpn_log);
+	if (d->evpn == NULL) {
+		snprintf(err, errlen, "EVPN: no netlink socket: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const struct vunet_bridge_conf *
+old_bridge(const struct vunet_daemon *d, const char *name)
+{
+	int o = d->conf == NULL ? -1 : vunet_config_bridge_index(d->conf, name);
+
+	return o < 0 ? NULL : &d->conf->bridges[o];
+}
+
+int
+vunet_daemon_evpn_apply(struct vunet_daemon *d, const struct vunet_config *nc,
+			char *err, size_t errlen)
+{
+	if (!has_evpn(nc))
+		return 0;
+	if (evpn_handle(d, err, errlen) < 0)
+		return -1;
+	for (uint16_t b = 0; b < nc->n_bridges; b++) {
+		if (!nc->bridges[b].vxlan.evpn)
+			continue;
+		if (vunet_evpn_bridge_set(d->evpn, &nc->bridges[b], err,
+					  errlen) < 0) {
+			/* it and those before it, as they were */
+			vunet_daemon_evpn_undo(d, nc, (uint16_t)(b + 1));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+vunet_daemon_evpn_undo(struct vunet_daemon *d, const struct vunet_config *nc,
+		       uint16_t n_bridges)
+{
+	char err[256];
+
+	if (d->evpn == NULL)
+		return;
+	for (uint16_t b = 0; b < n_bridges && b < nc->n_bridges; b++) {
+		const struct vunet_bridge_conf *bc = &nc->bridges[b];
+		const struct vunet_bridge_conf *was = old_bridge(d, bc->name);
+
+		if (!bc->vxlan.evpn)
+			continue;
+		if (was == NULL || !was->vxlan.evpn)
+			vunet_evpn_bridge_del(d->evpn, bc->name);
+		else if (vunet_evpn_bridge_set(d->evpn, was, err,
+					       sizeof(err)) < 0)
+			evpn_log(0, "evpn: cannot restore bridge %s: %s",
+				 bc->name, err);
+	}
+}
+
+void
+vunet_daemon_evpn_commit(struct vunet_daemon *d, const struct vunet_config *nc)
+{
+	if (d->evpn == NULL || d->conf == NULL)
+		return;
+	for (uint16_t b = 0; b < d->conf->n_bridges; b++) {
+		const struct vunet_bridge_conf *was = &d->conf->bridges[b];
+		int n = vunet_config_bridge_index(nc, was->name);
+
+		if (was->vxlan.evpn && (n < 0 || !nc->bridges[n].vxlan.evpn))
+			vunet_evpn_bridge_del(d->evpn, was->name);
+	}
+}
+
+void
+vunet_daemon_evpn_start(struct vunet_daemon *d)
+{
+	char err[256];
+
+	pthread_mutex_lock(&d->lock);
+	/* without EVPN a vunetd that cannot use netlink has nothing to do */
+	if (evpn_handle(d, err, sizeof(err)) == 0)
+		vunet_evpn_sweep(d->evpn);
+	else if (has_evpn(d->conf))
+		evpn_log(0, "%s", err);
+	pthread_mutex_unlock(&d->lock);
+}
+
+struct local_macs {
+	const struct vunet_daemon *d;
+	struct vunet_evpn_mac *macs;
+	uint32_t n;
+	uint32_t cap;
+};
+
+/* what a remote VTEP's port taught us is not ours to advertise */
+static void
+collect(const struct vunet_fdb_mac *m, void *arg)
+{
+	struct local_macs *l = arg;
+
+	if (l->d->port_conf[m->port].type == VUNET_PORT_VTEP ||
+	    l->n == l->cap)
+		return;
+	memcpy(l->macs[l->n].mac, m->mac, 6);
+	l->macs[l->n++].vlan = m->vlan;
+}
+
+unsigned int
+vunet_daemon_evpn_export(struct vunet_daemon *d)
+{
+	unsigned int changed = 0;
+
+	pthread_mutex_lock(&d->lock);
+	for (uint16_t b = 0; d->evpn != NULL && b < d->conf->n_bridges; b++) {
+		const struct vunet_bridge_conf *bc = &d->conf->bridges[b];
+		const struct vunet_fdb *fdb =
+			d->sw->bridges[d->bridge_slot[b]].fdb;
+		struct local_macs l = { .d = d };
+
+		if (!bc->vxlan.evpn || fdb == NULL)
+			continue;
+		l.cap = vunet_fdb_count(fdb);
+		l.macs = malloc((l.cap + 1) * sizeof(*l.macs));
+		if (l.macs == NULL)
+			continue;
+		vunet_fdb_walk(fdb, collect, &l);
+		changed += vunet_evpn_export(d->evpn, bc->name, l.macs, l.n);
+		free(l.macs);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return changed;
+}
