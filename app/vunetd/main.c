@@ -129,6 +129,7 @@ control_loop(struct vunet_daemon *d, struct vunet_ctl_server *srv)
 		}
 		/* zebra reads a local MAC within 1 s of its first frame */
 		if (now >= next_export) {
+			vunet_daemon_evpn_import(d);
 			vunet_daemon_evpn_export(d);
 			next_export = now + hz / 4;
 		}

@@ -932,45 +932,77 @@ parse_xconnect(struct ctx *c, json_t *o, const char *where,
 		}                                                            \
 	} while (0)
 
+/* p: the port of remote ip of bridge b, in the VLANs of vlans. */
+static void
+remote_port(const struct vunet_config *conf, uint16_t b, uint32_t ip,
+	    const struct vunet_vlans *vlans, struct vunet_port_conf *p)
+{
+	const struct vunet_bridge_conf *br = &conf->bridges[b];
+	char addr[16];
+
+	memset(p, 0, sizeof(*p));
+	vunet_ipv4_format(ip, addr, sizeof(addr));
+	snprintf(p->name, sizeof(p->name), "%.15s@%s", br->name, addr);
+	p->type = VUNET_PORT_VTEP;
+	p->bridge = b;
+	p->trunk = true;
+	p->trunk_vlans = *vlans;
+	p->remote_ip = ip;
+	p->next_hop = br->vxlan.gateway != 0 &&
+		!vunet_ipv4_same_subnet(ip, br->vxlan.local_ip,
+					br->vxlan.prefix_len) ?
+		br->vxlan.gateway : ip;
+	p->vxlan = br->vxlan;
+	p->mac_limit = br->vxlan.remote_mac_limit;
+	p->flood_pps = br->vxlan.remote_flood_pps;
+	p->underlay_of = -1;
+	memset(p->rxq_workers, -1, sizeof(p->rxq_workers));
+}
+
 /* A port of bridge b for each remote VTEP of its VXLAN. */
 static int
 vxlan_remote_ports(struct ctx *c, struct vunet_config *conf, uint16_t b)
 {
 	const struct vunet_bridge_conf *br = &conf->bridges[b];
-	char field[64], ip[16], bname[VUNET_NAME_MAX];
+	struct vunet_vlans all;
+	char field[64];
 
-	snprintf(bname, sizeof(bname), "%s", br->name);
+	memset(&all, 0, sizeof(all));
+	for (uint16_t k = 0; k < br->vxlan.n_vnis; k++)
+		vunet_vlans_add(&all, br->vxlan.vnis[k].vlan);
 	for (uint16_t r = 0; r < br->vxlan.n_remotes; r++) {
-		struct vunet_port_conf *p = &conf->ports[conf->n_ports];
-
 		if (conf->n_ports == VUNET_MAX_PORTS) {
 			snprintf(field, sizeof(field),
 				 "bridges[%u].vxlan.remotes", b);
 			return fail(c, field, "the switch has %d ports with "
 				    "the remote VTEPs", VUNET_MAX_PORTS);
 		}
-		memset(p, 0, sizeof(*p));
-		vunet_ipv4_format(br->vxlan.remotes[r], ip, sizeof(ip));
-		snprintf(p->name, sizeof(p->name), "%.15s@%s", bname, ip);
-		p->type = VUNET_PORT_VTEP;
-		p->bridge = b;
-		p->trunk = true;
-		for (uint16_t k = 0; k < br->vxlan.n_vnis; k++)
-			vunet_vlans_add(&p->trunk_vlans,
-					br->vxlan.vnis[k].vlan);
-		p->remote_ip = br->vxlan.remotes[r];
-		p->next_hop = br->vxlan.gateway != 0 &&
-			!vunet_ipv4_same_subnet(p->remote_ip,
-						br->vxlan.local_ip,
-						br->vxlan.prefix_len) ?
-			br->vxlan.gateway : p->remote_ip;
-		p->vxlan = br->vxlan;
-		p->mac_limit = br->vxlan.remote_mac_limit;
-		p->flood_pps = br->vxlan.remote_flood_pps;
-		p->underlay_of = -1;
-		memset(p->rxq_workers, -1, sizeof(p->rxq_workers));
-		conf->n_ports++;
+		remote_port(conf, b, br->vxlan.remotes[r], &all,
+			    &conf->ports[conf->n_ports++]);
 	}
+	return 0;
+}
+
+int
+vunet_config_remote_add(struct vunet_config *conf, uint16_t b, uint32_t ip,
+			const struct vunet_vlans *vlans)
+{
+	uint16_t n = 0;
+
+	for (uint16_t i = 0; i < conf->n_ports; i++) {
+		const struct vunet_port_conf *p = &conf->ports[i];
+
+		if (p->type != VUNET_PORT_VTEP || p->bridge != b)
+			continue;
+		if (p->remote_ip == ip)
+			return -EEXIST;
+		n++;
+	}
+	if (n >= VUNET_MAX_REMOTES || conf->n_ports == VUNET_MAX_PORTS ||
+	    ip == conf->bridges[b].vxlan.local_ip)
+		return -ENOSPC;
+	remote_port(conf, b, ip, vlans, &conf->ports[conf->n_ports]);
+	conf->ports[conf->n_ports++].evpn = true;
 	return 0;
 }
 

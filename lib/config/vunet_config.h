@@ -142,6 +142,7 @@ struct vunet_port_conf {
 	/* eth: the bridge whose VXLAN runs over this port, -1 if none */
 	int underlay_of;
 	/* vtep: the remote's address, whom to ARP for, its bridge's tunnel */
+	bool evpn;              /* learned from BGP EVPN, not listed */
 	uint32_t remote_ip;
 	uint32_t next_hop;
 	struct vunet_vxlan_conf vxlan;
@@ -189,6 +190,15 @@ int vunet_config_load(const char *path, struct vunet_config *conf,
 		      char *err, size_t errlen);
 
 /* Index of the port or bridge with that name, -1 if none. */
+/*
+ * A remote VTEP of bridge b learned by EVPN (the port a listed remote
+ * gets, in vlans only, marked evpn): -EEXIST when b has that remote
+ * already, -ENOSPC when b has VUNET_MAX_REMOTES, the switch its ports, or
+ * ip is b's own.
+ */
+int vunet_config_remote_add(struct vunet_config *conf, uint16_t b, uint32_t ip,
+			    const struct vunet_vlans *vlans);
+
 int vunet_config_port_index(const struct vunet_config *conf, const char *name);
 int vunet_config_bridge_index(const struct vunet_config *conf, const char *name);
 

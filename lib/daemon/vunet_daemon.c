@@ -429,6 +429,7 @@ apply(struct vunet_daemon *d, json_t *doc, const char *origin, bool persist,
 	}
 	if (vunet_config_parse_json(doc, origin, p->nc, err, errlen) < 0)
 		goto out;
+	vunet_daemon_evpn_remotes(d, p->nc);
 	warn_missing_workers(d, p->nc);
 	if (plan_bridges(d, p, err, errlen) < 0 ||
 	    plan_ports(d, p, err, errlen) < 0)
@@ -471,6 +472,25 @@ vunet_daemon_apply(struct vunet_daemon *d, json_t *doc, const char *origin,
 	ret = apply(d, doc, origin, true, err, errlen);
 	pthread_mutex_unlock(&d->lock);
 	return ret;
+}
+
+unsigned int
+vunet_daemon_evpn_import(struct vunet_daemon *d)
+{
+	char err[VUNET_ERR_MAX];
+	unsigned int changed = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->doc != NULL && vunet_daemon_evpn_poll(d)) {
+		changed = 1;
+		if (apply(d, d->doc, "EVPN routes", false, err,
+			  sizeof(err)) < 0)
+			DAEMON_LOG(ERR, "the remote VTEPs from EVPN: %s", err);
+		else
+			DAEMON_LOG(INFO, "remote VTEPs from EVPN applied");
+	}
+	pthread_mutex_unlock(&d->lock);
+	return changed;
 }
 
 void

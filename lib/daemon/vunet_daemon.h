@@ -109,6 +109,13 @@ void vunet_daemon_evpn_start(struct vunet_daemon *d);
 unsigned int vunet_daemon_evpn_export(struct vunet_daemon *d);
 
 /*
+ * Control thread, a few times a second: what zebra installed from BGP
+ * (the remote VTEPs of each VNI) becomes the EVPN bridges' remotes: the
+ * configuration in force is applied again with them. Returns 1 if so.
+ */
+unsigned int vunet_daemon_evpn_import(struct vunet_daemon *d);
+
+/*
  * The state file: read (1 if there was one, 0 if not, -1 on error) and
  * written atomically (temporary file, fsync, rename, fsync of the folder).
  */

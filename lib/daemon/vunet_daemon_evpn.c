@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_log.h>
 
 #include "vunet_daemon.h"
@@ -68,6 +69,37 @@ old_bridge(const struct vunet_daemon *d, const char *name)
 	int o = d->conf == NULL ? -1 : vunet_config_bridge_index(d->conf, name);
 
 	return o < 0 ? NULL : &d->conf->bridges[o];
+}
+
+void
+vunet_daemon_evpn_remotes(struct vunet_daemon *d, struct vunet_config *nc)
+{
+	struct vunet_evpn_remote r[VUNET_MAX_REMOTES];
+
+	for (uint16_t b = 0; d->evpn != NULL && b < nc->n_bridges; b++) {
+		const struct vunet_bridge_conf *bc = &nc->bridges[b];
+		unsigned int n, refused = 0;
+
+		if (!bc->vxlan.evpn)
+			continue;
+		n = vunet_evpn_remotes(d->evpn, bc->name, r, RTE_DIM(r));
+		/* a listed remote is the operator's: it keeps every VNI */
+		for (unsigned int i = 0; i < RTE_MIN(n, RTE_DIM(r)); i++)
+			refused += vunet_config_remote_add(nc, b, r[i].ip,
+							   &r[i].vlans) ==
+				   -ENOSPC;
+		if (refused != 0 || n > RTE_DIM(r))
+			evpn_log(1, "evpn: bridge %s: remote VTEPs left out: "
+				 "a bridge has at most %d remotes, the switch "
+				 "%d ports", bc->name, VUNET_MAX_REMOTES,
+				 VUNET_MAX_PORTS);
+	}
+}
+
+bool
+vunet_daemon_evpn_poll(struct vunet_daemon *d)
+{
+	return d->evpn != NULL && vunet_evpn_poll(d->evpn);
 }
 
 int

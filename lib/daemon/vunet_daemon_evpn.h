@@ -9,6 +9,16 @@
 
 #include "vunet_daemon.h"
 
+/*
+ * Parse: the remote VTEPs EVPN found join nc's EVPN bridges, as ports in
+ * the VLANs of the VNIs they announced (nothing of it is saved: the
+ * document stays the operator's).
+ */
+void vunet_daemon_evpn_remotes(struct vunet_daemon *d, struct vunet_config *nc);
+
+/* Control thread: true when EVPN's remotes changed (apply again). */
+bool vunet_daemon_evpn_poll(struct vunet_daemon *d);
+
 /* Plan: nc's EVPN bridges get their devices; on error none changed. */
 int vunet_daemon_evpn_apply(struct vunet_daemon *d,
 			    const struct vunet_config *nc, char *err,

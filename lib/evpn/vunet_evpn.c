@@ -15,13 +15,31 @@
 #include "vunet_nl.h"
 
 #define ALIAS_PREFIX "vunetd evpn "
+/* datagrams of FDB changes read a pass (a storm past the socket's buffer
+ * is read again as a dump) */
+#define EVPN_READ_MAX 4096
 
 struct evpn_vni {
 	uint32_t vni;
 	uint16_t vlan;
 	int port;                /* vnl<VNI>'s ifindex */
+	int vx;                  /* vnx<VNI>'s */
 	uint64_t *macs;          /* on it, sorted */
 	uint32_t n;
+};
+
+/*
+ * A remote VTEP on the flood list of some of the bridge's VNIs (type-3
+ * routes, as zebra installs them: 00:00:00:00:00:00 dst IP on vnx<VNI>).
+ * Bits by index in the bridge's v[]: what the kernel has now, and what
+ * vunetd acts on, which loses a bit only VUNET_EVPN_HOLD_MS after the
+ * kernel did (zebra flushes and re-adds everything when bgpd restarts).
+ */
+struct evpn_remote {
+	uint32_t ip;
+	uint64_t kernel;
+	uint64_t used;
+	uint64_t clear_at;       /* ms: used becomes kernel then; 0: none */
 };
 
 struct evpn_bridge {
@@ -30,10 +48,14 @@ struct evpn_bridge {
 	struct evpn_vni v[VUNET_MAX_VNIS];
 	/* entries found at take-over stay until then (ms, monotonic) */
 	uint64_t keep_until;
+	struct evpn_remote *r;
+	uint32_t n_r;
 };
 
 struct vunet_evpn {
 	struct vunet_nl *nl;
+	struct vunet_nl *mon;    /* the kernel's FDB changes */
+	bool resync;             /* read them all again: a dump */
 	void (*log)(int level, const char *fmt, ...);
 	struct evpn_bridge *b[VUNET_MAX_BRIDGES];
 };
@@ -86,9 +108,12 @@ vunet_evpn_create(void (*log)(int level, const char *fmt, ...))
 	if (e == NULL)
 		return NULL;
 	e->nl = vunet_nl_open();
-	if (e->nl == NULL) {
+	e->mon = vunet_nl_monitor();
+	if (e->nl == NULL || e->mon == NULL) {
 		int err = errno;
 
+		vunet_nl_close(e->nl);
+		vunet_nl_close(e->mon);
 		free(e);
 		errno = err;
 		return NULL;
@@ -113,9 +138,11 @@ vunet_evpn_free(struct vunet_evpn *e)
 		if (e->b[i] != NULL) {
 			for (uint16_t k = 0; k < e->b[i]->n_vnis; k++)
 				vni_free(&e->b[i]->v[k]);
+			free(e->b[i]->r);
 			free(e->b[i]);
 		}
 	vunet_nl_close(e->nl);
+	vunet_nl_close(e->mon);
 	free(e);
 }
 
@@ -272,6 +299,7 @@ vni_setup(struct vunet_evpn *e, const struct evpn_bridge *b,
 	    (ret = vunet_nl_link_set(e->nl, br.ifindex, 0)) < 0)
 		goto fail;
 	v->port = port.ifindex;
+	v->vx = vx.ifindex;
 	if (*found) {
 		ret = vunet_nl_fdb_static(e->nl, v->port, keep_mac, v);
 		if (ret < 0)
@@ -380,6 +408,10 @@ vunet_evpn_bridge_set(struct vunet_evpn *e, const struct vunet_bridge_conf *bc,
 		taken |= found && old == NULL;
 	}
 	free(old);
+	/* what zebra installed on them, read again (bits follow v[]) */
+	for (uint32_t i = 0; i < b->n_r; i++)
+		b->r[i].kernel = 0;
+	e->resync = true;
 	/* a MAC silent for the aging time would have been forgotten */
 	if (taken)
 		b->keep_until = now_ms() + (uint64_t)bc->aging_sec * 1000;
@@ -405,6 +437,7 @@ vunet_evpn_bridge_del(struct vunet_evpn *e, const char *name)
 		if (gone != 0)
 			e->log(2, "evpn: bridge %s: %u device(s) deleted",
 			       b->name, gone);
+		free(b->r);
 		free(b);
 		e->b[i] = NULL;
 	}
@@ -546,6 +579,135 @@ vunet_evpn_export(struct vunet_evpn *e, const char *bridge,
 		e->log(2, "evpn: bridge %s: %u entries written, the rest "
 		       "follows", b->name, changed);
 	return changed;
+}
+
+static const uint8_t zero_mac[6];
+
+/* The flood list entry n (a type-3 route) changed. */
+static void
+on_neigh(const struct vunet_nl_neigh *n, void *arg)
+{
+	struct vunet_evpn *e = arg;
+
+	if (memcmp(n->mac, zero_mac, 6) != 0)
+		return;
+	for (int i = 0; i < VUNET_MAX_BRIDGES; i++) {
+		struct evpn_bridge *b = e->b[i];
+
+		for (uint16_t k = 0; b != NULL && k < b->n_vnis; k++) {
+			struct evpn_remote *r = NULL, *grown;
+			uint32_t j;
+
+			if (b->v[k].vx != n->ifindex)
+				continue;
+			for (j = 0; j < b->n_r && r == NULL; j++)
+				if (b->r[j].ip == n->dst)
+					r = &b->r[j];
+			if (r == NULL && n->add) {
+				grown = realloc(b->r, (b->n_r + 1) *
+						sizeof(*grown));
+				if (grown == NULL)
+					return;
+				b->r = grown;
+				r = &b->r[b->n_r++];
+				memset(r, 0, sizeof(*r));
+				r->ip = n->dst;
+			}
+			if (r == NULL)
+				return;
+			if (n->add)
+				r->kernel |= 1ull << k;
+			else
+				r->kernel &= ~(1ull << k);
+			return;
+		}
+	}
+}
+
+bool
+vunet_evpn_poll(struct vunet_evpn *e)
+{
+	uint64_t now = now_ms();
+	bool changed = false, drained;
+	int ret;
+
+	ret = vunet_nl_neigh_read(e->mon, EVPN_READ_MAX, on_neigh, e,
+				  &drained);
+	if (ret == -ENOBUFS) {
+		if (!e->resync)
+			e->log(1, "evpn: the kernel's FDB changes came faster "
+			       "than read; all of them read again once they "
+			       "stop");
+		e->resync = true;
+	}
+	/* the kernel says it dropped some only once while the socket stays
+	 * full: a dump before it has drained would miss what comes after */
+	if (e->resync && drained) {
+		e->resync = false;
+		for (int i = 0; i < VUNET_MAX_BRIDGES; i++)
+			for (uint32_t j = 0; e->b[i] != NULL &&
+			     j < e->b[i]->n_r; j++)
+				e->b[i]->r[j].kernel = 0;
+		ret = vunet_nl_neigh_dump(e->nl, on_neigh, e);
+		if (ret < 0) {
+			e->log(0, "evpn: cannot read the FDB: %s",
+			       strerror(-ret));
+			e->resync = true;
+		}
+	}
+	for (int i = 0; i < VUNET_MAX_BRIDGES; i++) {
+		struct evpn_bridge *b = e->b[i];
+		uint32_t kept = 0;
+
+		for (uint32_t j = 0; b != NULL && j < b->n_r; j++) {
+			struct evpn_remote *r = &b->r[j];
+
+			if (r->kernel & ~r->used) {
+				r->used |= r->kernel;
+				changed = true;
+			}
+			if (!(r->used & ~r->kernel)) {
+				r->clear_at = 0;
+			} else if (r->clear_at == 0) {
+				r->clear_at = now + VUNET_EVPN_HOLD_MS;
+			} else if (now >= r->clear_at) {
+				r->used = r->kernel;
+				r->clear_at = 0;
+				changed = true;
+			}
+			if (r->used != 0 || r->kernel != 0)
+				b->r[kept++] = *r;
+		}
+		if (b != NULL)
+			b->n_r = kept;
+	}
+	return changed;
+}
+
+unsigned int
+vunet_evpn_remotes(const struct vunet_evpn *e, const char *bridge,
+		   struct vunet_evpn_remote *out, unsigned int max)
+{
+	const struct evpn_bridge *b = find(e, bridge);
+	unsigned int n = 0;
+
+	for (uint32_t j = 0; b != NULL && j < b->n_r; j++) {
+		const struct evpn_remote *r = &b->r[j];
+
+		if (r->used == 0)
+			continue;
+		if (n >= max) {
+			n++;
+			continue;
+		}
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].ip = r->ip;
+		for (uint16_t k = 0; k < b->n_vnis; k++)
+			if (r->used & (1ull << k))
+				vunet_vlans_add(&out[n].vlans, b->v[k].vlan);
+		n++;
+	}
+	return n;
 }
 
 unsigned int

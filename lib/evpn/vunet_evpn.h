@@ -34,6 +34,7 @@
  * Errors: -1 with the reason in err, or logged through log.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,35 @@ unsigned int vunet_evpn_sweep(struct vunet_evpn *e);
 #define VUNET_EVPN_BATCH 2048
 unsigned int vunet_evpn_export(struct vunet_evpn *e, const char *bridge,
 			       const struct vunet_evpn_mac *macs, uint32_t n);
+
+/*
+ * How long a remote VTEP withdrawn by zebra is still sent to: zebra
+ * flushes every route when the local bgpd dies and installs them again
+ * once it is back (FRR 8.4, bgpd killed and started again at once: 2.3 s
+ * here, test_hosts_find_each_other_through_a_route_reflector), and a
+ * remote that really went loses nothing by being sent to that long.
+ */
+#define VUNET_EVPN_HOLD_MS 5000
+
+/*
+ * Control thread, a few times a second: read what zebra installed or
+ * removed since (type-3 routes: the VNIs' flood lists). True when the
+ * remotes vunetd should send to changed (vunet_evpn_remotes()).
+ */
+bool vunet_evpn_poll(struct vunet_evpn *e);
+
+/* A remote VTEP that BGP EVPN put on the flood list of VLANs' VNIs. */
+struct vunet_evpn_remote {
+	uint32_t ip;                 /* network order */
+	struct vunet_vlans vlans;    /* the bridge's VLANs of those VNIs */
+};
+
+/* Bridge's remotes from EVPN now, at most max of them; how many there are
+ * (more than max: those past it were left out). */
+unsigned int vunet_evpn_remotes(const struct vunet_evpn *e,
+				const char *bridge,
+				struct vunet_evpn_remote *out,
+				unsigned int max);
 
 /* Bridges with EVPN that e runs. */
 unsigned int vunet_evpn_bridges(const struct vunet_evpn *e);

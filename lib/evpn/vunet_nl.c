@@ -31,16 +31,17 @@ struct vunet_nl {
 	uint32_t seq;
 };
 
-struct vunet_nl *
-vunet_nl_open(void)
+/* A socket of flags (SOCK_*), bound to the groups bits (0: none). */
+static struct vunet_nl *
+nl_new(int flags, unsigned int groups)
 {
 	struct vunet_nl *nl = calloc(1, sizeof(*nl));
 
 	if (nl == NULL)
 		return NULL;
-	nl->sock = mnl_socket_open(NETLINK_ROUTE);
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, flags);
 	if (nl->sock == NULL ||
-	    mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+	    mnl_socket_bind(nl->sock, groups, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
 
 		if (nl->sock != NULL)
@@ -49,12 +50,22 @@ vunet_nl_open(void)
 		errno = e;
 		return NULL;
 	}
-	/* the kernel answers at once; a bug must not hang the control
-	 * thread for good */
-	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO,
-		   &(struct timeval){ .tv_sec = 5 }, sizeof(struct timeval));
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (uint32_t)time(NULL);
+	return nl;
+}
+
+struct vunet_nl *
+vunet_nl_open(void)
+{
+	struct vunet_nl *nl = nl_new(0, 0);
+
+	/* the kernel answers at once; a bug must not hang the control
+	 * thread for good */
+	if (nl != NULL)
+		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET,
+			   SO_RCVTIMEO, &(struct timeval){ .tv_sec = 5 },
+			   sizeof(struct timeval));
 	return nl;
 }
 
@@ -481,4 +492,106 @@ vunet_nl_fdb_static(struct vunet_nl *nl, int ifindex,
 	ndm->ndm_state = 0;
 	ndm->ndm_flags = 0;
 	return talk(nl, nlh, true, each_fdb, &w);
+}
+
+struct vunet_nl *
+vunet_nl_monitor(void)
+{
+	struct vunet_nl *nl = nl_new(SOCK_NONBLOCK, 1u << (RTNLGRP_NEIGH - 1));
+	int size = 16 << 20;
+
+	if (nl == NULL)
+		return NULL;
+	/* 100k entries at once: more than the default buffer holds */
+	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)) < 0)
+		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
+			   &size, sizeof(size));
+	return nl;
+}
+
+struct neigh_walk {
+	void (*fn)(const struct vunet_nl_neigh *n, void *arg);
+	void *arg;
+};
+
+static int
+neigh_attr(const struct nlattr *a, void *arg)
+{
+	struct vunet_nl_neigh *n = arg;
+
+	if (mnl_attr_get_type(a) == NDA_LLADDR &&
+	    mnl_attr_get_payload_len(a) == 6)
+		memcpy(n->mac, mnl_attr_get_payload(a), 6);
+	else if (mnl_attr_get_type(a) == NDA_DST &&
+		 mnl_attr_get_payload_len(a) == 4)
+		memcpy(&n->dst, mnl_attr_get_payload(a), 4);
+	return MNL_CB_OK;
+}
+
+static int
+each_neigh(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	struct neigh_walk *w = arg;
+	struct vunet_nl_neigh n = { .add = nlh->nlmsg_type == RTM_NEWNEIGH };
+
+	if ((nlh->nlmsg_type != RTM_NEWNEIGH &&
+	     nlh->nlmsg_type != RTM_DELNEIGH) ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ndm)) ||
+	    ndm->ndm_family != AF_BRIDGE)
+		return MNL_CB_OK;
+	n.ifindex = ndm->ndm_ifindex;
+	mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr, &n);
+	/* the bridge's own copy (NTF_MASTER) has no VTEP: only the
+	 * device's (NTF_SELF) does */
+	if (n.dst != 0)
+		w->fn(&n, w->arg);
+	return MNL_CB_OK;
+}
+
+int
+vunet_nl_neigh_read(struct vunet_nl *nl, unsigned int max,
+		    void (*fn)(const struct vunet_nl_neigh *n, void *arg),
+		    void *arg, bool *drained)
+{
+	struct neigh_walk w = { fn, arg };
+	char *buf = malloc(NL_BUF);
+	unsigned int got = 0;
+	int ret = 0;
+
+	*drained = false;
+	if (buf == NULL)
+		return -ENOMEM;
+	while (got < max) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, NL_BUF);
+
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				ret = -ENOBUFS;
+			else
+				*drained = errno == EAGAIN ||
+					   errno == EWOULDBLOCK;
+			break;
+		}
+		got++;
+		mnl_cb_run(buf, (size_t)n, 0, 0, each_neigh, &w);
+	}
+	free(buf);
+	return ret < 0 ? ret : (int)got;
+}
+
+int
+vunet_nl_neigh_dump(struct vunet_nl *nl,
+		    void (*fn)(const struct vunet_nl_neigh *n, void *arg),
+		    void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = fdb_msg(buf, RTM_GETNEIGH, 0, 0, NULL);
+	struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	struct neigh_walk w = { fn, arg };
+
+	ndm->ndm_state = 0;
+	ndm->ndm_flags = 0;
+	return talk(nl, nlh, true, each_neigh, &w);
 }

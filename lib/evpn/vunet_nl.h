@@ -77,4 +77,33 @@ int vunet_nl_fdb_del(struct vunet_nl *nl, int ifindex, const uint8_t *mac);
 int vunet_nl_fdb_static(struct vunet_nl *nl, int ifindex,
 			void (*fn)(const uint8_t *mac, void *arg), void *arg);
 
+/* A bridge FDB entry with a remote VTEP (what zebra installs on VXLAN). */
+struct vunet_nl_neigh {
+	bool add;                         /* RTM_NEWNEIGH, else deleted */
+	int ifindex;
+	uint8_t mac[6];
+	uint32_t dst;                     /* network order */
+};
+
+/*
+ * A socket that hears the kernel's neighbour and FDB changes (RTNLGRP_NEIGH),
+ * never blocking, with a receive buffer for a storm of them.
+ */
+struct vunet_nl *vunet_nl_monitor(void);
+
+/*
+ * What it heard since, at most max datagrams: fn for each entry with a
+ * remote VTEP; *drained: nothing is left to read. Returns how many
+ * datagrams were read, or -ENOBUFS when the kernel dropped some (read
+ * everything again, a dump, once drained).
+ */
+int vunet_nl_neigh_read(struct vunet_nl *nl, unsigned int max,
+			void (*fn)(const struct vunet_nl_neigh *n, void *arg),
+			void *arg, bool *drained);
+
+/* Every bridge FDB entry with a remote VTEP now, for fn (add set). */
+int vunet_nl_neigh_dump(struct vunet_nl *nl,
+			void (*fn)(const struct vunet_nl_neigh *n, void *arg),
+			void *arg);
+
 #endif /* VUNET_NL_H */

@@ -270,6 +270,8 @@ vtep_describe(const struct vunet_port *p, bool detail __rte_unused,
 			vunet_ipv4_format(c->next_hop, t, sizeof(f->text[0]));
 	}
 	vunet_port_field_str(f, "underlay", c->vxlan.underlay_name);
+	/* listed in the configuration, or found by BGP EVPN */
+	vunet_port_field_str(f, "origin", c->evpn ? "evpn" : "config");
 	if (mac != 0) {
 		struct vunet_mac m;
 
