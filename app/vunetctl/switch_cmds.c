@@ -159,8 +159,9 @@ print_port_list(json_t *r)
 			snprintf(dev, sizeof(dev), "%s %s %s", str(p, "mode"),
 				 str(p, "path"), str(p, "profile"));
 		else if (strcmp(str(p, "type"), "vtep") == 0)
-			snprintf(dev, sizeof(dev), "VXLAN to %s over %s",
-				 str(p, "remote"), str(p, "underlay"));
+			snprintf(dev, sizeof(dev), "VXLAN to %s over %s (%s)",
+				 str(p, "remote"), str(p, "underlay"),
+				 str(p, "origin"));
 		else
 			snprintf(dev, sizeof(dev), "%s", str(p, "devargs"));
 		if (json_object_get(p, "xconnect") != NULL)
@@ -309,12 +310,12 @@ print_macs(json_t *r)
 	json_t *m;
 	size_t i;
 
-	printf("%-16s %4s %-17s %-16s %6s\n", "BRIDGE", "VLAN", "MAC", "PORT",
-	       "AGE");
+	printf("%-16s %4s %-17s %-16s %6s  %s\n", "BRIDGE", "VLAN", "MAC",
+	       "PORT", "AGE", "ORIGIN");
 	json_array_foreach(r, i, m)
-		printf("%-16s %4lld %-17s %-16s %6lld\n", str(m, "bridge"),
+		printf("%-16s %4lld %-17s %-16s %6lld  %s\n", str(m, "bridge"),
 		       num(m, "vlan"), str(m, "mac"), str(m, "port"),
-		       num(m, "age_sec"));
+		       num(m, "age_sec"), str(m, "origin"));
 }
 
 static void

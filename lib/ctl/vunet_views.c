@@ -238,6 +238,7 @@ vunet_ctl_xconnect_list(struct vunet_daemon *d,
 struct mac_rows {
 	const struct vunet_daemon *d;
 	const char *bridge;
+	uint16_t b;                  /* its conf index */
 	uint64_t now, hz;
 	json_t *a;
 };
@@ -252,10 +253,12 @@ mac_row(const struct vunet_fdb_mac *m, void *arg)
 
 	memcpy(mac.b, m->mac, sizeof(mac.b));
 	vunet_mac_format(&mac, buf, sizeof(buf));
-	json_array_append_new(r->a, json_pack("{s:s, s:s, s:i, s:s, s:I}",
+	json_array_append_new(r->a, json_pack("{s:s, s:s, s:i, s:s, s:I, s:s}",
 		"bridge", r->bridge, "mac", buf, "vlan", m->vlan, "port",
 		pc != NULL ? pc->name : "?", "age_sec",
-		(json_int_t)((r->now - m->seen) / r->hz)));
+		(json_int_t)((r->now - m->seen) / r->hz), "origin",
+		vunet_daemon_mac_origin(r->d, r->b, m->mac, m->vlan,
+					m->port)));
 }
 
 json_t *
@@ -273,6 +276,7 @@ vunet_ctl_mac_show(struct vunet_daemon *d, const struct vunet_request *r,
 		if (only >= 0 && only != b)
 			continue;
 		rows.bridge = d->conf->bridges[b].name;
+		rows.b = b;
 		vunet_fdb_walk(d->sw->bridges[d->bridge_slot[b]].fdb, mac_row,
 			       &rows);
 	}

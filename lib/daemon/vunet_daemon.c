@@ -488,7 +488,10 @@ vunet_daemon_evpn_import(struct vunet_daemon *d)
 			DAEMON_LOG(ERR, "the remote VTEPs from EVPN: %s", err);
 		else
 			DAEMON_LOG(INFO, "remote VTEPs from EVPN applied");
+		/* MAC routes to a remote that was not a port yet go in now */
+		memset(d->evpn_refresh, 0, sizeof(d->evpn_refresh));
 	}
+	vunet_daemon_evpn_macs(d);
 	pthread_mutex_unlock(&d->lock);
 	return changed;
 }

@@ -55,6 +55,8 @@ struct vunet_daemon {
 	const char *const *allow_devargs;
 	unsigned int n_allow_devargs;
 	struct vunet_evpn *evpn;           /* NULL until a bridge has EVPN */
+	/* by bridge slot: TSC of the next refresh of its MAC routes */
+	uint64_t evpn_refresh[VUNET_MAX_BRIDGES];
 };
 
 /* An empty daemon over ports/switch/workers made by the caller. */
@@ -110,10 +112,19 @@ unsigned int vunet_daemon_evpn_export(struct vunet_daemon *d);
 
 /*
  * Control thread, a few times a second: what zebra installed from BGP
- * (the remote VTEPs of each VNI) becomes the EVPN bridges' remotes: the
- * configuration in force is applied again with them. Returns 1 if so.
+ * becomes the EVPN bridges' own: the remote VTEPs of each VNI (the
+ * configuration in force is applied again with them; returns 1 if so),
+ * then the MACs behind them.
  */
 unsigned int vunet_daemon_evpn_import(struct vunet_daemon *d);
+
+/*
+ * Whether bridge b's (conf index) entry for mac in vlan on port is one
+ * BGP EVPN put there ("evpn") or one learned from frames ("learned").
+ */
+const char *vunet_daemon_mac_origin(const struct vunet_daemon *d, uint16_t b,
+				    const uint8_t *mac, uint16_t vlan,
+				    uint16_t port);
 
 /*
  * The state file: read (1 if there was one, 0 if not, -1 on error) and

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_log.h>
 
 #include "vunet_daemon.h"
@@ -23,6 +24,9 @@
 #include "vunet_fdb.h"
 
 RTE_LOG_REGISTER(vunet_logtype_evpn, vunet.evpn, INFO);
+
+/* MAC route changes applied a pass (a storm is worked off in passes) */
+#define EVPN_MAC_BATCH 8192
 
 static void
 evpn_log(int level, const char *fmt, ...)
@@ -218,4 +222,103 @@ vunet_daemon_evpn_export(struct vunet_daemon *d)
 	}
 	pthread_mutex_unlock(&d->lock);
 	return changed;
+}
+
+/* Where bridge b's remotes are, by address (the MAC routes point there). */
+struct mac_install {
+	struct vunet_daemon *d;
+	struct vunet_fdb *fdb;
+	uint64_t now;
+	unsigned int n;
+	uint32_t ip[VUNET_MAX_PORTS];
+	uint16_t slot[VUNET_MAX_PORTS];
+};
+
+static int
+remote_slot(const struct mac_install *m, uint32_t ip)
+{
+	for (unsigned int i = 0; i < m->n; i++)
+		if (m->ip[i] == ip)
+			return m->slot[i];
+	return -1;
+}
+
+/*
+ * A MAC route into the bridge's table: on its remote's port, refreshed
+ * so that it does not age while BGP has it; a MAC a local port has is
+ * left there (a VM that moved here is here); a withdrawn one is forgotten
+ * where BGP had put it. A route to a remote that is not a port (left out)
+ * is left to learning from the tunnel's frames.
+ */
+static void
+mac_install(const struct vunet_evpn_mac_change *c, void *arg)
+{
+	struct mac_install *m = arg;
+	uint64_t key = vunet_fdb_key(c->mac, c->vlan), seen;
+	uint16_t at;
+	int s;
+
+	if (c->ip == 0) {
+		s = remote_slot(m, c->old_ip);
+		if (s >= 0)
+			vunet_fdb_forget(m->fdb, key, (uint16_t)s);
+		return;
+	}
+	s = remote_slot(m, c->ip);
+	if (s < 0 || (vunet_fdb_entry(m->fdb, key, &at, &seen) &&
+		      m->d->port_conf[at].type != VUNET_PORT_VTEP))
+		return;
+	vunet_fdb_learn(m->fdb, key, (uint16_t)s, VUNET_FDB_NO_LIMIT, m->now);
+}
+
+void
+vunet_daemon_evpn_macs(struct vunet_daemon *d)
+{
+	struct vunet_evpn_mac_change *c;
+	uint64_t hz = rte_get_tsc_hz();
+
+	if (d->evpn == NULL || d->conf == NULL)
+		return;
+	c = malloc(EVPN_MAC_BATCH * sizeof(*c));
+	if (c == NULL)
+		return;
+	for (uint16_t b = 0; b < d->conf->n_bridges; b++) {
+		const struct vunet_bridge_conf *bc = &d->conf->bridges[b];
+		int slot = d->bridge_slot[b];
+		struct mac_install m = { .d = d, .now = rte_rdtsc(),
+			.fdb = d->sw->bridges[slot].fdb };
+		unsigned int n;
+
+		if (!bc->vxlan.evpn || m.fdb == NULL)
+			continue;
+		for (int s = 0; s < VUNET_MAX_PORTS; s++)
+			if (d->ports[s].conf != NULL &&
+			    d->port_conf[s].type == VUNET_PORT_VTEP &&
+			    d->port_conf[s].bridge == b) {
+				m.ip[m.n] = d->port_conf[s].remote_ip;
+				m.slot[m.n++] = (uint16_t)s;
+			}
+		n = vunet_evpn_mac_changes(d->evpn, bc->name, c,
+					   EVPN_MAC_BATCH);
+		for (unsigned int i = 0; i < n; i++)
+			mac_install(&c[i], &m);
+		/* every MAC route again, twice per aging time: none ages */
+		if (m.now >= d->evpn_refresh[slot]) {
+			vunet_evpn_macs(d->evpn, bc->name, mac_install, &m);
+			d->evpn_refresh[slot] = m.now +
+				(uint64_t)bc->aging_sec * hz / 2;
+		}
+	}
+	free(c);
+}
+
+const char *
+vunet_daemon_mac_origin(const struct vunet_daemon *d, uint16_t b,
+			const uint8_t *mac, uint16_t vlan, uint16_t port)
+{
+	const struct vunet_port_conf *pc = &d->port_conf[port];
+
+	return pc->type == VUNET_PORT_VTEP && pc->remote_ip != 0 &&
+	       vunet_evpn_mac_ip(d->evpn, d->conf->bridges[b].name, mac,
+				 vlan) == pc->remote_ip ? "evpn" : "learned";
 }

@@ -19,6 +19,12 @@ void vunet_daemon_evpn_remotes(struct vunet_daemon *d, struct vunet_config *nc);
 /* Control thread: true when EVPN's remotes changed (apply again). */
 bool vunet_daemon_evpn_poll(struct vunet_daemon *d);
 
+/*
+ * Control thread, after vunet_daemon_evpn_poll(): the MAC routes that
+ * changed into the bridges' tables, and all of them now and then.
+ */
+void vunet_daemon_evpn_macs(struct vunet_daemon *d);
+
 /* Plan: nc's EVPN bridges get their devices; on error none changed. */
 int vunet_daemon_evpn_apply(struct vunet_daemon *d,
 			    const struct vunet_config *nc, char *err,

@@ -111,6 +111,32 @@ unsigned int vunet_evpn_remotes(const struct vunet_evpn *e,
 				struct vunet_evpn_remote *out,
 				unsigned int max);
 
+/*
+ * A MAC that BGP put behind a remote VTEP (a type-2 route), or took away
+ * (ip 0); old_ip: where BGP had it before (0: nowhere).
+ */
+struct vunet_evpn_mac_change {
+	uint8_t mac[6];
+	uint16_t vlan;
+	uint32_t ip;
+	uint32_t old_ip;
+};
+
+/* The bridge's MAC routes that changed since, oldest first, at most max. */
+unsigned int vunet_evpn_mac_changes(struct vunet_evpn *e, const char *bridge,
+				    struct vunet_evpn_mac_change *out,
+				    unsigned int max);
+
+/* Every MAC route of the bridge now (old_ip 0), for fn. */
+void vunet_evpn_macs(const struct vunet_evpn *e, const char *bridge,
+		     void (*fn)(const struct vunet_evpn_mac_change *c,
+				void *arg),
+		     void *arg);
+
+/* The remote VTEP BGP has (vlan, mac) behind, 0: none. */
+uint32_t vunet_evpn_mac_ip(const struct vunet_evpn *e, const char *bridge,
+			   const uint8_t *mac, uint16_t vlan);
+
 /* Bridges with EVPN that e runs. */
 unsigned int vunet_evpn_bridges(const struct vunet_evpn *e);
 

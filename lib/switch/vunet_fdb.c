@@ -181,6 +181,17 @@ fdb_delete(struct vunet_fdb *fdb, struct vunet_fdb_entry *e)
 	port_count_add(fdb, e->port, -1);
 }
 
+bool
+vunet_fdb_forget(struct vunet_fdb *fdb, uint64_t key, uint16_t port)
+{
+	int32_t pos = rte_hash_lookup(fdb->h, &key);
+
+	if (pos < 0 || fdb->e[pos].port != port)
+		return false;
+	fdb_delete(fdb, &fdb->e[pos]);
+	return true;
+}
+
 unsigned int
 vunet_fdb_age(struct vunet_fdb *fdb, uint64_t now)
 {

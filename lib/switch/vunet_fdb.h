@@ -91,6 +91,9 @@ vunet_fdb_port_count(const struct vunet_fdb *fdb, uint16_t port)
 {
 	return __atomic_load_n(&fdb->port_macs[port], __ATOMIC_RELAXED);
 }
+/* Writer: forget key if it is on port (not if it moved); true if so. */
+bool vunet_fdb_forget(struct vunet_fdb *fdb, uint64_t key, uint16_t port);
+
 /* Forget entries not seen since now - aging; returns how many. */
 unsigned int vunet_fdb_age(struct vunet_fdb *fdb, uint64_t now);
 /* Forget every entry, or (port >= 0) those on one port. */

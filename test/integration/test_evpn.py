@@ -333,27 +333,29 @@ def test_a_flood_of_new_macs_is_exported_in_batches(world, net):
 
 
 def test_hosts_find_each_other_through_a_route_reflector(world, net):
-    """Two vunetd hosts (A: VNIs 100 and 200, B: VNI 100) and a Linux host
-    K (VNI 100) on one underlay segment, iBGP through a route reflector R:
-    nobody lists a remote. Each vunetd gets the other VTEPs as remotes in
-    the VNIs they announced, guests and hosts reach each other in VNI 100,
-    VNI 200 floods nowhere, and a host whose bgpd stops is withdrawn."""
+    """Three vunetd hosts (A and C: VNIs 100 and 200, B: VNI 100) and a
+    Linux host K (VNI 100) on one underlay segment, iBGP through a route
+    reflector R: nobody lists a remote. Each vunetd gets the other VTEPs as
+    remotes in the VNIs they announced, every pair reaches each other in
+    VNI 100, A and C in VNI 200 whose frames reach nobody else, MAC routes
+    are installed and followed, and a host whose bgpd stops is withdrawn."""
     seg = Segment()
     world.wires.append(seg)
-    ips = {"a": "10.0.8.1", "b": "10.0.8.2", "k": "10.0.8.3", "r": "10.0.8.4"}
-    vteps = {"a": "10.0.8.11", "b": "10.0.8.12", "k": ips["k"]}
+    ips = {"a": "10.0.8.1", "b": "10.0.8.2", "k": "10.0.8.3", "r": "10.0.8.4",
+           "c": "10.0.8.5"}
+    vteps = {"a": "10.0.8.11", "b": "10.0.8.12", "c": "10.0.8.13", "k": ips["k"]}
+    last = {"a": 1, "b": 3, "c": 4}
     ns, dev = {}, {}
-    for h in "abkr":
+    for h in "abkrc":
         ns[h], dev[h] = seg.host(ips[h] + "/24")
-    legs, hosts = {"a": {}, "b": {}}, {}
-    for h, vlans in (("a", (10, 20)), ("b", (10,))):
+    legs, hosts = {"a": {}, "b": {}, "c": {}}, {}
+    for h, vlans in (("a", (10, 20)), ("b", (10,)), ("c", (10, 20))):
         for vlan in vlans:
             hn = net.ns()
-            legs[h][vlan], d = net.link(ns[h], hn, "192.168.%d.%d/24" % (
-                vlan, 1 if h == "a" else 3))
+            legs[h][vlan], d = net.link(ns[h], hn, "192.168.%d.%d/24" % (vlan, last[h]))
             hosts[h + str(vlan)] = (hn, d)
     daemons = {}
-    for h, vnis in (("a", VNIS), ("b", VNIS[:1])):
+    for h, vnis in (("a", VNIS), ("b", VNIS[:1]), ("c", VNIS)):
         conf = evpn_config(dev[h], legs[h])
         conf["bridges"][0]["vxlan"].update(local_ip=vteps[h] + "/24", vnis=vnis, remotes=[])
         daemons[h] = world.vunetd(conf, netns=ns[h], name="vunetd-" + h).start()
@@ -365,8 +367,13 @@ def test_hosts_find_each_other_through_a_route_reflector(world, net):
     ns_sh(k, "ip addr add 192.168.10.2/24 dev br100")
     ns_sh(k, "ip link set br100 up")
     ns_sh(k, "ip link set vx100 up")
-    frr = {h: Frr(world.dir, ns[h], ips[h], [ips["r"]]) for h in "abk"}
-    frr["r"] = Frr(world.dir, ns["r"], ips["r"], [ips[h] for h in "abk"], reflector=True)
+    # a port of K's bridge whose static entries zebra advertises
+    ns_sh(k, "ip link add kl0 type veth peer name kl1")
+    ns_sh(k, "ip link set kl0 master br100")
+    ns_sh(k, "ip link set kl0 up")
+    ns_sh(k, "ip link set kl1 up")
+    frr = {h: Frr(world.dir, ns[h], ips[h], [ips["r"]]) for h in "abck"}
+    frr["r"] = Frr(world.dir, ns["r"], ips["r"], [ips[h] for h in "abck"], reflector=True)
     world.wires += list(frr.values())
     for f in frr.values():
         f.start()
@@ -375,27 +382,63 @@ def test_hosts_find_each_other_through_a_route_reflector(world, net):
     def remotes(d):
         return {p["name"]: (p.get("origin"), p["trunk"]) for p in d.ctl("port", "list")
                 if p["name"].startswith("br0@")}
-    want_a = {"br0@" + vteps["b"]: ("evpn", [10]), "br0@" + vteps["k"]: ("evpn", [10])}
+    want_a = {"br0@" + vteps["b"]: ("evpn", [10]), "br0@" + vteps["k"]: ("evpn", [10]),
+              "br0@" + vteps["c"]: ("evpn", [10, 20])}
     wait_for(lambda: remotes(a) == want_a, 30, "A's remotes from EVPN")
     wait_for(lambda: remotes(b) == {"br0@" + vteps["a"]: ("evpn", [10]),
+                                    "br0@" + vteps["c"]: ("evpn", [10]),
                                     "br0@" + vteps["k"]: ("evpn", [10])}, 30,
              "B's remotes from EVPN")
     wait_for(lambda: sorted(ip for m, ip in remote_entries(k, "vx100")
-                            if m == "00:00:00:00:00:00") == [vteps["a"], vteps["b"]], 30,
-             "K's flood list")
-    for h in ("a", "b"):
+                            if m == "00:00:00:00:00:00") ==
+             sorted([vteps["a"], vteps["b"], vteps["c"]]), 30, "K's flood list")
+    for h in ("a", "b", "c"):
         daemons[h].wait_up(*["br0@" + v for x, v in vteps.items() if x != h], timeout=15)
     # every pair in VNI 100
     for src, dst in (("a10", "192.168.10.3"), ("a10", "192.168.10.2"),
-                     ("b10", "192.168.10.2"), ("b10", "192.168.10.1")):
+                     ("a10", "192.168.10.4"), ("b10", "192.168.10.2"),
+                     ("b10", "192.168.10.4"), ("c10", "192.168.10.2"),
+                     ("a20", "192.168.20.4")):
         h, _ = hosts[src]
         r = ns_sh(h, "ping -c 3 -i 0.2 -W 2 %s" % dst, check=False)
         assert " 3 received" in r.stdout, (src, dst, r.stdout)
-    # VNI 200 is A's alone: its broadcasts reach no remote
+    # VNI 200 is A's and C's: A's broadcasts in it reach C alone
     tx = {p: a.port(p)["tx_packets"] for p in want_a}
     h20, _ = hosts["a20"]
     ns_sh(h20, "ping -c 2 -i 0.2 -W 1 192.168.20.9", check=False)
-    assert {p: a.port(p)["tx_packets"] for p in want_a} == tx
+    grew = {p: a.port(p)["tx_packets"] - tx[p] for p in want_a}
+    assert grew["br0@" + vteps["b"]] == grew["br0@" + vteps["k"]] == 0, grew
+    assert grew["br0@" + vteps["c"]] >= 2, grew
+    # a MAC BGP alone knows (no frame of it crossed the tunnel): on A's
+    # table, on K's remote port, marked evpn
+    mac_m = "02:0e:00:00:00:01"
+
+    def where(d, mac=mac_m):
+        return [(m["port"], m["origin"]) for m in d.ctl("mac", "show", "br0")
+                if m["mac"] == mac and m["vlan"] == 10]
+    ns_sh(k, "bridge fdb add %s dev kl0 master static" % mac_m)
+    wait_for(lambda: where(a) == [("br0@" + vteps["k"], "evpn")], 10, "M from K by BGP")
+    assert "ORIGIN" in a.ctl("mac", "show", "br0", json_out=False)
+    # withdrawn: forgotten
+    ns_sh(k, "bridge fdb del %s dev kl0 master static" % mac_m)
+    wait_for(lambda: where(a) == [], 10, "M withdrawn")
+    # it appears behind B (a VM that moved there): A follows
+    hb, devb = hosts["b10"]
+    mac_b10 = ns_sh(hb, "cat /sys/class/net/%s/address" % devb).stdout.strip()
+    frame = "%s%s88b5" % (mac_b10.replace(":", ""), mac_m.replace(":", ""))
+    send = ("import socket\ns=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n"
+            "s.bind((%r,0))\ns.send(bytes.fromhex(%r)+bytes(46))\n")
+    start = time.monotonic()
+    ns_sh(hb, "python3 -c \"%s\"" % (send % (devb, frame)))
+    wait_for(lambda: where(a) == [("br0@" + vteps["b"], "evpn")], 10, "M behind B on A")
+    print("a MAC that appeared on B was behind B on A after %.2f s" % (
+        time.monotonic() - start))
+    # and then on A itself: a local MAC beats what BGP says
+    ha, deva = hosts["a10"]
+    ns_sh(ha, "python3 -c \"%s\"" % (send % (deva, frame)))
+    wait_for(lambda: where(a) == [("h10", "learned")], 5, "M local on A")
+    time.sleep(1.5)
+    assert where(a) == [("h10", "learned")]
     # A's own bgpd restarts: zebra flushes A's kernel and installs it all
     # again once bgpd is back; vunetd's hold rides it out
     applied = a.out.text().count("remote VTEPs from EVPN applied")
@@ -408,7 +451,7 @@ def test_hosts_find_each_other_through_a_route_reflector(world, net):
                  if m == "00:00:00:00:00:00"])
         if n == 0 and flushed is None:
             flushed = time.monotonic() - start
-        if flushed is not None and n == 2 and back is None:
+        if flushed is not None and n == 3 and back is None:
             back = time.monotonic() - start
         time.sleep(0.1)
     print("A's bgpd restarted: its kernel flushed at %s s, back at %s s" % (flushed, back))
@@ -416,10 +459,11 @@ def test_hosts_find_each_other_through_a_route_reflector(world, net):
     assert a.out.text().count("remote VTEPs from EVPN applied") == applied
     # B's bgpd stops: B is withdrawn everywhere, after A's hold time
     frr["b"].stop_bgpd()
-    wait_for(lambda: remotes(a) == {"br0@" + vteps["k"]: ("evpn", [10])}, 20,
-             "B withdrawn on A")
-    wait_for(lambda: [ip for m, ip in remote_entries(k, "vx100")
-                      if m == "00:00:00:00:00:00"] == [vteps["a"]], 20, "B withdrawn on K")
+    del want_a["br0@" + vteps["b"]]
+    wait_for(lambda: remotes(a) == want_a, 20, "B withdrawn on A")
+    wait_for(lambda: sorted(ip for m, ip in remote_entries(k, "vx100")
+                            if m == "00:00:00:00:00:00") == sorted([vteps["a"], vteps["c"]]),
+             20, "B withdrawn on K")
     assert "remote VTEPs from EVPN applied" in a.out.text()
     # what EVPN found is not the operator's configuration
     with open(a.state) as f:

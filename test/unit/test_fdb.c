@@ -55,6 +55,25 @@ learn_new_known_moved(void)
 	vunet_fdb_free(fdb);
 }
 
+/* What EVPN withdraws goes only if it is still where EVPN put it. */
+static void
+forget_only_where_it_is(void)
+{
+	struct vunet_fdb *fdb = fdb_new(64);
+	uint64_t a10 = vunet_fdb_key(mac_a, 10);
+
+	CHECK(!vunet_fdb_forget(fdb, a10, 3));
+	CHECK_EQ(vunet_fdb_learn(fdb, a10, 3, VUNET_FDB_NO_LIMIT, 0), VUNET_FDB_NEW);
+	CHECK_EQ(vunet_fdb_learn(fdb, a10, 5, VUNET_FDB_NO_LIMIT, 1), VUNET_FDB_MOVED);
+	CHECK(!vunet_fdb_forget(fdb, a10, 3));
+	CHECK_EQ(lookup_one(fdb, a10), 5);
+	CHECK(vunet_fdb_forget(fdb, a10, 5));
+	CHECK_EQ(lookup_one(fdb, a10), -1);
+	CHECK_EQ(vunet_fdb_count(fdb), 0);
+	CHECK_EQ(vunet_fdb_port_count(fdb, 5), 0);
+	vunet_fdb_free(fdb);
+}
+
 static void
 vlans_are_separate_tables(void)
 {
@@ -268,6 +287,7 @@ main(void)
 {
 	unit_eal_init("unit_fdb");
 	RUN(learn_new_known_moved);
+	RUN(forget_only_where_it_is);
 	RUN(vlans_are_separate_tables);
 	RUN(bulk_lookup_mixes_hits_and_misses);
 	RUN(aging_forgets_only_idle_entries);
