@@ -2,113 +2,25 @@
  * Copyright(c) 2026 vunet authors
  */
 
-/* EVPN's shadow devices and the local MACs on them (vunet_evpn.h). */
+/*
+ * EVPN's shadow devices and the local MACs on them (vunet_evpn.h); what
+ * zebra installs from BGP is read in vunet_evpn_import.c.
+ */
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "vunet_evpn.h"
-#include "vunet_nl.h"
+#include "vunet_evpn_internal.h"
 
 #define ALIAS_PREFIX "vunetd evpn "
-/* datagrams of FDB changes read a pass (a storm past the socket's buffer
- * is read again as a dump) */
-#define EVPN_READ_MAX 4096
-
-struct evpn_vni {
-	uint32_t vni;
-	uint16_t vlan;
-	int port;                /* vnl<VNI>'s ifindex */
-	int vx;                  /* vnx<VNI>'s */
-	uint64_t *macs;          /* on it, sorted */
-	uint32_t n;
-};
-
-/*
- * A remote VTEP on the flood list of some of the bridge's VNIs (type-3
- * routes, as zebra installs them: 00:00:00:00:00:00 dst IP on vnx<VNI>).
- * Bits by index in the bridge's v[]: what the kernel has now, and what
- * vunetd acts on, which loses a bit only VUNET_EVPN_HOLD_MS after the
- * kernel did (zebra flushes and re-adds everything when bgpd restarts).
- */
-struct evpn_remote {
-	uint32_t ip;
-	uint64_t kernel;
-	uint64_t used;
-	uint64_t clear_at;       /* ms: used becomes kernel then; 0: none */
-};
-
-/*
- * The MACs BGP put behind remote VTEPs (type-2 routes: MAC dst IP on
- * vnx<VNI>, extern_learn): key MAC | index in v[] << 48 -> IP, open
- * addressing (key 0, the flood list's MAC in v[0], is never a MAC route).
- */
-struct evpn_macs {
-	uint64_t *key;
-	uint32_t *ip;
-	uint32_t cap;            /* a power of 2, or 0 */
-	uint32_t n;
-};
-
-struct evpn_bridge {
-	char name[VUNET_NAME_MAX];
-	uint16_t n_vnis;
-	struct evpn_vni v[VUNET_MAX_VNIS];
-	/* entries found at take-over stay until then (ms, monotonic) */
-	uint64_t keep_until;
-	struct evpn_remote *r;
-	uint32_t n_r;
-	struct evpn_macs macs;
-	/* what changed in macs, for vunet_evpn_mac_changes() */
-	struct vunet_evpn_mac_change *chg;
-	uint32_t n_chg, head_chg, cap_chg;
-};
-
-struct vunet_evpn {
-	struct vunet_nl *nl;
-	struct vunet_nl *mon;    /* the kernel's FDB changes */
-	bool resync;             /* read them all again: a dump */
-	bool dumping;            /* MAC routes go to the new maps, unqueued */
-	void (*log)(int level, const char *fmt, ...);
-	struct evpn_bridge *b[VUNET_MAX_BRIDGES];
-};
-
-static void map_free(struct evpn_macs *m);
 
 static void
 nolog(int level __attribute__((unused)),
       const char *fmt __attribute__((unused)), ...)
 {
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-mac_key(const uint8_t *m)
-{
-	uint64_t k = 0;
-
-	for (int i = 0; i < 6; i++)
-		k = k << 8 | m[i];
-	return k;
-}
-
-static void
-key_mac(uint64_t k, uint8_t *m)
-{
-	for (int i = 5; i >= 0; i--, k >>= 8)
-		m[i] = (uint8_t)k;
 }
 
 static int
@@ -158,22 +70,13 @@ vunet_evpn_free(struct vunet_evpn *e)
 			for (uint16_t k = 0; k < e->b[i]->n_vnis; k++)
 				vni_free(&e->b[i]->v[k]);
 			free(e->b[i]->r);
-			map_free(&e->b[i]->macs);
+			evpn_macs_free(&e->b[i]->macs);
 			free(e->b[i]->chg);
 			free(e->b[i]);
 		}
 	vunet_nl_close(e->nl);
 	vunet_nl_close(e->mon);
 	free(e);
-}
-
-static struct evpn_bridge *
-find(const struct vunet_evpn *e, const char *name)
-{
-	for (int i = 0; i < VUNET_MAX_BRIDGES; i++)
-		if (e->b[i] != NULL && strcmp(e->b[i]->name, name) == 0)
-			return e->b[i];
-	return NULL;
 }
 
 static void
@@ -459,7 +362,7 @@ vunet_evpn_bridge_del(struct vunet_evpn *e, const char *name)
 			e->log(2, "evpn: bridge %s: %u device(s) deleted",
 			       b->name, gone);
 		free(b->r);
-		map_free(&b->macs);
+		evpn_macs_free(&b->macs);
 		free(b->chg);
 		free(b);
 		e->b[i] = NULL;
@@ -602,371 +505,6 @@ vunet_evpn_export(struct vunet_evpn *e, const char *bridge,
 		e->log(2, "evpn: bridge %s: %u entries written, the rest "
 		       "follows", b->name, changed);
 	return changed;
-}
-
-static uint32_t
-map_slot(const struct evpn_macs *m, uint64_t key)
-{
-	/* MACs share their first bytes (an OUI): mix all of them */
-	uint64_t h = key * 0x9e3779b97f4a7c15ull;
-
-	return (uint32_t)(h >> 32) & (m->cap - 1);
-}
-
-static uint32_t
-map_get(const struct evpn_macs *m, uint64_t key)
-{
-	for (uint32_t i = m->cap ? map_slot(m, key) : 0; m->cap != 0;
-	     i = (i + 1) & (m->cap - 1)) {
-		if (m->key[i] == key)
-			return m->ip[i];
-		if (m->key[i] == 0)
-			return 0;
-	}
-	return 0;
-}
-
-static int map_put(struct evpn_macs *m, uint64_t key, uint32_t ip);
-
-static int
-map_grow(struct evpn_macs *m)
-{
-	struct evpn_macs g = { .cap = m->cap ? m->cap * 2 : 1024 };
-
-	g.key = calloc(g.cap, sizeof(*g.key));
-	g.ip = calloc(g.cap, sizeof(*g.ip));
-	if (g.key == NULL || g.ip == NULL) {
-		free(g.key);
-		free(g.ip);
-		return -1;
-	}
-	for (uint32_t i = 0; i < m->cap; i++)
-		if (m->key[i] != 0)
-			map_put(&g, m->key[i], m->ip[i]);
-	free(m->key);
-	free(m->ip);
-	*m = g;
-	return 0;
-}
-
-static int
-map_put(struct evpn_macs *m, uint64_t key, uint32_t ip)
-{
-	uint32_t i;
-
-	if ((m->n + 1) * 10 > m->cap * 7 && map_grow(m) < 0)
-		return -1;
-	for (i = map_slot(m, key); m->key[i] != 0 && m->key[i] != key;
-	     i = (i + 1) & (m->cap - 1))
-		;
-	if (m->key[i] == 0)
-		m->n++;
-	m->key[i] = key;
-	m->ip[i] = ip;
-	return 0;
-}
-
-/* Linear probing's deletion: what follows in the run moves back. */
-static void
-map_del(struct evpn_macs *m, uint64_t key)
-{
-	uint32_t i, j;
-
-	if (m->cap == 0)
-		return;
-	for (i = map_slot(m, key); m->key[i] != key; i = (i + 1) & (m->cap - 1))
-		if (m->key[i] == 0)
-			return;
-	m->key[i] = 0;
-	m->n--;
-	for (j = (i + 1) & (m->cap - 1); m->key[j] != 0;
-	     j = (j + 1) & (m->cap - 1)) {
-		uint32_t home = map_slot(m, m->key[j]);
-
-		/* stays if its home lies cyclically in (i, j] */
-		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-			continue;
-		m->key[i] = m->key[j];
-		m->ip[i] = m->ip[j];
-		m->key[j] = 0;
-		i = j;
-	}
-}
-
-static void
-map_free(struct evpn_macs *m)
-{
-	free(m->key);
-	free(m->ip);
-	memset(m, 0, sizeof(*m));
-}
-
-/* key's MAC and VLAN in b, as a change to report */
-static void
-queue_change(struct evpn_bridge *b, uint64_t key, uint32_t ip,
-	     uint32_t old_ip)
-{
-	struct vunet_evpn_mac_change *c;
-	uint16_t k = (uint16_t)(key >> 48);
-
-	if (k >= b->n_vnis)
-		return;
-	if (b->head_chg == b->n_chg)
-		b->head_chg = b->n_chg = 0;
-	if (b->n_chg == b->cap_chg) {
-		uint32_t cap = b->cap_chg ? b->cap_chg * 2 : 1024;
-
-		c = realloc(b->chg, cap * sizeof(*c));
-		if (c == NULL)
-			return;
-		b->chg = c;
-		b->cap_chg = cap;
-	}
-	c = &b->chg[b->n_chg++];
-	key_mac(key & 0xffffffffffffull, c->mac);
-	c->vlan = b->v[k].vlan;
-	c->ip = ip;
-	c->old_ip = old_ip;
-}
-
-/* A MAC route n on b's VNI k (type-2). */
-static void
-mac_route(struct vunet_evpn *e, struct evpn_bridge *b, uint16_t k,
-	  const struct vunet_nl_neigh *n)
-{
-	uint64_t key = mac_key(n->mac) | (uint64_t)k << 48;
-	uint32_t old = map_get(&b->macs, key);
-
-	if (n->add && old != n->dst) {
-		if (map_put(&b->macs, key, n->dst) == 0 && !e->dumping)
-			queue_change(b, key, n->dst, old);
-	} else if (!n->add && old != 0 && old == n->dst) {
-		map_del(&b->macs, key);
-		queue_change(b, key, 0, old);
-	}
-}
-
-static const uint8_t zero_mac[6];
-
-/* The flood list entry n (a type-3 route) changed. */
-static void
-on_neigh(const struct vunet_nl_neigh *n, void *arg)
-{
-	struct vunet_evpn *e = arg;
-
-	for (int i = 0; i < VUNET_MAX_BRIDGES; i++) {
-		struct evpn_bridge *b = e->b[i];
-
-		for (uint16_t k = 0; b != NULL && k < b->n_vnis; k++) {
-			struct evpn_remote *r = NULL, *grown;
-			uint32_t j;
-
-			if (b->v[k].vx != n->ifindex)
-				continue;
-			if (memcmp(n->mac, zero_mac, 6) != 0) {
-				mac_route(e, b, k, n);
-				return;
-			}
-			for (j = 0; j < b->n_r && r == NULL; j++)
-				if (b->r[j].ip == n->dst)
-					r = &b->r[j];
-			if (r == NULL && n->add) {
-				grown = realloc(b->r, (b->n_r + 1) *
-						sizeof(*grown));
-				if (grown == NULL)
-					return;
-				b->r = grown;
-				r = &b->r[b->n_r++];
-				memset(r, 0, sizeof(*r));
-				r->ip = n->dst;
-			}
-			if (r == NULL)
-				return;
-			if (n->add)
-				r->kernel |= 1ull << k;
-			else
-				r->kernel &= ~(1ull << k);
-			return;
-		}
-	}
-}
-
-/*
- * Everything zebra installed, read again: the flood lists as they are,
- * the MAC routes compared with what was known (what differs is queued).
- */
-static void
-resync(struct vunet_evpn *e)
-{
-	struct evpn_macs old[VUNET_MAX_BRIDGES];
-	int ret;
-
-	e->resync = false;
-	for (int i = 0; i < VUNET_MAX_BRIDGES; i++) {
-		struct evpn_bridge *b = e->b[i];
-
-		memset(&old[i], 0, sizeof(old[i]));
-		if (b == NULL)
-			continue;
-		for (uint32_t j = 0; j < b->n_r; j++)
-			b->r[j].kernel = 0;
-		old[i] = b->macs;
-		memset(&b->macs, 0, sizeof(b->macs));
-	}
-	e->dumping = true;
-	ret = vunet_nl_neigh_dump(e->nl, on_neigh, e);
-	e->dumping = false;
-	for (int i = 0; i < VUNET_MAX_BRIDGES; i++) {
-		struct evpn_bridge *b = e->b[i];
-
-		if (b == NULL) {
-			map_free(&old[i]);
-			continue;
-		}
-		if (ret < 0) {
-			/* keep what was known; try again next time */
-			map_free(&b->macs);
-			b->macs = old[i];
-			continue;
-		}
-		for (uint32_t j = 0; j < b->macs.cap; j++) {
-			uint64_t key = b->macs.key[j];
-			uint32_t was;
-
-			if (key != 0 && (was = map_get(&old[i], key)) !=
-			    b->macs.ip[j])
-				queue_change(b, key, b->macs.ip[j], was);
-		}
-		for (uint32_t j = 0; j < old[i].cap; j++)
-			if (old[i].key[j] != 0 &&
-			    map_get(&b->macs, old[i].key[j]) == 0)
-				queue_change(b, old[i].key[j], 0,
-					     old[i].ip[j]);
-		map_free(&old[i]);
-	}
-	if (ret < 0) {
-		e->log(0, "evpn: cannot read the FDB: %s", strerror(-ret));
-		e->resync = true;
-	}
-}
-
-unsigned int
-vunet_evpn_mac_changes(struct vunet_evpn *e, const char *bridge,
-		       struct vunet_evpn_mac_change *out, unsigned int max)
-{
-	struct evpn_bridge *b = find(e, bridge);
-	unsigned int n = 0;
-
-	while (b != NULL && n < max && b->head_chg < b->n_chg)
-		out[n++] = b->chg[b->head_chg++];
-	return n;
-}
-
-void
-vunet_evpn_macs(const struct vunet_evpn *e, const char *bridge,
-		void (*fn)(const struct vunet_evpn_mac_change *c, void *arg),
-		void *arg)
-{
-	const struct evpn_bridge *b = find(e, bridge);
-
-	for (uint32_t j = 0; b != NULL && j < b->macs.cap; j++) {
-		struct vunet_evpn_mac_change c = { .ip = b->macs.ip[j] };
-		uint16_t k = (uint16_t)(b->macs.key[j] >> 48);
-
-		if (b->macs.key[j] == 0 || k >= b->n_vnis)
-			continue;
-		key_mac(b->macs.key[j] & 0xffffffffffffull, c.mac);
-		c.vlan = b->v[k].vlan;
-		fn(&c, arg);
-	}
-}
-
-uint32_t
-vunet_evpn_mac_ip(const struct vunet_evpn *e, const char *bridge,
-		  const uint8_t *mac, uint16_t vlan)
-{
-	const struct evpn_bridge *b = e == NULL ? NULL : find(e, bridge);
-
-	for (uint16_t k = 0; b != NULL && k < b->n_vnis; k++)
-		if (b->v[k].vlan == vlan)
-			return map_get(&b->macs,
-				       mac_key(mac) | (uint64_t)k << 48);
-	return 0;
-}
-
-bool
-vunet_evpn_poll(struct vunet_evpn *e)
-{
-	uint64_t now = now_ms();
-	bool changed = false, drained;
-	int ret;
-
-	ret = vunet_nl_neigh_read(e->mon, EVPN_READ_MAX, on_neigh, e,
-				  &drained);
-	if (ret == -ENOBUFS) {
-		if (!e->resync)
-			e->log(1, "evpn: the kernel's FDB changes came faster "
-			       "than read; all of them read again once they "
-			       "stop");
-		e->resync = true;
-	}
-	/* the kernel says it dropped some only once while the socket stays
-	 * full: a dump before it has drained would miss what comes after */
-	if (e->resync && drained)
-		resync(e);
-	for (int i = 0; i < VUNET_MAX_BRIDGES; i++) {
-		struct evpn_bridge *b = e->b[i];
-		uint32_t kept = 0;
-
-		for (uint32_t j = 0; b != NULL && j < b->n_r; j++) {
-			struct evpn_remote *r = &b->r[j];
-
-			if (r->kernel & ~r->used) {
-				r->used |= r->kernel;
-				changed = true;
-			}
-			if (!(r->used & ~r->kernel)) {
-				r->clear_at = 0;
-			} else if (r->clear_at == 0) {
-				r->clear_at = now + VUNET_EVPN_HOLD_MS;
-			} else if (now >= r->clear_at) {
-				r->used = r->kernel;
-				r->clear_at = 0;
-				changed = true;
-			}
-			if (r->used != 0 || r->kernel != 0)
-				b->r[kept++] = *r;
-		}
-		if (b != NULL)
-			b->n_r = kept;
-	}
-	return changed;
-}
-
-unsigned int
-vunet_evpn_remotes(const struct vunet_evpn *e, const char *bridge,
-		   struct vunet_evpn_remote *out, unsigned int max)
-{
-	const struct evpn_bridge *b = find(e, bridge);
-	unsigned int n = 0;
-
-	for (uint32_t j = 0; b != NULL && j < b->n_r; j++) {
-		const struct evpn_remote *r = &b->r[j];
-
-		if (r->used == 0)
-			continue;
-		if (n >= max) {
-			n++;
-			continue;
-		}
-		memset(&out[n], 0, sizeof(out[n]));
-		out[n].ip = r->ip;
-		for (uint16_t k = 0; k < b->n_vnis; k++)
-			if (r->used & (1ull << k))
-				vunet_vlans_add(&out[n].vlans, b->v[k].vlan);
-		n++;
-	}
-	return n;
 }
 
 unsigned int
