@@ -326,12 +326,14 @@ vunet_evpn_bridge_set(struct vunet_evpn *e, const struct vunet_bridge_conf *bc,
 				old->v[k].macs = NULL;
 			}
 		if (vni_setup(e, b, v, x, &found, err, errlen) < 0) {
+			for (uint16_t k = 0; old != NULL && k < old->n_vnis;
+			     k++)
+				free(old->v[k].macs);
 			free(old);
 			return -1;
 		}
 		taken |= found && old == NULL;
 	}
-	free(old);
 	/* what zebra installed on them, read again (bits follow v[]) */
 	for (uint32_t i = 0; i < b->n_r; i++)
 		b->r[i].kernel = 0;
@@ -339,8 +341,12 @@ vunet_evpn_bridge_set(struct vunet_evpn *e, const struct vunet_bridge_conf *bc,
 	/* a MAC silent for the aging time would have been forgotten */
 	if (taken)
 		b->keep_until = now_ms() + (uint64_t)bc->aging_sec * 1000;
-	e->log(2, "evpn: bridge %s: %u VNI(s)%s", b->name, b->n_vnis,
-	       taken ? ", devices of a vunetd before taken over" : "");
+	/* said when it starts, not at each change of its remotes */
+	if (old == NULL)
+		e->log(2, "evpn: bridge %s: %u VNI(s)%s", b->name, b->n_vnis,
+		       taken ? ", devices of a vunetd before taken over" :
+		       "");
+	free(old);
 	return 0;
 }
 
