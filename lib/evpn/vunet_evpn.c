@@ -277,7 +277,7 @@ vunet_evpn_bridge_set(struct vunet_evpn *e, const struct vunet_bridge_conf *bc,
 {
 	const struct vunet_vxlan_conf *x = &bc->vxlan;
 	struct evpn_bridge *b = find(e, bc->name), *old = NULL;
-	bool taken = false;
+	bool taken = false, fresh = false;
 
 	if (!x->evpn) {
 		vunet_evpn_bridge_del(e, bc->name);
@@ -315,16 +315,19 @@ vunet_evpn_bridge_set(struct vunet_evpn *e, const struct vunet_bridge_conf *bc,
 	for (uint16_t i = 0; i < x->n_vnis; i++) {
 		struct evpn_vni *v = &b->v[i];
 		bool found;
+		int prev_vx;
 
 		v->vni = x->vnis[i].vni;
 		v->vlan = x->vnis[i].vlan;
 		/* what it had exported stays known */
 		for (uint16_t k = 0; old != NULL && k < old->n_vnis; k++)
-			if (old->v[k].vni == v->vni && old->v[k].macs) {
+			if (old->v[k].vni == v->vni) {
 				v->macs = old->v[k].macs;
 				v->n = old->v[k].n;
+				v->vx = old->v[k].vx;
 				old->v[k].macs = NULL;
 			}
+		prev_vx = v->vx;
 		if (vni_setup(e, b, v, x, &found, err, errlen) < 0) {
 			for (uint16_t k = 0; old != NULL && k < old->n_vnis;
 			     k++)
@@ -333,11 +336,17 @@ vunet_evpn_bridge_set(struct vunet_evpn *e, const struct vunet_bridge_conf *bc,
 			return -1;
 		}
 		taken |= found && old == NULL;
+		/* a VNI new to it, or a VXLAN device made again, or the order
+		 * of its VNIs changed (what zebra installed is kept by index) */
+		fresh |= v->vx != prev_vx || old == NULL ||
+			 i >= old->n_vnis || old->v[i].vni != v->vni;
 	}
-	/* what zebra installed on them, read again (bits follow v[]) */
-	for (uint32_t i = 0; i < b->n_r; i++)
-		b->r[i].kernel = 0;
-	e->resync = true;
+	/* what zebra installed on them, read again */
+	if (fresh) {
+		for (uint32_t i = 0; i < b->n_r; i++)
+			b->r[i].kernel = 0;
+		e->resync = true;
+	}
 	/* a MAC silent for the aging time would have been forgotten */
 	if (taken)
 		b->keep_until = now_ms() + (uint64_t)bc->aging_sec * 1000;

@@ -164,7 +164,10 @@ mac_route(struct vunet_evpn *e, struct evpn_bridge *b, uint16_t k,
 
 static const uint8_t zero_mac[6];
 
-/* The flood list entry n (a type-3 route) changed. */
+/*
+ * An entry with a remote VTEP on a shadow VXLAN device changed: a flood
+ * list entry (type-3) or a MAC route (type-2).
+ */
 static void
 on_neigh(const struct vunet_nl_neigh *n, void *arg)
 {
