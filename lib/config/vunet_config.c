@@ -245,6 +245,14 @@ vunet_config_bridge_index(const struct vunet_config *conf, const char *name)
 	return -1;
 }
 
+/* A host's address: not 0/8, loopback, multicast or reserved. */
+static bool
+ipv4_unicast(uint32_t ip)
+{
+	return (ntohl(ip) >> 24) != 0 && (ntohl(ip) >> 28) < 14 &&
+	       (ntohl(ip) >> 24) != 127;
+}
+
 /* An IPv4 address (network order) in obj[key]. */
 static int
 get_ipv4(struct ctx *c, json_t *v, const char *field, uint32_t *ip)
@@ -253,8 +261,7 @@ get_ipv4(struct ctx *c, json_t *v, const char *field, uint32_t *ip)
 						   ip) < 0)
 		return fail(c, field, "must be an IPv4 address like "
 			    "\"192.0.2.1\"");
-	if ((ntohl(*ip) >> 24) == 0 || (ntohl(*ip) >> 28) >= 14 ||
-	    (ntohl(*ip) >> 24) == 127)
+	if (!ipv4_unicast(*ip))
 		return fail(c, field, "%s is not a unicast address",
 			    json_string_value(v));
 	return 0;
@@ -989,6 +996,9 @@ vunet_config_remote_add(struct vunet_config *conf, uint16_t b, uint32_t ip,
 {
 	uint16_t n = 0;
 
+	/* what a listed remote could not be either */
+	if (!ipv4_unicast(ip) || ip == conf->bridges[b].vxlan.local_ip)
+		return -EINVAL;
 	for (uint16_t i = 0; i < conf->n_ports; i++) {
 		const struct vunet_port_conf *p = &conf->ports[i];
 
@@ -998,8 +1008,7 @@ vunet_config_remote_add(struct vunet_config *conf, uint16_t b, uint32_t ip,
 			return -EEXIST;
 		n++;
 	}
-	if (n >= VUNET_MAX_REMOTES || conf->n_ports == VUNET_MAX_PORTS ||
-	    ip == conf->bridges[b].vxlan.local_ip)
+	if (n >= VUNET_MAX_REMOTES || conf->n_ports == VUNET_MAX_PORTS)
 		return -ENOSPC;
 	remote_port(conf, b, ip, vlans, &conf->ports[conf->n_ports]);
 	conf->ports[conf->n_ports++].evpn = true;

@@ -192,9 +192,9 @@ int vunet_config_load(const char *path, struct vunet_config *conf,
 /* Index of the port or bridge with that name, -1 if none. */
 /*
  * A remote VTEP of bridge b learned by EVPN (the port a listed remote
- * gets, in vlans only, marked evpn): -EEXIST when b has that remote
- * already, -ENOSPC when b has VUNET_MAX_REMOTES, the switch its ports, or
- * ip is b's own.
+ * gets, in vlans only, marked evpn): -EINVAL when ip is not a host's
+ * unicast address or is b's own, -EEXIST when b has that remote already,
+ * -ENOSPC when b has VUNET_MAX_REMOTES or the switch its ports.
  */
 int vunet_config_remote_add(struct vunet_config *conf, uint16_t b, uint32_t ip,
 			    const struct vunet_vlans *vlans);

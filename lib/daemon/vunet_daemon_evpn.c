@@ -88,10 +88,19 @@ vunet_daemon_evpn_remotes(struct vunet_daemon *d, struct vunet_config *nc)
 			continue;
 		n = vunet_evpn_remotes(d->evpn, bc->name, r, RTE_DIM(r));
 		/* a listed remote is the operator's: it keeps every VNI */
-		for (unsigned int i = 0; i < RTE_MIN(n, RTE_DIM(r)); i++)
-			refused += vunet_config_remote_add(nc, b, r[i].ip,
-							   &r[i].vlans) ==
-				   -ENOSPC;
+		for (unsigned int i = 0; i < RTE_MIN(n, RTE_DIM(r)); i++) {
+			int ret = vunet_config_remote_add(nc, b, r[i].ip,
+							  &r[i].vlans);
+			char ip[16];
+
+			refused += ret == -ENOSPC;
+			if (ret != -EINVAL)
+				continue;
+			vunet_ipv4_format(r[i].ip, ip, sizeof(ip));
+			evpn_log(1, "evpn: bridge %s: remote VTEP %s from BGP "
+				 "ignored: not a host's address, or this one's",
+				 bc->name, ip);
+		}
 		if (refused != 0 || n > RTE_DIM(r))
 			evpn_log(1, "evpn: bridge %s: remote VTEPs left out: "
 				 "a bridge has at most %d remotes, the switch "

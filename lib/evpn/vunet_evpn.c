@@ -521,13 +521,3 @@ vunet_evpn_export(struct vunet_evpn *e, const char *bridge,
 		       "follows", b->name, changed);
 	return changed;
 }
-
-unsigned int
-vunet_evpn_bridges(const struct vunet_evpn *e)
-{
-	unsigned int n = 0;
-
-	for (int i = 0; e != NULL && i < VUNET_MAX_BRIDGES; i++)
-		n += e->b[i] != NULL;
-	return n;
-}

@@ -137,7 +137,4 @@ void vunet_evpn_macs(const struct vunet_evpn *e, const char *bridge,
 uint32_t vunet_evpn_mac_ip(const struct vunet_evpn *e, const char *bridge,
 			   const uint8_t *mac, uint16_t vlan);
 
-/* Bridges with EVPN that e runs. */
-unsigned int vunet_evpn_bridges(const struct vunet_evpn *e);
-
 #endif /* VUNET_EVPN_H */

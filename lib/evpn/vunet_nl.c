@@ -191,10 +191,6 @@ link_attr(const struct nlattr *a, void *arg)
 			snprintf(l->alias, sizeof(l->alias), "%s",
 				 mnl_attr_get_str(a));
 		break;
-	case IFLA_MASTER:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			l->master = (int)mnl_attr_get_u32(a);
-		break;
 	case IFLA_LINKINFO:
 		/* the kind comes first in it (the kernel writes it so) */
 		mnl_attr_parse_nested(a, linkinfo_attr, l);
@@ -210,7 +206,6 @@ parse_link(const struct nlmsghdr *nlh, struct vunet_nl_link *l)
 
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifm->ifi_index;
-	l->up = (ifm->ifi_flags & IFF_UP) != 0;
 	mnl_attr_parse(nlh, sizeof(*ifm), link_attr, l);
 }
 

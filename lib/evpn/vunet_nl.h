@@ -22,8 +22,6 @@ struct vunet_nl;
 
 struct vunet_nl_link {
 	int ifindex;
-	int master;                       /* 0: none */
-	bool up;                          /* administratively */
 	char name[VUNET_NL_NAME_MAX];
 	char kind[16];                    /* "bridge", "vxlan", "veth"... */
 	char alias[VUNET_NL_ALIAS_MAX];

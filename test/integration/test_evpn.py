@@ -479,20 +479,26 @@ def test_hosts_find_each_other_through_a_route_reflector(world, net):
 def test_a_storm_of_fdb_entries_stalls_nothing(world, net):
     """100 000 entries written on a shadow VXLAN device at once, as zebra
     writes BGP's MACs (and 40 remote VTEPs' flood entries, more than a
-    bridge takes): the control socket keeps answering, learning goes on,
-    the remotes a bridge has room for become its ports, the rest are left
-    out with a warning. Then all of it deleted while vunetd is stopped
+    bridge takes, and one naming this host's own VTEP): the control socket
+    keeps answering, learning goes on, the remotes a bridge has room for
+    become its ports, the rest are left out with a warning, the lie is
+    ignored with one. Then all of it deleted while vunetd is stopped
     (SIGSTOP): the kernel drops what the socket does not hold and says so,
     vunetd reads the whole FDB again, and EVPN's remotes are gone."""
     a, _, _, d, hosts = host_a(world, net)
     d.start()
     batch = os.path.join(world.dir, "fdb.batch")
-    with open(batch, "w") as f:
-        for i in range(100000):
-            f.write("fdb add 02:01:%02x:%02x:%02x:%02x dev vnx100 dst 10.0.9.%d self\n" % (
-                tuple(i.to_bytes(4, "big")) + (100 + i % 50,)))
-        for i in range(40):
-            f.write("fdb append 00:00:00:00:00:00 dev vnx100 dst 10.0.7.%d self\n" % (i + 1))
+
+    def write_batch(mac_verb, flood_verb):
+        """100 000 MAC routes over 50 VTEPs, 40 flood entries, and one
+        that names A's own VTEP (a peer's lie: ignored)."""
+        with open(batch, "w") as f:
+            for i in range(100000):
+                f.write("fdb %s 02:01:%02x:%02x:%02x:%02x dev vnx100 dst 10.0.9.%d self\n" % (
+                    (mac_verb,) + tuple(i.to_bytes(4, "big")) + (100 + i % 50,)))
+            for ip in [A_VTEP] + ["10.0.7.%d" % (i + 1) for i in range(40)]:
+                f.write("fdb %s 00:00:00:00:00:00 dev vnx100 dst %s self\n" % (flood_verb, ip))
+    write_batch("add", "append")
     h10, dev10 = hosts[10]
     mac10 = ns_sh(h10, "cat /sys/class/net/%s/address" % dev10).stdout.strip()
     writer = subprocess.Popen(["ip", "netns", "exec", a, "bridge", "-batch", batch])
@@ -516,14 +522,11 @@ def test_a_storm_of_fdb_entries_stalls_nothing(world, net):
     wait_for(lambda: len([p for p in d.ctl("port", "list") if "@" in p["name"]]) == 32, 20,
              "the remotes the bridge has room for")
     assert d.out.text().count("evpn: bridge br0: remote VTEPs left out") >= 1
+    assert ("evpn: bridge br0: remote VTEP %s from BGP ignored" % A_VTEP) in d.out.text()
+    assert "br0@" + A_VTEP not in [p["name"] for p in d.ctl("port", "list")]
     # all of it undone while vunetd cannot read: the kernel drops what its
     # socket does not hold, says so, and vunetd reads the FDB again
-    with open(batch, "w") as f:
-        for i in range(100000):
-            f.write("fdb del 02:01:%02x:%02x:%02x:%02x dev vnx100 dst 10.0.9.%d self\n" % (
-                tuple(i.to_bytes(4, "big")) + (100 + i % 50,)))
-        for i in range(40):
-            f.write("fdb del 00:00:00:00:00:00 dev vnx100 dst 10.0.7.%d self\n" % (i + 1))
+    write_batch("del", "del")
     os.kill(d.proc.pid, signal.SIGSTOP)
     try:
         ns_sh(a, "bridge -batch " + batch)
