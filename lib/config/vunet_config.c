@@ -307,8 +307,9 @@ parse_vnis(struct ctx *c, json_t *a, const char *where,
 
 static int
 parse_remotes(struct ctx *c, json_t *a, const char *where,
-	      struct vunet_vxlan_conf *x)
+	      struct vunet_bridge_conf *br)
 {
+	const struct vunet_vxlan_conf *x = &br->vxlan;
 	char field[128];
 	json_t *e;
 	size_t i;
@@ -327,11 +328,11 @@ parse_remotes(struct ctx *c, json_t *a, const char *where,
 			return -1;
 		if (ip == x->local_ip)
 			return fail(c, field, "is the local address");
-		for (uint16_t k = 0; k < x->n_remotes; k++)
-			if (x->remotes[k] == ip)
+		for (uint16_t k = 0; k < br->n_remotes; k++)
+			if (br->remotes[k] == ip)
 				return fail(c, field, "%s is listed twice",
 					    json_string_value(e));
-		x->remotes[x->n_remotes++] = ip;
+		br->remotes[br->n_remotes++] = ip;
 	}
 	return 0;
 }
@@ -446,7 +447,7 @@ parse_vxlan(struct ctx *c, json_t *o, const char *bwhere,
 			return fail(c, field, "is not in local_ip's subnet");
 	}
 	if (parse_vnis(c, json_object_get(o, "vnis"), where, x) < 0 ||
-	    parse_remotes(c, json_object_get(o, "remotes"), where, x) < 0)
+	    parse_remotes(c, json_object_get(o, "remotes"), where, br) < 0)
 		return -1;
 	if (json_object_get(o, "evpn") != NULL &&
 	    parse_evpn(c, json_object_get(o, "evpn"), where, x) < 0)
@@ -977,14 +978,14 @@ vxlan_remote_ports(struct ctx *c, struct vunet_config *conf, uint16_t b)
 	memset(&all, 0, sizeof(all));
 	for (uint16_t k = 0; k < br->vxlan.n_vnis; k++)
 		vunet_vlans_add(&all, br->vxlan.vnis[k].vlan);
-	for (uint16_t r = 0; r < br->vxlan.n_remotes; r++) {
+	for (uint16_t r = 0; r < br->n_remotes; r++) {
 		if (conf->n_ports == VUNET_MAX_PORTS) {
 			snprintf(field, sizeof(field),
 				 "bridges[%u].vxlan.remotes", b);
 			return fail(c, field, "the switch has %d ports with "
 				    "the remote VTEPs", VUNET_MAX_PORTS);
 		}
-		remote_port(conf, b, br->vxlan.remotes[r], &all,
+		remote_port(conf, b, br->remotes[r], &all,
 			    &conf->ports[conf->n_ports++]);
 	}
 	return 0;

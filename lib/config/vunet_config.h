@@ -22,7 +22,7 @@
 #define VUNET_NAME_MAX 32        /* bridge and port names, with the NUL */
 #define VUNET_SOCK_PATH_MAX 108  /* sizeof(sun_path), with the NUL */
 #define VUNET_DEVARGS_MAX 256
-#define VUNET_MAX_PORTS 256
+#define VUNET_MAX_PORTS 2048     /* remote VTEPs included */
 #define VUNET_MAX_BRIDGES 64
 #define VUNET_MAX_QUEUES 16      /* vhost queue pairs, eth rx/tx queues */
 #define VUNET_MAX_ALLOWED_MACS 16
@@ -80,7 +80,7 @@ vunet_vlans_add(struct vunet_vlans *s, uint16_t v)
 json_t *vunet_vlans_json(const struct vunet_vlans *s);
 
 #define VUNET_MAX_VNIS 64        /* per bridge */
-#define VUNET_MAX_REMOTES 32     /* remote VTEPs per bridge */
+#define VUNET_MAX_REMOTES 1024   /* remote VTEPs per bridge */
 #define VUNET_VXLAN_UDP_PORT 4789
 #define VUNET_EVPN_SHADOW_PORT 4790
 
@@ -98,8 +98,6 @@ struct vunet_vxlan_conf {
 		uint16_t vlan;
 		uint32_t vni;
 	} vnis[VUNET_MAX_VNIS];
-	uint16_t n_remotes;
-	uint32_t remotes[VUNET_MAX_REMOTES];
 	/* each remote's port: an underlay host may not fill the table */
 	uint32_t remote_mac_limit;
 	uint32_t remote_flood_pps;
@@ -153,6 +151,10 @@ struct vunet_bridge_conf {
 	uint32_t fdb_size;       /* MAC table entries */
 	uint32_t aging_sec;      /* idle time before a MAC is forgotten */
 	struct vunet_vxlan_conf vxlan;
+	/* the remote VTEPs listed (each becomes a port): here, not in
+	 * vxlan, which every remote's port carries a copy of */
+	uint16_t n_remotes;
+	uint32_t remotes[VUNET_MAX_REMOTES];
 };
 
 struct vunet_xconnect_conf {

@@ -78,7 +78,8 @@ old_bridge(const struct vunet_daemon *d, const char *name)
 void
 vunet_daemon_evpn_remotes(struct vunet_daemon *d, struct vunet_config *nc)
 {
-	struct vunet_evpn_remote r[VUNET_MAX_REMOTES];
+	/* half a megabyte: not on the stack (the control thread's alone) */
+	static struct vunet_evpn_remote r[VUNET_MAX_REMOTES];
 
 	for (uint16_t b = 0; d->evpn != NULL && b < nc->n_bridges; b++) {
 		const struct vunet_bridge_conf *bc = &nc->bridges[b];

@@ -189,6 +189,20 @@ on_neigh(const struct vunet_nl_neigh *n, void *arg)
 			for (j = 0; j < b->n_r && r == NULL; j++)
 				if (b->r[j].ip == n->dst)
 					r = &b->r[j];
+			/* a BGP peer may announce any number of VTEPs:
+			 * no more are kept than a bridge can use */
+			if (r == NULL && n->add &&
+			    b->n_r >= VUNET_MAX_REMOTES) {
+				if (!b->r_left_out_said)
+					e->log(1, "evpn: bridge %s: more "
+					       "remote VTEPs than the %d a "
+					       "bridge takes; the others are "
+					       "left out", b->name,
+					       VUNET_MAX_REMOTES);
+				b->r_left_out = true;
+				b->r_left_out_said = true;
+				return;
+			}
 			if (r == NULL && n->add) {
 				grown = realloc(b->r, (b->n_r + 1) *
 						sizeof(*grown));
@@ -229,6 +243,7 @@ resync(struct vunet_evpn *e)
 			continue;
 		for (uint32_t j = 0; j < b->n_r; j++)
 			b->r[j].kernel = 0;
+		b->r_left_out = false;
 		old[i] = b->macs;
 		memset(&b->macs, 0, sizeof(b->macs));
 	}
@@ -356,8 +371,11 @@ vunet_evpn_poll(struct vunet_evpn *e)
 			if (r->used != 0 || r->kernel != 0)
 				b->r[kept++] = *r;
 		}
-		if (b != NULL)
-			b->n_r = kept;
+		if (b == NULL)
+			continue;
+		if (kept < b->n_r && b->r_left_out)
+			e->resync = true;
+		b->n_r = kept;
 	}
 	return changed;
 }

@@ -60,8 +60,12 @@ struct evpn_bridge {
 	struct evpn_vni v[VUNET_MAX_VNIS];
 	/* entries found at take-over stay until then (ms, monotonic) */
 	uint64_t keep_until;
-	struct evpn_remote *r;
+	struct evpn_remote *r;   /* at most VUNET_MAX_REMOTES */
 	uint32_t n_r;
+	/* a flood entry was left out for want of room: read the FDB
+	 * again once one goes (said in the log once) */
+	bool r_left_out;
+	bool r_left_out_said;
 	struct evpn_macs macs;
 	/* what changed in macs, for vunet_evpn_mac_changes() */
 	struct vunet_evpn_mac_change *chg;

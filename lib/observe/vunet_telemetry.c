@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -76,12 +77,29 @@ add_fields(struct rte_tel_data *d, const struct vunet_port *port)
 			rte_tel_data_add_dict_u64(d, f.f[k].key, f.f[k].num);
 }
 
+/*
+ * A reply holds 16 KB, and 256 names of 31 bytes fit: with remote VTEPs a
+ * switch has more ports than that, so params say where to start.
+ */
+#define TEL_PORTS_MAX 256
+_Static_assert(TEL_PORTS_MAX <= RTE_TEL_MAX_ARRAY_ENTRIES, "one reply");
+
 static int
-read_ports(struct vunet_daemon *dm, const char *params __rte_unused,
-      struct rte_tel_data *d)
+read_ports(struct vunet_daemon *dm, const char *params,
+	   struct rte_tel_data *d)
 {
+	unsigned long from = 0;
+	char *end;
+
+	if (params != NULL && *params != '\0') {
+		errno = 0;
+		from = strtoul(params, &end, 10);
+		if (errno != 0 || *end != '\0' || *params == '-')
+			return -EINVAL;
+	}
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	for (uint16_t i = 0; i < dm->conf->n_ports; i++)
+	for (unsigned long i = from; i < dm->conf->n_ports &&
+	     i < from + TEL_PORTS_MAX; i++)
 		rte_tel_data_add_array_string(d, dm->conf->ports[i].name);
 	return 0;
 }
@@ -220,7 +238,8 @@ static const struct {
 	telemetry_cb fn;
 	const char *help;
 } tel_cmds[] = {
-	{ "/vunet/ports", tel_ports, "Names of the ports." },
+	{ "/vunet/ports", tel_ports, "Names of the ports, at most 256. "
+	  "Parameter: the index to start from (default 0)." },
 	{ "/vunet/port", tel_port, "A port's counters. Parameter: port name." },
 	{ "/vunet/workers", tel_workers, "Per-worker cycles and packets." },
 	{ "/vunet/bridges", tel_bridges, "Per-bridge MAC table counters." },

@@ -190,13 +190,17 @@ void vunet_port_vtep_bind(struct vunet_port *p, struct vunet_port *underlay);
 
 /*
  * Control thread: an ARP frame the underlay u received (m stays the
- * caller's): a request for a VTEP's local address is answered, a remote
- * VTEP's address is learned from any ARP it sends.
+ * caller's): a request for a VTEP's local address is answered; a reply
+ * to our outstanding request for a next hop gives its MAC to every remote
+ * VTEP behind that next hop.
  */
 void vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 			 struct vunet_port *u, const struct rte_mbuf *m);
 
-/* Control thread, every second: ask for remotes' MACs by ARP. */
+/*
+ * Control thread, often: ask for remotes' next hops by ARP when due, one
+ * request per next hop (a thousand remotes behind one gateway ask once).
+ */
 void vunet_port_vtep_resolve(struct vunet_port *ports, unsigned int n_ports);
 
 /*

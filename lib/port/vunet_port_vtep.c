@@ -190,33 +190,55 @@ arp_log(const struct vunet_port *p, enum vunet_arp_heard h,
 			 RTE_ETHER_ADDR_BYTES(now));
 }
 
+/* A remote VTEP over underlay u. */
+static struct vunet_vtep *
+vtep_over(struct vunet_port *p, const struct vunet_port *u)
+{
+	if (p->conf == NULL || p->type != VUNET_PORT_VTEP ||
+	    p->vtep->underlay != u)
+		return NULL;
+	return p->vtep;
+}
+
 void
 vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 		    struct vunet_port *u, const struct rte_mbuf *m)
 {
 	const struct rte_arp_hdr *arp = vunet_vxlan_arp_parse(m);
-	uint64_t now = vunet_now_ms();
+	const struct vunet_vxlan_arp *asker = NULL;
+	uint64_t now = vunet_now_ms(), asked = 0;
 	bool answered = false;
 
 	if (arp == NULL)
 		return;
+	/* a reply to one remote's request answers all behind its next hop */
+	for (unsigned int s = 0; s < n_ports && asker == NULL; s++) {
+		struct vunet_vtep *t = vtep_over(&ports[s], u);
+
+		if (t != NULL &&
+		    vunet_vxlan_arp_awaits(&t->arp, &u->mac, arp, now)) {
+			asker = &t->arp;
+			asked = asker->asked_ms;
+		}
+	}
 	for (unsigned int s = 0; s < n_ports; s++) {
 		struct vunet_port *p = &ports[s];
-		struct vunet_vxlan_arp *a;
+		struct vunet_vtep *t = vtep_over(p, u);
 		struct rte_ether_addr was;
 		enum vunet_arp_heard h;
 
-		if (p->conf == NULL || p->type != VUNET_PORT_VTEP ||
-		    p->vtep->underlay != u)
+		if (t == NULL)
 			continue;
-		a = &p->vtep->arp;
-		if (!answered && vunet_vxlan_arp_for_us(a, arp)) {
-			arp_send(u, RTE_ARP_OP_REPLY, a->local_ip,
+		if (!answered && vunet_vxlan_arp_for_us(&t->arp, arp)) {
+			arp_send(u, RTE_ARP_OP_REPLY, t->arp.local_ip,
 				 &arp->arp_data.arp_sha,
 				 arp->arp_data.arp_sip);
 			answered = true;
 		}
-		h = vunet_vxlan_arp_heard(a, &u->mac, arp, now, &was);
+		if (asker == NULL)
+			continue;
+		vunet_vxlan_arp_join(&t->arp, asker, asked);
+		h = vunet_vxlan_arp_heard(&t->arp, &u->mac, arp, now, &was);
 		if (h == VUNET_ARP_NOT_OURS)
 			continue;
 		arp_log(p, h, &was, &arp->arp_data.arp_sha);
@@ -224,15 +246,22 @@ vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 	}
 }
 
+/* Next hops asked in one pass, by underlay: one request each. */
+#define ASKED_MAX 64
+
 void
 vunet_port_vtep_resolve(struct vunet_port *ports, unsigned int n_ports)
 {
+	const struct vunet_port *asked_on[ASKED_MAX];
+	uint32_t asked_for[ASKED_MAX];
 	uint64_t now = vunet_now_ms();
+	unsigned int n_asked = 0;
 
 	for (unsigned int s = 0; s < n_ports; s++) {
 		struct vunet_port *p = &ports[s];
 		struct vunet_vxlan_arp *a;
 		struct vunet_port *u;
+		unsigned int k;
 
 		if (p->conf == NULL || p->type != VUNET_PORT_VTEP)
 			continue;
@@ -241,6 +270,15 @@ vunet_port_vtep_resolve(struct vunet_port *ports, unsigned int n_ports)
 		if (u == NULL || !vunet_port_is_up(u) ||
 		    !vunet_vxlan_arp_due(a, now))
 			continue;
+		for (k = 0; k < n_asked; k++)
+			if (asked_on[k] == u && asked_for[k] == a->next_hop)
+				break;
+		if (k < n_asked)
+			continue;
+		if (n_asked < ASKED_MAX) {
+			asked_on[n_asked] = u;
+			asked_for[n_asked++] = a->next_hop;
+		}
 		arp_send(u, RTE_ARP_OP_REQUEST, a->local_ip, NULL,
 			 a->next_hop);
 	}

@@ -24,7 +24,7 @@
 
 /* Key: MAC in the low 48 bits (as laid out in the frame), VLAN above. */
 #define VUNET_FDB_KEY_NONE 0 /* VLAN 0 is never an access VLAN */
-#define VUNET_FDB_PORTS 256  /* VUNET_MAX_PORTS */
+#define VUNET_FDB_PORTS 2048 /* VUNET_MAX_PORTS */
 #define VUNET_FDB_NO_LIMIT UINT32_MAX
 
 struct vunet_fdb_entry {

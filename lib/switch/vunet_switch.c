@@ -175,15 +175,14 @@ underlay_set(const struct vunet_switch *sw, const struct vunet_wiring *w,
 	ul->local_ip = x->local_ip;
 	ul->udp_port = rte_cpu_to_be_16(x->udp_port);
 	vunet_vxlan_vnis_build(x, &ul->vnis);
+	vunet_vxlan_remotes_init(ul);
 	for (uint16_t q = 0; q < VUNET_MAX_PORTS &&
 	     ul->n_remotes < VUNET_MAX_REMOTES; q++) {
 		const struct vunet_port_conf *qc = w->port[q].conf;
 
 		if (qc != NULL && qc->type == VUNET_PORT_VTEP &&
-		    w->port[q].bridge == br) {
-			ul->remotes[ul->n_remotes].ip = qc->remote_ip;
-			ul->remotes[ul->n_remotes++].port = q;
-		}
+		    w->port[q].bridge == br && qc->remote_ip != 0)
+			vunet_vxlan_remote_add(ul, qc->remote_ip, q);
 	}
 }
 

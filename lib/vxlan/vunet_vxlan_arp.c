@@ -57,6 +57,28 @@ vunet_vxlan_arp_due(struct vunet_vxlan_arp *a, uint64_t now_ms)
 	return true;
 }
 
+bool
+vunet_vxlan_arp_awaits(const struct vunet_vxlan_arp *a,
+		       const struct rte_ether_addr *our_mac,
+		       const struct rte_arp_hdr *arp, uint64_t now_ms)
+{
+	return a->asking && now_ms - a->asked_ms <= VUNET_ARP_ANSWER_MS &&
+	       arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) &&
+	       arp->arp_data.arp_sip == a->next_hop &&
+	       arp->arp_data.arp_tip == a->local_ip &&
+	       rte_is_same_ether_addr(&arp->arp_data.arp_tha, our_mac);
+}
+
+void
+vunet_vxlan_arp_join(struct vunet_vxlan_arp *a,
+		     const struct vunet_vxlan_arp *asker, uint64_t asked_ms)
+{
+	if (a->next_hop != asker->next_hop || a->local_ip != asker->local_ip)
+		return;
+	a->asking = true;
+	a->asked_ms = asked_ms;
+}
+
 enum vunet_arp_heard
 vunet_vxlan_arp_heard(struct vunet_vxlan_arp *a,
 		      const struct rte_ether_addr *our_mac,
@@ -66,11 +88,7 @@ vunet_vxlan_arp_heard(struct vunet_vxlan_arp *a,
 	uint64_t mac = 0;
 	enum vunet_arp_heard h;
 
-	if (!a->asking || now_ms - a->asked_ms > VUNET_ARP_ANSWER_MS ||
-	    arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REPLY) ||
-	    arp->arp_data.arp_sip != a->next_hop ||
-	    arp->arp_data.arp_tip != a->local_ip ||
-	    !rte_is_same_ether_addr(&arp->arp_data.arp_tha, our_mac))
+	if (!vunet_vxlan_arp_awaits(a, our_mac, arp, now_ms))
 		return VUNET_ARP_NOT_OURS;
 	a->asking = false;
 	memcpy(&mac, &arp->arp_data.arp_sha, RTE_ETHER_ADDR_LEN);

@@ -61,6 +61,21 @@ enum vunet_arp_heard {
 	VUNET_ARP_CHANGED,       /* another MAC than we had: *was */
 };
 
+/* Whether arp is the reply to a's outstanding request. */
+bool vunet_vxlan_arp_awaits(const struct vunet_vxlan_arp *a,
+			    const struct rte_ether_addr *our_mac,
+			    const struct rte_arp_hdr *arp, uint64_t now_ms);
+
+/*
+ * Remotes behind one gateway share its answer: a, whose next hop is
+ * asker's, takes the request asker sent at asked_ms as its own (then
+ * vunet_vxlan_arp_heard believes the reply to it). Their requests fall
+ * due together from then on, and one frame asks for all of them.
+ */
+void vunet_vxlan_arp_join(struct vunet_vxlan_arp *a,
+			  const struct vunet_vxlan_arp *asker,
+			  uint64_t asked_ms);
+
 /*
  * A frame the underlay received: if it is the reply to our outstanding
  * request (from the address asked, to our address and our_mac, within

@@ -20,17 +20,64 @@
 #include "vunet_stats.h"
 #include "vunet_vxlan.h"
 
+/*
+ * The remotes of one underlay by address: open addressing, at most half
+ * full (a miss ends at the first empty slot after a probe or two), built
+ * once per published table and never written after. Lookup cost does not
+ * grow with the number of remotes, and it is paid once per run of frames
+ * from one remote and VNI.
+ */
+#define VUNET_VXLAN_REMOTE_SLOTS (2 * VUNET_MAX_REMOTES)
+_Static_assert((VUNET_VXLAN_REMOTE_SLOTS & (VUNET_VXLAN_REMOTE_SLOTS - 1)) ==
+	       0, "a power of two");
+
 /* What decapsulation checks on one underlay (addresses: as sent). */
 struct vunet_vxlan_decap {
 	uint32_t local_ip;
 	uint16_t udp_port;       /* network order */
 	uint16_t n_remotes;
-	struct {
-		uint32_t ip;
-		uint16_t port;   /* the remote VTEP's port slot */
-	} remotes[VUNET_MAX_REMOTES];
 	struct vunet_vxlan_vnis vnis;
+	struct {
+		uint32_t ip;     /* 0: empty (a remote is a unicast host) */
+		uint16_t port;   /* the remote VTEP's port slot */
+	} remotes[VUNET_VXLAN_REMOTE_SLOTS];
 };
+
+static inline uint32_t
+vunet_vxlan_remote_slot(uint32_t ip)
+{
+	/* the address's high bits are mostly one prefix: multiply first */
+	return (uint32_t)(((uint64_t)ip * 0x9e3779b97f4a7c15ULL) >> 40) &
+		(VUNET_VXLAN_REMOTE_SLOTS - 1);
+}
+
+/*
+ * Control thread: ul with no remote. An empty slot holds address 0 and
+ * port UINT16_MAX, so a frame from 0.0.0.0 finds no remote either.
+ */
+static inline void
+vunet_vxlan_remotes_init(struct vunet_vxlan_decap *ul)
+{
+	ul->n_remotes = 0;
+	for (uint32_t s = 0; s < VUNET_VXLAN_REMOTE_SLOTS; s++) {
+		ul->remotes[s].ip = 0;
+		ul->remotes[s].port = UINT16_MAX;
+	}
+}
+
+/* Control thread: a remote of ul, at most VUNET_MAX_REMOTES of them. */
+static inline void
+vunet_vxlan_remote_add(struct vunet_vxlan_decap *ul, uint32_t ip,
+		       uint16_t port)
+{
+	uint32_t s = vunet_vxlan_remote_slot(ip);
+
+	while (ul->remotes[s].ip != 0)
+		s = (s + 1) & (VUNET_VXLAN_REMOTE_SLOTS - 1);
+	ul->remotes[s].ip = ip;
+	ul->remotes[s].port = port;
+	ul->n_remotes++;
+}
 
 /* The last remote and VNI a burst's frames came from, and what they map to. */
 struct vunet_vxlan_seen {
@@ -46,10 +93,12 @@ struct vunet_vxlan_seen {
 static inline uint16_t
 vunet_vxlan_remote_port(const struct vunet_vxlan_decap *ul, uint32_t ip)
 {
-	for (uint16_t i = 0; i < ul->n_remotes; i++)
-		if (ul->remotes[i].ip == ip)
-			return ul->remotes[i].port;
-	return UINT16_MAX;
+	uint32_t s = vunet_vxlan_remote_slot(ip);
+
+	/* ends at ip's slot or an empty one, whose port is UINT16_MAX */
+	while (ul->remotes[s].ip != ip && ul->remotes[s].ip != 0)
+		s = (s + 1) & (VUNET_VXLAN_REMOTE_SLOTS - 1);
+	return ul->remotes[s].ip == ip ? ul->remotes[s].port : UINT16_MAX;
 }
 
 /*

@@ -476,13 +476,18 @@ def test_hosts_find_each_other_through_a_route_reflector(world, net):
     assert " 2 received" in r.stdout, r.stdout
 
 
+# remote VTEPs' addresses for the storm: more than a bridge takes
+FLOODED = ["10.1.%d.%d" % (i // 250, i % 250 + 1) for i in range(1100)]
+
+
 def test_a_storm_of_fdb_entries_stalls_nothing(world, net):
     """100 000 entries written on a shadow VXLAN device at once, as zebra
-    writes BGP's MACs (and 40 remote VTEPs' flood entries, more than a
+    writes BGP's MACs (and 1100 remote VTEPs' flood entries, more than a
     bridge takes, and one naming this host's own VTEP): the control socket
     keeps answering, learning goes on, the remotes a bridge has room for
     become its ports, the rest are left out with a warning, the lie is
-    ignored with one. Then all of it deleted while vunetd is stopped
+    ignored with one. One remote withdrawn makes room for one left out.
+    Then all of it deleted while vunetd is stopped
     (SIGSTOP): the kernel drops what the socket does not hold and says so,
     vunetd reads the whole FDB again, and EVPN's remotes are gone."""
     a, _, _, d, hosts = host_a(world, net)
@@ -490,13 +495,13 @@ def test_a_storm_of_fdb_entries_stalls_nothing(world, net):
     batch = os.path.join(world.dir, "fdb.batch")
 
     def write_batch(mac_verb, flood_verb):
-        """100 000 MAC routes over 50 VTEPs, 40 flood entries, and one
+        """100 000 MAC routes over 50 VTEPs, 1100 flood entries, and one
         that names A's own VTEP (a peer's lie: ignored)."""
         with open(batch, "w") as f:
             for i in range(100000):
                 f.write("fdb %s 02:01:%02x:%02x:%02x:%02x dev vnx100 dst 10.0.9.%d self\n" % (
                     (mac_verb,) + tuple(i.to_bytes(4, "big")) + (100 + i % 50,)))
-            for ip in [A_VTEP] + ["10.0.7.%d" % (i + 1) for i in range(40)]:
+            for ip in [A_VTEP] + FLOODED:
                 f.write("fdb %s 00:00:00:00:00:00 dev vnx100 dst %s self\n" % (flood_verb, ip))
     write_batch("add", "append")
     h10, dev10 = hosts[10]
@@ -518,12 +523,21 @@ def test_a_storm_of_fdb_entries_stalls_nothing(world, net):
     pinger.wait()
     # it was learned, and exported
     wait_for(lambda: statics(a, "vnl100") == [mac10], 5, "learning during the storm")
-    # 32 remotes: the listed one and 31 of the 40 (the rest said once)
-    wait_for(lambda: len([p for p in d.ctl("port", "list") if "@" in p["name"]]) == 32, 20,
-             "the remotes the bridge has room for")
-    assert d.out.text().count("evpn: bridge br0: remote VTEPs left out") >= 1
+    # 1024 remotes: the listed one and the first 1023 of the 1100 (the
+    # lie took a place of the 1024 kept, and made no port)
+    def vteps():
+        return [p["name"] for p in d.ctl("port", "list") if "@" in p["name"]]
+    wait_for(lambda: len(vteps()) == 1024, 20, "the remotes the bridge has room for")
+    assert set(vteps()) == {"br0@10.0.9.2"} | {"br0@" + ip for ip in FLOODED[:1023]}
+    assert d.out.text().count("evpn: bridge br0: more remote VTEPs than the 1024 a bridge "
+                              "takes; the others are left out") == 1
     assert ("evpn: bridge br0: remote VTEP %s from BGP ignored" % A_VTEP) in d.out.text()
-    assert "br0@" + A_VTEP not in [p["name"] for p in d.ctl("port", "list")]
+    # one withdrawn: after the hold, one of those left out takes its place
+    ns_sh(a, "bridge fdb del 00:00:00:00:00:00 dev vnx100 dst %s self" % FLOODED[0])
+    wait_for(lambda: "br0@" + FLOODED[0] not in vteps() and len(vteps()) == 1024, 20,
+             "a remote left out taken in once another went")
+    assert len(set(vteps()) & {"br0@" + ip for ip in FLOODED[1023:]}) == 1
+    ns_sh(a, "bridge fdb append 00:00:00:00:00:00 dev vnx100 dst %s self" % FLOODED[0])
     # all of it undone while vunetd cannot read: the kernel drops what its
     # socket does not hold, says so, and vunetd reads the FDB again
     write_batch("del", "del")

@@ -48,8 +48,13 @@ def test_dpdk_telemetry_reads_vunetd_counters(world):
     d.wait_up("vm1", "vm2")
     assert g1.send(2) == 2 * B
     wait_for(lambda: g2.rx() == 2 * B, 10, "vm1 -> vm2")
-    out = telemetry_py(d.prefix, "/vunet/ports", "/vunet/port,vm1", "/vunet/workers")
+    out = telemetry_py(d.prefix, "/vunet/ports", "/vunet/port,vm1", "/vunet/workers",
+                       "/vunet/ports,1", "/vunet/ports,2", "/vunet/ports,x")
     assert '{"/vunet/ports": ["vm1", "vm2"]}' in out
+    # from an index on (a reply holds 256 names): then none, then a refusal
+    assert '{"/vunet/ports": ["vm2"]}' in out
+    assert '{"/vunet/ports": []}' in out
+    assert '{"/vunet/ports": null}' in out
     assert '"rx_packets": %d' % (2 * B) in out and '"rx_bytes": %d' % (2 * B * 64) in out
     assert '"worker0"' in out and '"cycles_per_packet"' in out
 

@@ -327,3 +327,18 @@ def test_a_remote_beyond_a_router_is_reached_through_the_gateway(world):
     g.cmd("start")
     r = sh(k + "ping -c 3 -i 0.2 -W 2 10.0.10.9", check=False)
     assert "3 packets transmitted, 3 received" in r.stdout, r.stdout + r.stderr
+    # thirty more remotes behind the router, added at run time: the
+    # router's answer to one request resolves them all, and from then on
+    # one request every 5 s asks for all 31 (the first remote's schedule
+    # joins theirs)
+    rmac = p["remote_mac"]
+    more = ["198.51.100.%d" % i for i in range(10, 40)]
+    d.ctl("bridge", "set", "br0", "vxlan=" + json.dumps({
+        "underlay": "ul", "local_ip": IP_A + "/24", "gateway": "192.0.2.254", "vnis": VNIS,
+        "remotes": ["198.51.100.3"] + more}))
+    wait_for(lambda: all(d.ctl("port", "show", "br0@" + ip).get("remote_mac") == rmac
+                         for ip in more), 10, "the new remotes resolved through the gateway")
+    cap = Capture(r_ns, r_dev, 1000, "arp", timeout=11)
+    asked = [line for line in cap.lines() if "Request who-has 192.0.2.254" in line]
+    assert 2 <= len(asked) <= 3, asked
+    assert d.ctl("port", "show", "br0@198.51.100.3")["remote_mac"] == rmac

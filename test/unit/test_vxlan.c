@@ -90,10 +90,41 @@ decap_state(struct vunet_vxlan_decap *ul)
 	memset(ul, 0, sizeof(*ul));
 	ul->local_ip = conf.local_ip;
 	ul->udp_port = rte_cpu_to_be_16(conf.udp_port);
-	ul->n_remotes = 1;
-	ul->remotes[0].ip = ip4("192.0.2.2");
-	ul->remotes[0].port = 7;
+	vunet_vxlan_remotes_init(ul);
+	vunet_vxlan_remote_add(ul, ip4("192.0.2.2"), 7);
 	vunet_vxlan_vnis_build(&conf, &ul->vnis);
+}
+
+/*
+ * A bridge's remotes by address, full: every one found at its port,
+ * nothing else found (0.0.0.0, which marks an empty slot, included), and
+ * the answer is the same wherever the addresses fall: one /22 of
+ * neighbours, or addresses 4 apart across /16s.
+ */
+static void
+test_remote_table(void)
+{
+	static struct vunet_vxlan_decap ul;
+	static const uint32_t step[] = { 1, 4 << 16 | 4 };
+
+	for (unsigned int k = 0; k < RTE_DIM(step); k++) {
+		uint32_t base = rte_be_to_cpu_32(ip4("10.0.0.1"));
+
+		vunet_vxlan_remotes_init(&ul);
+		CHECK_EQ(vunet_vxlan_remote_port(&ul, 0), UINT16_MAX);
+		for (uint32_t i = 0; i < VUNET_MAX_REMOTES; i++)
+			vunet_vxlan_remote_add(&ul,
+				rte_cpu_to_be_32(base + i * step[k]),
+				(uint16_t)(i + 3));
+		CHECK_EQ(ul.n_remotes, VUNET_MAX_REMOTES);
+		for (uint32_t i = 0; i < VUNET_MAX_REMOTES; i++)
+			CHECK_EQ(vunet_vxlan_remote_port(&ul,
+				rte_cpu_to_be_32(base + i * step[k])), i + 3);
+		for (uint32_t i = 0; i < 4096; i++)
+			CHECK_EQ(vunet_vxlan_remote_port(&ul,
+				rte_cpu_to_be_32(0xc0000000 + i)), UINT16_MAX);
+		CHECK_EQ(vunet_vxlan_remote_port(&ul, 0), UINT16_MAX);
+	}
 }
 
 /* What the remote at 192.0.2.2 would send us: encapsulated toward us. */
@@ -333,6 +364,52 @@ test_arp_rules(void)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * Remotes behind one gateway: one asks, the others take its request as
+ * theirs, and the one reply resolves them all; a remote with another next
+ * hop does not join, and a reply after the request's time is nobody's.
+ */
+static void
+test_arp_shared_next_hop(void)
+{
+	struct vunet_vxlan_arp a, b, c;
+	struct rte_ether_addr was;
+	uint32_t me = conf.local_ip, gw = ip4("192.0.2.254");
+	struct rte_mbuf *m = reply_from(gw, &nh_mac, me);
+	const struct rte_arp_hdr *arp = vunet_vxlan_arp_parse(m);
+
+	vunet_vxlan_arp_init(&a, me, ip4("198.51.100.2"), gw);
+	vunet_vxlan_arp_init(&b, me, ip4("198.51.100.3"), gw);
+	vunet_vxlan_arp_init(&c, me, ip4("192.0.2.7"), ip4("192.0.2.7"));
+	CHECK(vunet_vxlan_arp_due(&a, 1000));
+	CHECK(vunet_vxlan_arp_awaits(&a, &ul_mac, arp, 1500));
+	CHECK(!vunet_vxlan_arp_awaits(&b, &ul_mac, arp, 1500));
+	vunet_vxlan_arp_join(&b, &a, a.asked_ms);
+	vunet_vxlan_arp_join(&c, &a, a.asked_ms);
+	CHECK(!c.asking);
+	CHECK_EQ(vunet_vxlan_arp_heard(&a, &ul_mac, arp, 1500, &was),
+		 VUNET_ARP_RESOLVED);
+	CHECK_EQ(vunet_vxlan_arp_heard(&b, &ul_mac, arp, 1500, &was),
+		 VUNET_ARP_RESOLVED);
+	CHECK_EQ(vunet_vxlan_arp_heard(&c, &ul_mac, arp, 1500, &was),
+		 VUNET_ARP_NOT_OURS);
+	CHECK(memcmp(&b.remote_mac, &nh_mac, 6) == 0);
+	CHECK_EQ(c.remote_mac, 0);
+	/* in step from now on: due together */
+	CHECK_EQ(a.asked_ms, b.asked_ms);
+	CHECK(vunet_vxlan_arp_due(&a, 1000 + VUNET_ARP_REFRESH_MS));
+	CHECK(vunet_vxlan_arp_due(&b, 1000 + VUNET_ARP_REFRESH_MS));
+	/* a late reply: joining does not make it ours */
+	vunet_vxlan_arp_init(&b, me, ip4("198.51.100.3"), gw);
+	vunet_vxlan_arp_join(&b, &a, a.asked_ms);
+	CHECK_EQ(vunet_vxlan_arp_heard(&b, &ul_mac, arp, 1000 +
+				       VUNET_ARP_REFRESH_MS +
+				       VUNET_ARP_ANSWER_MS + 1, &was),
+		 VUNET_ARP_NOT_OURS);
+	CHECK_EQ(b.remote_mac, 0);
+	rte_pktmbuf_free(m);
+}
+
 static void
 test_pool_whole(void)
 {
@@ -352,9 +429,11 @@ main(void)
 	setup_conf();
 	RUN(test_map_both_ways);
 	RUN(test_encap_headers);
+	RUN(test_remote_table);
 	RUN(test_decap_roundtrip);
 	RUN(test_decap_refuses);
 	RUN(test_arp_rules);
+	RUN(test_arp_shared_next_hop);
 	RUN(test_pool_whole);
 	return TAP_DONE();
 }
