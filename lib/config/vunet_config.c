@@ -405,7 +405,7 @@ parse_vxlan(struct ctx *c, json_t *o, const char *bwhere,
 {
 	static const char *const keys[] = { "underlay", "local_ip",
 		"gateway", "udp_port", "vnis", "remotes", "remote_mac_limit",
-		"remote_flood_pps", "evpn", NULL };
+		"remote_flood_pps", "evpn", "exception_port", NULL };
 	struct vunet_vxlan_conf *x = &br->vxlan;
 	char where[96], field[128];
 	uint64_t v;
@@ -422,6 +422,8 @@ parse_vxlan(struct ctx *c, json_t *o, const char *bwhere,
 	if (check_keys(c, o, where, keys) < 0 ||
 	    get_string(c, o, where, "underlay", NULL, x->underlay_name,
 		       sizeof(x->underlay_name)) < 0 ||
+	    get_string(c, o, where, "exception_port", "", x->exception_name,
+		       sizeof(x->exception_name)) < 0 ||
 	    parse_local_ip(c, json_object_get(o, "local_ip"), where, x) < 0 ||
 	    get_uint(c, o, where, "udp_port", 1, 65535, VUNET_VXLAN_UDP_PORT,
 		     &v) < 0)
@@ -782,6 +784,7 @@ parse_bridge_vlans(struct ctx *c, json_t *o, const char *where,
 
 	p->bridge = -1;
 	p->underlay_of = -1;
+	p->exception_of = -1;
 	if (json_object_get(o, "bridge") == NULL) {
 		for (int k = 0; in_bridge[k] != NULL; k++)
 			if (json_object_get(o, in_bridge[k]) != NULL) {
@@ -964,6 +967,7 @@ remote_port(const struct vunet_config *conf, uint16_t b, uint32_t ip,
 	p->mac_limit = br->vxlan.remote_mac_limit;
 	p->flood_pps = br->vxlan.remote_flood_pps;
 	p->underlay_of = -1;
+	p->exception_of = -1;
 	memset(p->rxq_workers, -1, sizeof(p->rxq_workers));
 }
 
@@ -1016,29 +1020,53 @@ vunet_config_remote_add(struct vunet_config *conf, uint16_t b, uint32_t ip,
 	return 0;
 }
 
+/*
+ * The index of eth port name, which nothing else uses (an underlay and
+ * its exception port are a VXLAN's own), or -1 after fail().
+ */
+static int
+vxlan_own_port(struct ctx *c, struct vunet_config *conf, uint16_t b,
+	       const char *key, const char *name)
+{
+	int u = vunet_config_port_index(conf, name);
+	char field[64];
+
+	snprintf(field, sizeof(field), "bridges[%u].vxlan.%s", b, key);
+	if (u < 0)
+		return fail(c, field, "no port is named '%s'", name);
+	if (conf->ports[u].type != VUNET_PORT_ETH)
+		return fail(c, field, "'%s' is not an eth port", name);
+	if (conf->ports[u].bridge >= 0 || conf->ports[u].underlay_of >= 0 ||
+	    conf->ports[u].exception_of >= 0)
+		return fail(c, field, "port '%s' is in a bridge or a VXLAN's "
+			    "already", name);
+	for (int i = 0; i < conf->n_xconnects; i++)
+		if (conf->xconnects[i].a == u || conf->xconnects[i].b == u)
+			return fail(c, field, "port '%s' is cross-connected",
+				    name);
+	return u;
+}
+
 static int
 vxlan_finish(struct ctx *c, struct vunet_config *conf, uint16_t b)
 {
 	struct vunet_vxlan_conf *x = &conf->bridges[b].vxlan;
-	int u = vunet_config_port_index(conf, x->underlay_name);
-	char field[64];
+	int u = vxlan_own_port(c, conf, b, "underlay", x->underlay_name);
 
-	snprintf(field, sizeof(field), "bridges[%u].vxlan.underlay", b);
 	if (u < 0)
-		return fail(c, field, "no port is named '%s'",
-			    x->underlay_name);
-	if (conf->ports[u].type != VUNET_PORT_ETH)
-		return fail(c, field, "'%s' is not an eth port",
-			    x->underlay_name);
-	if (conf->ports[u].bridge >= 0 || conf->ports[u].underlay_of >= 0)
-		return fail(c, field, "port '%s' is in a bridge or under "
-			    "another VXLAN already", x->underlay_name);
-	for (int i = 0; i < conf->n_xconnects; i++)
-		if (conf->xconnects[i].a == u || conf->xconnects[i].b == u)
-			return fail(c, field, "port '%s' is cross-connected",
-				    x->underlay_name);
+		return -1;
 	x->underlay = u;
 	conf->ports[u].underlay_of = b;
+	x->exception = -1;
+	if (x->exception_name[0] != '\0') {
+		int e = vxlan_own_port(c, conf, b, "exception_port",
+				       x->exception_name);
+
+		if (e < 0)
+			return -1;
+		x->exception = e;
+		conf->ports[e].exception_of = b;
+	}
 	return vxlan_remote_ports(c, conf, b);
 }
 

@@ -89,6 +89,11 @@ struct vunet_vxlan_conf {
 	bool on;
 	char underlay_name[VUNET_NAME_MAX];
 	int underlay;            /* index into ports[]: an eth port */
+	/* the host stack's way to the underlay when the kernel does not see
+	 * the NIC (PCI under vfio): an eth port (tap, virtio-user) that gets
+	 * what is not VXLAN for us and sends what the kernel sends */
+	char exception_name[VUNET_NAME_MAX]; /* "": none */
+	int exception;           /* index into ports[], -1: none */
 	uint32_t local_ip;
 	uint8_t prefix_len;      /* of local_ip's subnet; 0: not given */
 	uint32_t gateway;        /* next hop of remotes beyond it; 0: none */
@@ -139,6 +144,9 @@ struct vunet_port_conf {
 	int8_t rxq_workers[VUNET_MAX_QUEUES];
 	/* eth: the bridge whose VXLAN runs over this port, -1 if none */
 	int underlay_of;
+	/* eth: the bridge whose underlay this port is the host stack's way
+	 * to, -1 if none */
+	int exception_of;
 	/* vtep: the remote's address, whom to ARP for, its bridge's tunnel */
 	bool evpn;              /* learned from BGP EVPN, not listed */
 	uint32_t remote_ip;

@@ -322,6 +322,26 @@ plan_ports(struct vunet_daemon *d, struct plan *p, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Port s, the host stack's way to a bridge's underlay: what it sends goes
+ * out on the underlay as is, and it takes the underlay's MAC, so that the
+ * host and vunetd are one host on the wire (the NIC need not be
+ * promiscuous for the kernel's peers).
+ */
+static void
+exception_wire(struct vunet_daemon *d, const struct plan *p,
+	       struct vunet_wiring *w, int s, const struct vunet_port_conf *pc)
+{
+	int u = p->slot[p->nc->bridges[pc->exception_of].vxlan.underlay];
+
+	w->port[s].exception_of = p->bslot[pc->exception_of];
+	w->port[s].peer = u;
+	if (vunet_port_mac_set(&d->ports[s], &d->ports[u].mac) < 0)
+		DAEMON_LOG(WARNING, "%s: cannot take the MAC of %s: the "
+			   "host stack answers with its own", pc->name,
+			   d->ports[u].conf->name);
+}
+
 /* New tables for the workers: kept ports take their new settings. */
 static int
 publish(struct vunet_daemon *d, struct plan *p)
@@ -330,7 +350,8 @@ publish(struct vunet_daemon *d, struct plan *p)
 	struct vunet_wiring *w = &p->wiring;
 
 	for (int s = 0; s < VUNET_MAX_PORTS; s++)
-		w->port[s].bridge = w->port[s].peer = w->port[s].underlay_of = -1;
+		w->port[s].bridge = w->port[s].peer = w->port[s].underlay_of =
+			w->port[s].exception_of = -1;
 	/* the switch reads a bridge's VXLAN from here */
 	for (uint16_t b = 0; b < nc->n_bridges; b++)
 		d->sw->bridges[p->bslot[b]].conf = nc->bridges[b];
@@ -348,6 +369,8 @@ publish(struct vunet_daemon *d, struct plan *p)
 		if (pc->type == VUNET_PORT_VTEP)
 			vunet_port_vtep_bind(&d->ports[s],
 				&d->ports[p->slot[pc->vxlan.underlay]]);
+		if (pc->exception_of >= 0)
+			exception_wire(d, p, w, s, pc);
 		p->polled[s] = true;
 	}
 	for (uint16_t x = 0; x < nc->n_xconnects; x++) {

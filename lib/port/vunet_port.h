@@ -185,6 +185,12 @@ struct vunet_port_env {
 
 void vunet_port_env_set(const struct vunet_port_env *env);
 
+/*
+ * Control thread: give eth port p the MAC mac (the device's own, e.g. a
+ * tap's in the kernel). 0, or the driver's error.
+ */
+int vunet_port_mac_set(struct vunet_port *p, const struct rte_ether_addr *mac);
+
 /* Control thread: the eth port a VTEP's frames leave by. */
 void vunet_port_vtep_bind(struct vunet_port *p, struct vunet_port *underlay);
 

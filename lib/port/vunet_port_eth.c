@@ -300,9 +300,16 @@ eth_describe(const struct vunet_port *p, bool detail,
 	     struct vunet_port_fields *f)
 {
 	struct vunet_port_info i;
+	struct vunet_mac m;
+	char *t;
 
 	vunet_port_info(p, &i);
 	vunet_port_field_str(f, "devargs", p->conf->devargs);
+	t = vunet_port_field_text(f, "mac");
+	if (t != NULL) {
+		memcpy(m.b, p->mac.addr_bytes, sizeof(m.b));
+		vunet_mac_format(&m, t, sizeof(f->text[0]));
+	}
 	vunet_port_field_num(f, "tx_queues", p->nb_txq);
 	if (i.state == VUNET_PORT_UP)
 		vunet_port_field_str(f, "link", i.link_down ? "down" : "up");
@@ -327,6 +334,22 @@ eth_same_device(const struct vunet_port_conf *a,
 	       a->rx_queues == b->rx_queues && a->tx_queues == b->tx_queues &&
 	       a->mtu == b->mtu && a->rx_desc == b->rx_desc &&
 	       a->tx_desc == b->tx_desc && a->tx_offloads == b->tx_offloads;
+}
+
+int
+vunet_port_mac_set(struct vunet_port *p, const struct rte_ether_addr *mac)
+{
+	struct rte_ether_addr m = *mac;
+	int ret;
+
+	if (p->type != VUNET_PORT_ETH)
+		return -ENOTSUP;
+	if (rte_is_same_ether_addr(&p->mac, mac))
+		return 0;
+	ret = rte_eth_dev_default_mac_addr_set(p->eth_id, &m);
+	if (ret == 0)
+		p->mac = m;
+	return ret;
 }
 
 const struct vunet_port_ops vunet_port_eth_ops = {

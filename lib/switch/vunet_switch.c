@@ -176,12 +176,16 @@ underlay_set(const struct vunet_switch *sw, const struct vunet_wiring *w,
 	ul->udp_port = rte_cpu_to_be_16(x->udp_port);
 	vunet_vxlan_vnis_build(x, &ul->vnis);
 	vunet_vxlan_remotes_init(ul);
-	for (uint16_t q = 0; q < VUNET_MAX_PORTS &&
-	     ul->n_remotes < VUNET_MAX_REMOTES; q++) {
+	ul->exception = UINT16_MAX;
+	for (uint16_t q = 0; q < VUNET_MAX_PORTS; q++) {
 		const struct vunet_port_conf *qc = w->port[q].conf;
 
-		if (qc != NULL && qc->type == VUNET_PORT_VTEP &&
-		    w->port[q].bridge == br && qc->remote_ip != 0)
+		if (qc == NULL)
+			continue;
+		if (w->port[q].exception_of == br)
+			ul->exception = q;
+		if (qc->type == VUNET_PORT_VTEP && w->port[q].bridge == br &&
+		    qc->remote_ip != 0 && ul->n_remotes < VUNET_MAX_REMOTES)
 			vunet_vxlan_remote_add(ul, qc->remote_ip, q);
 	}
 }
@@ -286,6 +290,12 @@ vunet_switch_create(const struct vunet_config *conf, struct vunet_port *ports,
 		w.port[p].peer = -1;
 		w.port[p].underlay_of = p < conf->n_ports ?
 			conf->ports[p].underlay_of : -1;
+		w.port[p].exception_of = p < conf->n_ports ?
+			conf->ports[p].exception_of : -1;
+		/* the host stack's frames go out on the underlay as they are */
+		if (w.port[p].exception_of >= 0)
+			w.port[p].peer = conf->bridges[
+				w.port[p].exception_of].vxlan.underlay;
 	}
 	for (uint16_t x = 0; x < conf->n_xconnects; x++) {
 		w.port[conf->xconnects[x].a].peer = conf->xconnects[x].b;

@@ -134,6 +134,8 @@ struct vunet_wiring {
 		int bridge;      /* bridge slot, -1 if none */
 		int peer;        /* cross-connected port slot, -1 if none */
 		int underlay_of; /* bridge slot whose VXLAN it carries, -1 */
+		int exception_of; /* bridge slot whose underlay it is the
+				   * host stack's way to (its peer), -1 */
 	} port[VUNET_MAX_PORTS];
 };
 

@@ -533,6 +533,37 @@ punt_conforms(const struct vunet_switch_ctx *x, uint64_t now, uint64_t *step)
 	return true;
 }
 
+/*
+ * ARP on an underlay: to the control thread (its requests' answers, and
+ * requests for local_ip), within the punt rate. With an exception port
+ * the host stack gets every ARP frame too (its own address, its BGP
+ * peers), and the control thread a copy.
+ */
+static inline void
+underlay_arp(const struct vunet_switch_ctx *x, const struct vunet_fwd_port *f,
+	     uint64_t now, uint64_t *step, uint16_t in, struct rte_mbuf *m)
+{
+	struct rte_mbuf *p = m;
+
+	if (f->ul->exception != UINT16_MAX) {
+		vunet_out_append(x->out, f->ul->exception, m);
+		p = NULL;
+	}
+	if (!punt_conforms(x, now, step)) {
+		if (p != NULL)
+			rte_pktmbuf_free(p);
+		x->st[in].drop[VUNET_DROP_ARP_RATE]++;
+		return;
+	}
+	if (p == NULL && (p = rte_pktmbuf_copy(m, m->pool, 0,
+					       UINT32_MAX)) == NULL) {
+		x->st[in].drop[VUNET_DROP_NO_MBUF]++;
+		return;
+	}
+	if (x->punt == NULL || rte_ring_enqueue(x->punt, p) != 0)
+		drop(p, &x->st[in], VUNET_DROP_ARP_BACKLOG);
+}
+
 /* k decapsulated frames (bytes in all) as received on remote VTEP q. */
 static inline void
 remote_input(const struct vunet_switch_ctx *x, const struct vunet_fwd_table *t,
@@ -567,16 +598,17 @@ underlay_input(const struct vunet_switch_ctx *x,
 		if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
 		    *rte_pktmbuf_mtod_offset(m, unaligned_uint16_t *, 12) ==
 		    RTE_BE16(RTE_ETHER_TYPE_ARP)) {
-			if (!punt_conforms(x, now, &step))
-				drop(m, &x->st[in], VUNET_DROP_ARP_RATE);
-			else if (x->punt == NULL ||
-				 rte_ring_enqueue(x->punt, m) != 0)
-				drop(m, &x->st[in], VUNET_DROP_ARP_BACKLOG);
+			underlay_arp(x, f, now, &step, in, m);
 			continue;
 		}
 		why = vunet_vxlan_decap(f->ul, m, &c);
 		if (unlikely(why != VUNET_DROP_MAX)) {
-			drop(m, &x->st[in], why);
+			/* the host stack's: BGP, ICMP, ... */
+			if (why == VUNET_DROP_NOT_VXLAN &&
+			    f->ul->exception != UINT16_MAX)
+				vunet_out_append(x->out, f->ul->exception, m);
+			else
+				drop(m, &x->st[in], why);
 			continue;
 		}
 		if (c.vtep != cur && k != 0) {

@@ -36,6 +36,9 @@ struct vunet_vxlan_decap {
 	uint32_t local_ip;
 	uint16_t udp_port;       /* network order */
 	uint16_t n_remotes;
+	/* the host stack's port: what is not VXLAN for us, and a copy of ARP;
+	 * UINT16_MAX: none (dropped, ARP to the control thread only) */
+	uint16_t exception;
 	struct vunet_vxlan_vnis vnis;
 	struct {
 		uint32_t ip;     /* 0: empty (a remote is a unicast host) */

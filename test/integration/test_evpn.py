@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from harness import Segment, sh, unique, wait_for
+from harness import Capture, Segment, sh, unique, wait_for
 
 VNIS = [{"vlan": 10, "vni": 100}, {"vlan": 20, "vni": 200}]
 A_IP, A_VTEP, K_IP = "10.0.9.1", "10.0.9.11", "10.0.9.2"
@@ -239,6 +239,84 @@ def test_macs_learned_by_vunetd_reach_a_kernel_vtep_through_frr(world, net):
              "the entries deleted")
     wait_for(lambda: [m for m, _ in remote_entries(k, "vx100") + remote_entries(k, "vx200")
                       if m != "00:00:00:00:00:00"] == [], 10, "K's routes withdrawn")
+
+
+def kernel_vtep(k, kdev, vnis=((10, 100),)):
+    """Linux host K's VXLAN devices, one bridge per VNI with
+    192.168.VLAN.2, nothing hand-written (nolearning)."""
+    for vlan, vni in vnis:
+        ns_sh(k, "ip link add br%d type bridge" % vni)
+        ns_sh(k, "ip link add vx%d type vxlan id %d local %s dstport 4789 nolearning dev %s"
+              % (vni, vni, K_IP, kdev))
+        ns_sh(k, "ip link set vx%d master br%d" % (vni, vni))
+        ns_sh(k, "ip addr add 192.168.%d.2/24 dev br%d" % (vlan, vni))
+        for dev in ("br%d" % vni, "vx%d" % vni):
+            ns_sh(k, "ip link set %s up" % dev)
+
+
+def test_a_nic_only_vunetd_sees_carries_bgp_through_an_exception_port(world, net):
+    """A's underlay is a NIC A's kernel never sees: virtio_user to a wire
+    (a second vunetd cross-connecting it to a veth into K's namespace); A
+    has no other link to anyone. The host stack reaches the underlay only
+    through the exception port, a tap with the NIC's MAC: K's pings of
+    A's address are answered, BGP comes up and brings each side the other's
+    VTEP and MACs, and the hosts ping each other over VXLAN, which vunetd
+    keeps: not one VXLAN frame reaches the tap."""
+    a, w, k = net.ns(), net.ns(), net.ns()
+    wdev, kdev = net.link(w, k, K_IP + "/24")
+    # af_packet takes frames as the veth hands them: TCP's checksum left
+    # to an offload would arrive unfinished at A's kernel
+    ns_sh(k, "ethtool -K %s tx off" % kdev)
+    h = net.ns()
+    leg, hdev = net.link(a, h, "192.168.10.1/24")
+    wire = world.vunetd({"ports": [
+        {"name": "nic", "type": "vhost", "path": world.sock("nic"), "mode": "server"},
+        {"name": "k", "type": "eth", "devargs": "net_af_packet0,iface=%s" % wdev}],
+        "xconnects": [{"a": "nic", "b": "k"}]}, name="wire", netns=w).start()
+    tap = "exa" + unique("")[-7:]
+    conf = evpn_config(None, {10: leg})
+    conf["bridges"][0]["vxlan"].update(remotes=[], vnis=VNIS[:1], exception_port="ex")
+    conf["ports"][0]["devargs"] = \
+        "net_virtio_user0,path=%s,queues=1,queue_size=256" % world.sock("nic")
+    conf["ports"].append({"name": "ex", "type": "eth", "devargs": "net_tap0,iface=" + tap})
+    # virtio_user shares A's memory with the wire: file-backed, few files
+    d = world.vunetd(conf, name="a", netns=a, huge=True,
+                     extra_args=["--", "--single-file-segments"]).start()
+    wire.wait_up("nic")
+    ns_sh(a, "sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % tap)
+    ns_sh(a, "ip addr add %s/24 dev %s" % (A_IP, tap))
+    # one host on the wire: the tap took the NIC's MAC
+    nic_mac = d.ctl("port", "show", "ul")["mac"]
+    assert ns_sh(a, "cat /sys/class/net/%s/address" % tap).stdout.strip() == nic_mac
+    assert d.ctl("port", "show", "ex")["mac"] == nic_mac
+    # ARP and ICMP of the host's address: through the exception port
+    r = ns_sh(k, "ping -c 3 -i 0.2 -W 2 " + A_IP, check=False)
+    assert " 3 received" in r.stdout, r.stdout
+    assert [e["lladdr"] for e in json.loads(ns_sh(k, "ip -j neigh show " + A_IP).stdout)] == \
+        [nic_mac]
+    # BGP through it: each side gets the other's VTEP, nobody listed one
+    kernel_vtep(k, kdev)
+    frr_a = Frr(world.dir, a, A_IP, [K_IP])
+    frr_k = Frr(world.dir, k, K_IP, [A_IP])
+    world.wires += [frr_a, frr_k]
+    frr_a.start()
+    frr_k.start()
+    wait_for(lambda: ("00:00:00:00:00:00", A_VTEP) in remote_entries(k, "vx100"), 30,
+             "K's flood list from BGP")
+    wait_for(lambda: [(p["name"], p.get("origin")) for p in d.ctl("port", "list")
+                      if "@" in p["name"]] == [("br0@" + K_IP, "evpn")], 30,
+             "A's remote from BGP")
+    d.wait_up("br0@" + K_IP)
+    # VXLAN is vunetd's: the tap sees none of it while the hosts ping
+    cap = Capture(a, tap, 1, "udp port 4789", timeout=8)
+    r = ns_sh(h, "ping -c 3 -i 0.2 -W 2 192.168.10.2", check=False)
+    assert " 3 received" in r.stdout, r.stdout
+    assert cap.lines() == []
+    remote, ex = d.port("br0@" + K_IP), d.port("ex")
+    assert remote["rx_packets"] >= 3 and remote["tx_packets"] >= 3
+    # BGP's frames both ways through the tap, none dropped as not VXLAN
+    assert ex["rx_packets"] > 0 and ex["tx_packets"] > 0
+    assert d.port("ul")["drops"]["not_vxlan"] == 0
 
 
 def test_shadow_devices_outlive_vunetd_and_are_taken_over(world, net):

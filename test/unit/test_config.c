@@ -160,6 +160,23 @@ static const struct bad_case bad_cases[] = {
 	{ VX("\"underlay\": \"p\", \"local_ip\": \"192.0.2.1\", "
 	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
 	  "t.json: bridges[0].vxlan.underlay: 'p' is not an eth port" },
+	{ VX("\"underlay\": \"e\", \"exception_port\": \"e\", "
+	     "\"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.exception_port: port 'e' is in a bridge "
+	  "or a VXLAN's already" },
+	{ VX("\"underlay\": \"e\", \"exception_port\": \"p\", "
+	     "\"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.exception_port: 'p' is not an eth port" },
+	{ VX("\"underlay\": \"e\", \"exception_port\": \"tap\", "
+	     "\"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.exception_port: no port is named 'tap'" },
+	{ VX("\"underlay\": \"e\", \"exception_port\": \"\", "
+	     "\"local_ip\": \"192.0.2.1\", "
+	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
+	  "t.json: bridges[0].vxlan.exception_port: must not be empty" },
 	{ VX("\"underlay\": \"e\", \"local_ip\": \"224.0.0.1\", "
 	     "\"vnis\": [ { \"vlan\": 10, \"vni\": 1 } ]"),
 	  "t.json: bridges[0].vxlan.local_ip: 224.0.0.1 is not a unicast "

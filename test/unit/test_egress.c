@@ -28,7 +28,7 @@ static struct rte_mempool *tso_pool; /* what a guest that offloads fills */
 static struct vunet_port port;
 static struct vunet_port_conf conf = { .name = "loop", .type = VUNET_PORT_ETH,
 	.devargs = "net_ring0", .rx_queues = 1, .tx_queues = 1,
-	.bridge = -1, .underlay_of = -1 };
+	.bridge = -1, .underlay_of = -1, .exception_of = -1 };
 static struct vunet_port_stats stats[VUNET_MAX_PORTS];
 static struct vunet_tx_ctx tx;
 

@@ -1279,6 +1279,103 @@ ingress_size_counts_a_stripped_tag(void)
 	check_pool_full();
 }
 
+/*
+ * Run once the common switch is gone: a bridge's MAC table is named by its
+ * slot. An underlay with an exception port (the host stack's way to a NIC
+ * only vunetd sees): what is not VXLAN for us goes there, ARP there and a copy
+ * to the control thread (a copy even when the punt is refused), VXLAN is
+ * decapsulated as before and a bad one dropped, not handed over; what the
+ * host stack sends goes out on the underlay as it is.
+ */
+static void
+the_host_stack_gets_what_is_not_vxlan(void)
+{
+	static const char text[] =
+		"{ \"bridges\": [ { \"name\": \"bx\", \"vxlan\": {"
+		"    \"underlay\": \"ul\", \"exception_port\": \"ex\","
+		"    \"local_ip\": \"192.0.2.1\","
+		"    \"vnis\": [ { \"vlan\": 10, \"vni\": 5010 } ],"
+		"    \"remotes\": [ \"192.0.2.2\" ] } } ],"
+		"  \"ports\": ["
+		"  { \"name\": \"ul\", \"type\": \"eth\", \"devargs\": \"u\" },"
+		"  { \"name\": \"ex\", \"type\": \"eth\", \"devargs\": \"e\" },"
+		"  { \"name\": \"v\", \"type\": \"eth\", \"devargs\": \"v\","
+		"    \"bridge\": \"bx\", \"vlan\": 10 } ] }";
+	enum { XU, XE, XV, XR, XN };
+	static struct vunet_config c;
+	static struct vunet_port xp[XN];
+	struct vunet_switch_ctx xs = { .out = &out, .st = st,
+		.learn = learn_ring, .learn_lost = &learn_lost,
+		.cache = &cache };
+	struct rte_ring *punt;
+	struct vunet_switch *s;
+	struct rte_mbuf *m[8], *p = NULL;
+	char err[VUNET_ERR_MAX];
+	uint8_t *h;
+
+	release();
+	memset(st, 0, sizeof(st));
+	punt = rte_ring_create("punt_ex", 4, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	CHECK(punt != NULL);
+	xs.punt = punt;
+	CHECK_EQ(vunet_config_parse(text, "t", &c, err, sizeof(err)), 0);
+	CHECK_EQ(c.n_ports, XN);
+	CHECK_EQ(c.ports[XE].exception_of, 0);
+	for (int i = 0; i < XN; i++) {
+		xp[i].type = c.ports[i].type;
+		xp[i].conf = &c.ports[i];
+		xp[i].index = (uint16_t)i;
+		xp[i].eth_up = true;
+		xp[i].max_frame = RTE_ETHER_MAX_LEN;
+	}
+	s = vunet_switch_create(&c, xp, NULL, err, sizeof(err));
+	CHECK(s != NULL);
+	xs.sw = s;
+	m[0] = frame(bcast, mac1, RTE_ETHER_TYPE_IPV6, 60);
+	m[1] = vxlan(2, 5010, bcast, mac5a);       /* to bridge v */
+	m[2] = vxlan(2, 5010, bcast, mac5a);       /* TCP to local_ip */
+	poke(m[2], 14 + 9, 6);
+	m[3] = vxlan(2, 5010, bcast, mac5a);       /* another UDP port */
+	poke(m[3], 37, 0);
+	m[4] = vxlan(9, 5010, bcast, mac5a);       /* unknown VTEP: ours */
+	m[5] = frame(bcast, mac1, RTE_ETHER_TYPE_ARP, 60);
+	vunet_switch_input(&xs, vunet_switch_table(s), 1000, XU, m, 6);
+	CHECK_EQ(out.buf[XE].n, 4);
+	CHECK(out.buf[XE].pkts[0] == m[0] && out.buf[XE].pkts[1] == m[2] &&
+	      out.buf[XE].pkts[2] == m[3] && out.buf[XE].pkts[3] == m[5]);
+	CHECK_EQ(out.buf[XV].n, 1);
+	CHECK_EQ(st[XU].drop[VUNET_DROP_VXLAN_VTEP], 1);
+	CHECK_EQ(st[XU].drop[VUNET_DROP_NOT_VXLAN], 0);
+	/* the control thread's ARP: a copy of its own */
+	CHECK_EQ(rte_ring_count(punt), 1);
+	CHECK_EQ(rte_ring_dequeue(punt, (void **)&p), 0);
+	CHECK(p != m[5] && rte_pktmbuf_pkt_len(p) == 60);
+	rte_pktmbuf_free(p);
+	release();
+	/* the punt ring full: the host stack still gets it */
+	for (int i = 0; i < 3; i++)
+		rte_ring_enqueue(punt, frame(bcast, mac1, 0, 60));
+	m[0] = frame(bcast, mac1, RTE_ETHER_TYPE_ARP, 60);
+	vunet_switch_input(&xs, vunet_switch_table(s), 1000, XU, m, 1);
+	CHECK_EQ(out.buf[XE].n, 1);
+	CHECK_EQ(st[XU].drop[VUNET_DROP_ARP_BACKLOG], 1);
+	release();
+	while (rte_ring_dequeue(punt, (void **)&p) == 0)
+		rte_pktmbuf_free(p);
+	/* the host stack's frames: out on the underlay, untouched */
+	m[0] = frame(mac0, mac1, RTE_ETHER_TYPE_IPV4, 60);
+	h = rte_pktmbuf_mtod(m[0], uint8_t *);
+	h[59] = 0x5a;
+	vunet_switch_input(&xs, vunet_switch_table(s), 1000, XE, m, 1);
+	CHECK_EQ(out.buf[XU].n, 1);
+	CHECK(out.buf[XU].pkts[0] == m[0] && h[59] == 0x5a &&
+	      rte_pktmbuf_pkt_len(m[0]) == 60);
+	release();
+	vunet_switch_free(s);
+	rte_ring_free(punt);
+	check_pool_full();
+}
+
 /* Publish conf again, as the daemon does after a change. */
 static void
 republish(void)
@@ -1292,6 +1389,7 @@ republish(void)
 		w.port[p].peer = -1;
 		w.port[p].underlay_of = p < conf.n_ports ?
 			conf.ports[p].underlay_of : -1;
+		w.port[p].exception_of = -1;
 	}
 	w.port[XA].peer = XB;
 	w.port[XB].peer = XA;
@@ -1395,6 +1493,7 @@ main(void)
 	RUN(arp_punts_are_rate_limited);
 	RUN(ingress_size_counts_a_stripped_tag);
 	vunet_switch_free(sw);
+	RUN(the_host_stack_gets_what_is_not_vxlan);
 	rte_eal_cleanup();
 	return TAP_DONE();
 }
