@@ -181,6 +181,19 @@ def host_a(world, net, aging=300):
     return a, k, kdev, d, hosts
 
 
+def kernel_vtep(k, kdev, vnis=((10, 100),)):
+    """Linux host K's VXLAN devices, one bridge per VNI with
+    192.168.VLAN.2, nothing hand-written (nolearning)."""
+    for vlan, vni in vnis:
+        ns_sh(k, "ip link add br%d type bridge" % vni)
+        ns_sh(k, "ip link add vx%d type vxlan id %d local %s dstport 4789 nolearning dev %s"
+              % (vni, vni, K_IP, kdev))
+        ns_sh(k, "ip link set vx%d master br%d" % (vni, vni))
+        ns_sh(k, "ip addr add 192.168.%d.2/24 dev br%d" % (vlan, vni))
+        for dev in ("br%d" % vni, "vx%d" % vni):
+            ns_sh(k, "ip link set %s up" % dev)
+
+
 def test_macs_learned_by_vunetd_reach_a_kernel_vtep_through_frr(world, net):
     a, k, kdev, d, hosts = host_a(world, net)
     d.start()
@@ -196,14 +209,7 @@ def test_macs_learned_by_vunetd_reach_a_kernel_vtep_through_frr(world, net):
             (vni, A_VTEP, 4790, False)
         assert statics(a, "vnl%d" % vni) == []
     # a Linux host K: its kernel's VXLAN devices with nothing hand-written
-    for vlan, vni in ((10, 100), (20, 200)):
-        ns_sh(k, "ip link add br%d type bridge" % vni)
-        ns_sh(k, "ip link add vx%d type vxlan id %d local %s dstport 4789 nolearning dev %s"
-              % (vni, vni, K_IP, kdev))
-        ns_sh(k, "ip link set vx%d master br%d" % (vni, vni))
-        ns_sh(k, "ip addr add 192.168.%d.2/24 dev br%d" % (vlan, vni))
-        for dev in ("br%d" % vni, "vx%d" % vni):
-            ns_sh(k, "ip link set %s up" % dev)
+    kernel_vtep(k, kdev, ((10, 100), (20, 200)))
     frr_a = Frr(world.dir, a, A_IP, [K_IP])
     frr_k = Frr(world.dir, k, K_IP, [A_IP])
     world.wires += [frr_a, frr_k]
@@ -239,19 +245,6 @@ def test_macs_learned_by_vunetd_reach_a_kernel_vtep_through_frr(world, net):
              "the entries deleted")
     wait_for(lambda: [m for m, _ in remote_entries(k, "vx100") + remote_entries(k, "vx200")
                       if m != "00:00:00:00:00:00"] == [], 10, "K's routes withdrawn")
-
-
-def kernel_vtep(k, kdev, vnis=((10, 100),)):
-    """Linux host K's VXLAN devices, one bridge per VNI with
-    192.168.VLAN.2, nothing hand-written (nolearning)."""
-    for vlan, vni in vnis:
-        ns_sh(k, "ip link add br%d type bridge" % vni)
-        ns_sh(k, "ip link add vx%d type vxlan id %d local %s dstport 4789 nolearning dev %s"
-              % (vni, vni, K_IP, kdev))
-        ns_sh(k, "ip link set vx%d master br%d" % (vni, vni))
-        ns_sh(k, "ip addr add 192.168.%d.2/24 dev br%d" % (vlan, vni))
-        for dev in ("br%d" % vni, "vx%d" % vni):
-            ns_sh(k, "ip link set %s up" % dev)
 
 
 def test_a_nic_only_vunetd_sees_carries_bgp_through_an_exception_port(world, net):
