@@ -13,7 +13,10 @@
  *   eth:   sizes and chains the device can take -> tx burst (a shared
  *          queue under its lock)
  *   vtep:  VNI, a private copy of a shared frame, encapsulation -> the
- *          underlay's eth stage, counted on both
+ *          worker's stage for the underlay (a flush sends it on as one
+ *          burst of the underlay's eth stage: the remotes a burst goes to
+ *          share one send), counted on the vtep when staged and on the
+ *          underlay when sent
  * A batch from a guest that offloads is prepared first, per frame and
  * per destination: a TSO frame passes whole to a guest that takes it,
  * else it is segmented to the destination's MTU; a partial checksum passes
@@ -29,6 +32,14 @@
 
 #include "vunet_port.h"
 
+/* Encapsulated frames waiting for their underlay (one worker's). */
+struct vunet_tx_stage {
+	struct vunet_port *port;         /* the underlay; NULL: empty */
+	uint16_t n;
+	uint32_t longest;
+	struct rte_mbuf *pkts[VUNET_BURST];
+};
+
 struct vunet_tx_ctx {
 	unsigned int worker;
 	struct vunet_port_stats *st;     /* this worker's, by port slot */
@@ -36,6 +47,9 @@ struct vunet_tx_ctx {
 	 * TSO and partial checksums (set per flush by the worker) */
 	bool offloads;
 	struct rte_mempool *pool;        /* for segments and copies */
+	/* where vteps leave what they encapsulated, to be sent by
+	 * vunet_port_tx_stage_flush(); NULL: each vtep sends at once */
+	struct vunet_tx_stage *stage;
 };
 
 /*
@@ -188,10 +202,16 @@ uint16_t vunet_port_tx_offloads(struct vunet_port *p,
 				const struct vunet_tx_ctx *tx,
 				struct rte_mbuf **pkts, uint16_t n);
 
-/* Encapsulate, send on the underlay (vunet_port_vtep.c). */
+/* Encapsulate, stage or send on the underlay (vunet_port_vtep.c). */
 uint16_t vunet_port_vtep_tx(struct vunet_port *p,
 			    const struct vunet_tx_ctx *tx,
 			    struct rte_mbuf **pkts, uint16_t n);
+
+/*
+ * Send what vteps staged (after a worker's flush of its batches); returns
+ * how many the underlay sent.
+ */
+uint16_t vunet_port_tx_stage_flush(const struct vunet_tx_ctx *tx);
 
 /*
  * Send n packets, counting sent packets on the queue used and the rest as

@@ -87,6 +87,24 @@ vunet_port_vtep_ip_mtu(const struct vunet_port *p)
 	return u != NULL && u->max_frame > over ? u->max_frame - over : 0;
 }
 
+/*
+ * The remotes of one burst share their underlay: their frames wait for
+ * one send (on a NIC, one doorbell) instead of one per remote.
+ */
+static void
+stage_add(const struct vunet_tx_ctx *tx, struct vunet_port *u,
+	  struct rte_mbuf **pkts, uint16_t n, uint32_t longest)
+{
+	struct vunet_tx_stage *s = tx->stage;
+
+	if (s->n != 0 && (s->port != u || s->n + n > VUNET_BURST))
+		vunet_port_tx_stage_flush(tx);
+	memcpy(&s->pkts[s->n], pkts, n * sizeof(pkts[0]));
+	s->n += n;
+	s->port = u;
+	s->longest = RTE_MAX(s->longest, longest);
+}
+
 uint16_t
 vunet_port_vtep_tx(struct vunet_port *p, const struct vunet_tx_ctx *tx,
 		   struct rte_mbuf **pkts, uint16_t n)
@@ -134,12 +152,35 @@ vunet_port_vtep_tx(struct vunet_port *p, const struct vunet_tx_ctx *tx,
 	}
 	if (k == 0)
 		return 0;
-	/* counted on the underlay as sent there, and here */
-	sent = vunet_port_tx(u, tx, out, k, longest);
+	if (tx->stage != NULL) {
+		/* counted here as staged, on the underlay as sent there */
+		stage_add(tx, u, out, k, longest);
+		sent = k;
+	} else {
+		sent = vunet_port_tx(u, tx, out, k, longest);
+	}
 	for (uint16_t i = 0; i < sent; i++)
 		bytes += len[i];
 	st->txq[0].pkts += sent;
 	st->txq[0].bytes += bytes;
+	return sent;
+}
+
+uint16_t
+vunet_port_tx_stage_flush(const struct vunet_tx_ctx *tx)
+{
+	struct vunet_tx_stage *s = tx->stage;
+	/* encapsulated frames ask the underlay for nothing: no offloads */
+	struct vunet_tx_ctx plain = *tx;
+	uint16_t sent;
+
+	if (s == NULL || s->n == 0)
+		return 0;
+	plain.offloads = false;
+	sent = vunet_port_tx(s->port, &plain, s->pkts, s->n, s->longest);
+	s->n = 0;
+	s->longest = 0;
+	s->port = NULL;
 	return sent;
 }
 

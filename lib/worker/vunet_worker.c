@@ -170,6 +170,8 @@ flush(struct vunet_worker *w, struct vunet_port *ports, uint32_t longest)
 		b->n = 0;
 	}
 	out->n_dirty = 0;
+	if (w->stage.n != 0)
+		vunet_port_tx_stage_flush(&w->tx);
 }
 
 int
@@ -187,6 +189,7 @@ vunet_worker_main(void *arg)
 
 	w->tx.worker = w->index;
 	w->tx.st = w->stats.port;
+	w->tx.stage = &w->stage;
 	w->thread = pthread_self();
 	__atomic_store_n(&w->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	rte_rcu_qsbr_thread_register(w->qsbr, w->index);

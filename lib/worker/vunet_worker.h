@@ -68,6 +68,7 @@ struct vunet_worker {
 	struct vunet_poll_list *poll; /* RCU-published */
 	struct vunet_out out;
 	struct vunet_tx_ctx tx;   /* the egress stage's (vunet_port_tx.h) */
+	struct vunet_tx_stage stage; /* vteps' frames for their underlay */
 	struct vunet_fdb_cache fdb_cache;
 	struct vunet_worker_stats stats;
 };

@@ -12,7 +12,8 @@
  * whose frames come tagged; decap: a is the underlay of the bridge's VXLAN
  * and the frames come encapsulated from its remote VTEP; encap: from b to
  * that remote, encapsulated and sent on a (a net_null device: collect
- * vunet_port_vtep_tx too); access (default): both are access ports.
+ * vunet_port_vtep_tx and vunet_port_tx_stage_flush too); access
+ * (default): both are access ports.
  * REMOTES (decap, encap): the bridge has that many remote VTEPs, behind
  * one gateway, and MAC pair k is behind remote k % REMOTES: one pair, one
  * remote however many there are; as many pairs as remotes, a frame to or
@@ -141,7 +142,9 @@ main(int argc, char **argv)
 	static struct vunet_out out;
 	static struct vunet_fdb_cache cache;
 	static struct vunet_port_stats st[VUNET_MAX_PORTS];
-	const struct vunet_tx_ctx tx = { .worker = 0, .st = st };
+	static struct vunet_tx_stage stage;
+	const struct vunet_tx_ctx tx = { .worker = 0, .st = st,
+					 .stage = &stage };
 	struct rte_mbuf *burst[VUNET_BURST];
 	struct vunet_switch_ctx x = { 0 };
 	struct rte_mempool *pool;
@@ -262,6 +265,8 @@ main(int argc, char **argv)
 			t->n = 0;
 		}
 		out.n_dirty = 0;
+		/* as a worker's flush ends: the remotes' frames, sent */
+		vunet_port_tx_stage_flush(&tx);
 	}
 	printf("packets %u to b %" PRIu64 " learning events %u\n",
 	       bursts * VUNET_BURST, to_b,

@@ -20,6 +20,7 @@
 #include "tap.h"
 #include "unit_eal.h"
 #include "vunet_port_tx.h"
+#include "vunet_vxlan_arp.h"
 
 #define POOL_SIZE 1023
 
@@ -246,6 +247,84 @@ test_whole_to_a_taker(void)
 	port.caps = caps;
 }
 
+/*
+ * Two remotes behind one gateway, over the loop as their underlay: what
+ * a worker's batches send them waits in the stage and leaves in one burst
+ * of the underlay's, in order; a stage that would overflow is sent first.
+ * Counted on each remote as staged, on the underlay as sent.
+ */
+static void
+test_remotes_share_one_send(void)
+{
+	static const char text[] =
+		"{ \"bridges\": [ { \"name\": \"b\", \"vxlan\": {"
+		"  \"underlay\": \"u\", \"local_ip\": \"192.0.2.1/24\","
+		"  \"gateway\": \"192.0.2.2\","
+		"  \"vnis\": [ { \"vlan\": 1, \"vni\": 5001 } ],"
+		"  \"remotes\": [ \"198.18.0.1\", \"198.18.0.2\" ] } } ],"
+		"  \"ports\": [ { \"name\": \"u\", \"type\": \"eth\","
+		"    \"devargs\": \"net_ring0\" } ] }";
+	static struct vunet_config c;
+	static struct vunet_port vt[2];
+	static struct vunet_tx_stage stage;
+	struct vunet_tx_ctx t = { .worker = 0, .st = stats, .pool = pool,
+				  .stage = &stage };
+	struct rte_mbuf *m[40], *got[48], *arp = rte_pktmbuf_alloc(pool);
+	char err[VUNET_ERR_MAX];
+
+	reset_stats();
+	CHECK_EQ(vunet_config_parse(text, "t", &c, err, sizeof(err)), 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(vunet_port_create(&vt[i], (uint16_t)(4 + i),
+					   &c.ports[1 + i], err,
+					   sizeof(err)), 0);
+		vunet_port_vtep_bind(&vt[i], &port);
+	}
+	/* one request for both, one reply from the gateway */
+	vunet_port_vtep_resolve(vt, 2);
+	CHECK_EQ(received(got, RTE_DIM(got)), 1);
+	rte_pktmbuf_free(got[0]);
+	vunet_vxlan_arp_fill(arp, RTE_ARP_OP_REPLY,
+			     &(struct rte_ether_addr){{ 2, 0, 0, 0, 0, 2 }},
+			     rte_cpu_to_be_32(RTE_IPV4(192, 0, 2, 2)),
+			     &port.mac, rte_cpu_to_be_32(RTE_IPV4(192, 0, 2, 1)));
+	vunet_port_vtep_arp(vt, 2, &port, arp);
+	rte_pktmbuf_free(arp);
+	CHECK(vunet_port_is_up(&vt[0]) && vunet_port_is_up(&vt[1]));
+	for (int round = 0; round < 2; round++) {
+		uint16_t each = round == 0 ? 1 : 20, n = 0;
+
+		for (uint16_t i = 0; i < 2 * each; i++) {
+			m[i] = tcp_frame(10, IPPROTO_TCP);
+			m[i]->vlan_tci = 1;
+		}
+		CHECK_EQ(vunet_port_tx(&vt[0], &t, m, each, 64), each);
+		CHECK_EQ(received(got, RTE_DIM(got)), 0);
+		/* 20 + 20 would not fit a burst: the first 20 go now */
+		CHECK_EQ(vunet_port_tx(&vt[1], &t, m + each, each, 64), each);
+		n = received(got, RTE_DIM(got));
+		CHECK_EQ(n, round == 0 ? 0 : 20);
+		CHECK_EQ(vunet_port_tx_stage_flush(&t), round == 0 ? 2 : 20);
+		CHECK_EQ(stage.n, 0);
+		n = (uint16_t)(n + received(got + n, RTE_DIM(got) - n));
+		CHECK_EQ(n, 2 * each);
+		for (uint16_t i = 0; i < n; i++) {
+			const uint8_t *h = rte_pktmbuf_mtod(got[i], uint8_t *);
+
+			/* each to its remote, in the order sent */
+			CHECK_EQ(h[14 + 19], i < each ? 1 : 2);
+			CHECK_EQ(rte_pktmbuf_pkt_len(got[i]), 64 + 50);
+		}
+		rte_pktmbuf_free_bulk(got, n);
+	}
+	CHECK_EQ(stats[4].txq[0].pkts, 21);
+	CHECK_EQ(stats[5].txq[0].pkts, 21);
+	/* the ARP request went by the control thread's own send */
+	CHECK_EQ(stats[port.index].txq[0].pkts, 42);
+	for (int i = 0; i < 2; i++)
+		vunet_port_destroy(&vt[i]);
+}
+
 static void
 test_pool_whole(void)
 {
@@ -279,6 +358,7 @@ main(void)
 	RUN(test_lies_dropped_and_counted);
 	RUN(test_order_kept);
 	RUN(test_whole_to_a_taker);
+	RUN(test_remotes_share_one_send);
 	vunet_port_destroy(&port);
 	RUN(test_pool_whole);
 	return TAP_DONE();
