@@ -276,6 +276,7 @@ vunet_port_vtep_arp(struct vunet_port *ports, unsigned int n_ports,
 				 arp->arp_data.arp_sip);
 			answered = true;
 		}
+		vunet_vxlan_arp_nudge(&t->arp, arp);
 		if (asker == NULL)
 			continue;
 		vunet_vxlan_arp_join(&t->arp, asker, asked);

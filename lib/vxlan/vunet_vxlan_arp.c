@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "vunet_vxlan_arp.h"
 
 void
@@ -13,6 +15,7 @@ vunet_vxlan_arp_init(struct vunet_vxlan_arp *a, uint32_t local_ip,
 	memset(a, 0, sizeof(*a));
 	a->local_ip = local_ip;
 	a->next_hop = next_hop;
+	a->retry_ms = VUNET_ARP_RETRY_MS;
 	a->via_gateway = next_hop != remote_ip;
 }
 
@@ -45,12 +48,27 @@ vunet_vxlan_arp_for_us(const struct vunet_vxlan_arp *a,
 	       arp->arp_data.arp_tip == a->local_ip;
 }
 
+void
+vunet_vxlan_arp_nudge(struct vunet_vxlan_arp *a, const struct rte_arp_hdr *arp)
+{
+	if (a->remote_mac != 0 || arp->arp_data.arp_sip != a->next_hop ||
+	    !vunet_vxlan_arp_for_us(a, arp))
+		return;
+	a->retry_ms = VUNET_ARP_RETRY_MS;
+	a->asking = false;
+	a->asked_ms = 0;
+}
+
 bool
 vunet_vxlan_arp_due(struct vunet_vxlan_arp *a, uint64_t now_ms)
 {
 	if (now_ms - a->asked_ms < (a->remote_mac != 0 ?
-				    VUNET_ARP_REFRESH_MS : VUNET_ARP_RETRY_MS))
+				    VUNET_ARP_REFRESH_MS : a->retry_ms))
 		return false;
+	/* the last request went unanswered: wait longer for the next */
+	if (a->remote_mac == 0 && a->asking)
+		a->retry_ms = RTE_MIN(2 * a->retry_ms,
+				      (uint32_t)VUNET_ARP_RETRY_MAX_MS);
 	a->asked_ms = now_ms;
 	a->asking = true;
 	a->sent++;
@@ -91,6 +109,7 @@ vunet_vxlan_arp_heard(struct vunet_vxlan_arp *a,
 	if (!vunet_vxlan_arp_awaits(a, our_mac, arp, now_ms))
 		return VUNET_ARP_NOT_OURS;
 	a->asking = false;
+	a->retry_ms = VUNET_ARP_RETRY_MS;
 	memcpy(&mac, &arp->arp_data.arp_sha, RTE_ETHER_ADDR_LEN);
 	memcpy(was, &a->remote_mac, RTE_ETHER_ADDR_LEN);
 	h = a->remote_mac == 0 ? VUNET_ARP_RESOLVED :

@@ -21,7 +21,13 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#define VUNET_ARP_RETRY_MS 1000   /* while the remote does not answer */
+/*
+ * While the next hop does not answer: after 1 s, then twice as long each
+ * time up to 16 s (a thousand remotes that are down must not keep the
+ * underlay busy), back to 1 s when it asks for us itself.
+ */
+#define VUNET_ARP_RETRY_MS 1000
+#define VUNET_ARP_RETRY_MAX_MS 16000
 /*
  * Once it did: a real change (a replaced router, a moved host) is seen at
  * the next request, within this long.
@@ -37,6 +43,7 @@ struct vunet_vxlan_arp {
 	bool via_gateway;
 	bool asking;             /* a request is unanswered */
 	uint64_t asked_ms;       /* when the last one went */
+	uint32_t retry_ms;       /* the wait while unanswered */
 	uint32_t sent;
 	uint32_t heard;
 };
@@ -50,6 +57,14 @@ const struct rte_arp_hdr *vunet_vxlan_arp_parse(const struct rte_mbuf *m);
 /* Whether arp is a request for our local address (to be answered). */
 bool vunet_vxlan_arp_for_us(const struct vunet_vxlan_arp *a,
 			    const struct rte_arp_hdr *arp);
+
+/*
+ * A request for our address came from a's next hop, which a has not
+ * resolved: it is up now, so ask it at once (its MAC is still taken only
+ * from the reply to our request).
+ */
+void vunet_vxlan_arp_nudge(struct vunet_vxlan_arp *a,
+			   const struct rte_arp_hdr *arp);
 
 /* Whether a request is due at now; if so it is counted as sent. */
 bool vunet_vxlan_arp_due(struct vunet_vxlan_arp *a, uint64_t now_ms);

@@ -294,6 +294,42 @@ def test_remotes_change_while_traffic_flows(overlay):
     assert "bridges[0].vxlan.remotes[0]: must be an IPv4 address like \"192.0.2.1\"" in r.stderr
 
 
+def test_a_remote_that_is_down_is_asked_less_often_until_it_speaks(world):
+    """A remote whose host is down is asked for after 1, 2, 4, 8 s (then
+    every 16 s), not every second; once its host asks for A's address
+    (it has frames to send), A asks it at once and sends to it."""
+    seg = world.segment()
+    ua = seg.port()
+    k_ns, k_dev = seg.host(IP_K + "/24")
+    k = "ip netns exec %s " % k_ns
+    sh(k + "ip addr flush dev " + k_dev)
+    d = world.vunetd(host_config(world, "a", ua, IP_A, [IP_K], {"a10": 10})).start()
+    g = world.guest(world.sock("aa10"), "52:54:00:0d:00:10").start()
+    d.wait_up("a10")
+    start = time.monotonic()
+    time.sleep(10)
+    # asked at about 0, 1, 3 and 7 s; the next would be at 15
+    port = d.ctl("port", "show", "br0@" + IP_K)
+    assert port["state"] == "down" and port["arps_sent"] == 4, port
+    # K's host comes up and has a frame for A's guest
+    sh(k + "ip addr add %s/24 dev %s" % (IP_K, k_dev))
+    sh(k + "ip link add vx0 type vxlan id 5010 local %s dstport 4789 dev %s" % (IP_K, k_dev))
+    sh(k + "sysctl -qw net.ipv6.conf.vx0.disable_ipv6=1")
+    sh(k + "bridge fdb append 00:00:00:00:00:00 dev vx0 dst %s" % IP_A)
+    sh(k + "ip addr add 10.0.10.3/24 dev vx0")
+    sh(k + "ip link set vx0 up")
+    g.cmd("stop")
+    g.cmd("set fwd icmpecho")
+    g.cmd("start")
+    # its ARP for A's address: A answers and asks back within a second
+    sh(k + "ping -c 1 -W 1 10.0.10.9", check=False)
+    d.wait_up("br0@" + IP_K, timeout=3)
+    assert time.monotonic() - start < 15
+    assert d.ctl("port", "show", "br0@" + IP_K)["arps_sent"] == 5
+    r = sh(k + "ping -c 3 -i 0.2 -W 2 10.0.10.9", check=False)
+    assert " 3 received" in r.stdout, r.stdout
+
+
 def test_a_remote_beyond_a_router_is_reached_through_the_gateway(world):
     """The underlay is routed: A on 192.0.2.0/24, the kernel's VTEP on
     198.51.100.0/24, a Linux router between them."""

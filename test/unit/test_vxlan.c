@@ -410,6 +410,54 @@ test_arp_shared_next_hop(void)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * A next hop that never answers is asked after 1, 2, 4, 8 and then every
+ * 16 s; a request for our address from it makes the next one due at
+ * once and the wait 1 s again (one from another host does not); an
+ * answer does too.
+ */
+static void
+test_arp_backs_off_while_unanswered(void)
+{
+	/* ms after an hour of uptime */
+	static const uint64_t at[] = { 0, 1000, 3000, 7000, 15000, 31000,
+				       47000 };
+	const uint64_t t0 = 3600000;
+	struct vunet_vxlan_arp a;
+	struct rte_ether_addr was;
+	uint32_t me = conf.local_ip, nh = ip4("192.0.2.7");
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	const struct rte_arp_hdr *arp;
+
+	vunet_vxlan_arp_init(&a, me, nh, nh);
+	for (unsigned int i = 0; i < RTE_DIM(at); i++) {
+		if (at[i] != 0)
+			CHECK(!vunet_vxlan_arp_due(&a, t0 + at[i] - 1));
+		CHECK(vunet_vxlan_arp_due(&a, t0 + at[i]));
+	}
+	CHECK_EQ(a.retry_ms, VUNET_ARP_RETRY_MAX_MS);
+	/* another host asks for us: nothing changes */
+	vunet_vxlan_arp_fill(m, RTE_ARP_OP_REQUEST, &nh_mac, ip4("192.0.2.8"),
+			     NULL, me);
+	vunet_vxlan_arp_nudge(&a, vunet_vxlan_arp_parse(m));
+	CHECK(!vunet_vxlan_arp_due(&a, t0 + 47001));
+	rte_pktmbuf_free(m);
+	/* the next hop asks for us: it is up, ask it now */
+	m = rte_pktmbuf_alloc(pool);
+	vunet_vxlan_arp_fill(m, RTE_ARP_OP_REQUEST, &nh_mac, nh, NULL, me);
+	vunet_vxlan_arp_nudge(&a, vunet_vxlan_arp_parse(m));
+	CHECK_EQ(a.remote_mac, 0);
+	CHECK(vunet_vxlan_arp_due(&a, t0 + 47001));
+	CHECK_EQ(a.retry_ms, VUNET_ARP_RETRY_MS);
+	rte_pktmbuf_free(m);
+	m = reply_from(nh, &nh_mac, me);
+	arp = vunet_vxlan_arp_parse(m);
+	CHECK_EQ(vunet_vxlan_arp_heard(&a, &ul_mac, arp, t0 + 47100, &was),
+		 VUNET_ARP_RESOLVED);
+	CHECK_EQ(a.retry_ms, VUNET_ARP_RETRY_MS);
+	rte_pktmbuf_free(m);
+}
+
 static void
 test_pool_whole(void)
 {
@@ -434,6 +482,7 @@ main(void)
 	RUN(test_decap_refuses);
 	RUN(test_arp_rules);
 	RUN(test_arp_shared_next_hop);
+	RUN(test_arp_backs_off_while_unanswered);
 	RUN(test_pool_whole);
 	return TAP_DONE();
 }
